@@ -1,0 +1,53 @@
+/*
+ * One app on this server, opened: its settings and directory handles.
+ *
+ *	struct app app;
+ *	r = app_open(&app, config_file, "web" or "/srv/web", err, errlen);
+ *	r = app_lock(&app, wait_seconds, &holder);   // CUT_ERR_LOCKED -> exit 4
+ *	r = app_recover(&app, sink);                 // finish/undo a killed operation
+ *	... operations ...
+ *	app_close(&app);                             // also releases the lock
+ *
+ * Everything below ROOT is reached through the dirfds with *at() calls, so
+ * a symlink planted inside ROOT can never redirect a write or a delete.
+ */
+#ifndef CUT_APP_H
+#define CUT_APP_H
+
+#include "agent_conf.h"
+#include "kv.h"
+#include "sink.h"
+
+#define STATE_DIR ".cutover"
+#define RELEASES_DIR "releases"
+#define SHARED_DIR "shared"
+#define CURRENT_LINK "current"
+
+struct app {
+	struct app_conf conf;	/* name, root and every [app] key */
+	char **shared;		/* validated shared paths, NULL-terminated */
+	int rootfd;		/* ROOT */
+	int statefd;		/* ROOT/.cutover */
+	int releasesfd;		/* ROOT/releases */
+	int lockfd;		/* ROOT/.cutover/lock while held, else -1 */
+};
+
+/*
+ * Resolve APP (config name, or a path containing '/') and open ROOT,
+ * creating ROOT/releases and ROOT/.cutover when missing.
+ */
+int app_open(struct app *app, const char *config_file, const char *name,
+    char *err, size_t errlen);
+void app_close(struct app *app);
+
+/*
+ * Take the app's lock (flock(2), so a killed holder never leaves it stale).
+ * wait_seconds 0 fails at once with CUT_ERR_LOCKED; holder (may be NULL)
+ * then describes who holds it: "pid 123, user deploy, since ..., cutover-agent deploy ...".
+ */
+int app_lock(struct app *app, int wait_seconds, char *holder, size_t holderlen);
+void app_unlock(struct app *app);
+/* Lock state without taking it: 0 free, 1 held (holder filled). */
+int app_lock_probe(struct app *app, char *holder, size_t holderlen);
+
+#endif

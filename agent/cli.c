@@ -1,0 +1,143 @@
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+#include "err.h"
+#include "log.h"
+#include "ops.h"
+
+/* Progress goes to stderr so stdout carries only results. */
+static void
+print_event(void *ctx, const struct kvlist *ev)
+{
+	const struct cli *c = ctx;
+	const char *line = kv_get(ev, "line");
+	const char *text = kv_get(ev, "message");
+
+	if (c->g->json) {
+		return;
+	}
+	if (line != NULL)
+		fprintf(stderr, "  | %s\n", line);
+	else if (text != NULL)
+		fprintf(stderr, "%s\n", text);
+}
+
+static void
+print_record(void *ctx, const struct kvlist *rec)
+{
+	const struct cli *c = ctx;
+	const char *text = kv_get(rec, "text");
+
+	if (c->g->json) {
+		kv_print_json(rec, stdout);
+		return;
+	}
+	if (text != NULL) {
+		puts(text);
+		return;
+	}
+	for (size_t i = 0; i < rec->n; i++)
+		printf("%s%s=%s", i ? " " : "", rec->v[i].key, rec->v[i].val);
+	putchar('\n');
+}
+
+int
+cli_usage(const char *cmd, const char *usage, int to_stdout)
+{
+	fprintf(to_stdout ? stdout : stderr, "usage: cutover-agent [--config FILE] [--json] %s %s\n",
+	    cmd, usage);
+	return to_stdout ? CUT_EXIT_OK : CUT_EXIT_USAGE;
+}
+
+static int
+fail_early(struct cli *c, int code, const char *msg)
+{
+	if (c->g->json) {
+		struct kvlist r = KVLIST_INIT;
+
+		kv_add_bool(&r, "ok", 0);
+		kv_add_int(&r, "exit", cut_exit_code(code));
+		kv_add(&r, "command", c->cmd);
+		kv_add(&r, "app", c->app_name);
+		kv_add(&r, "error", msg);
+		kv_print_json(&r, stdout);
+		kv_free(&r);
+	}
+	log_error("%s %s: %s", c->cmd, c->app_name, msg);
+	return cut_exit_code(code);
+}
+
+int
+cli_begin(struct cli *c, const struct global_opts *g, const char *cmd,
+    const char *app_name, int lock)
+{
+	char err[1024];
+	const char *config = g->config;
+	int r;
+
+	memset(c, 0, sizeof(*c));
+	c->g = g;
+	c->cmd = cmd;
+	c->app_name = app_name;
+	c->app.rootfd = c->app.statefd = c->app.releasesfd = c->app.lockfd = -1;
+	c->sink.event = print_event;
+	c->sink.record = print_record;
+	c->sink.ctx = c;
+	r = app_open(&c->app, config, app_name, err, sizeof(err));
+	if (r != CUT_OK)
+		return fail_early(c, r, err);
+	c->opened = 1;
+	if (lock) {
+		r = app_lock(&c->app, g->wait, err, sizeof(err));
+		if (r != CUT_OK) {
+			char msg[1200];
+
+			if (r == CUT_ERR_LOCKED)
+				snprintf(msg, sizeof(msg), "locked by another operation: %s", err);
+			else
+				snprintf(msg, sizeof(msg), "%s", err);
+			app_close(&c->app);
+			c->opened = 0;
+			return fail_early(c, r, msg);
+		}
+		r = op_recover(&c->app, &c->sink);
+		if (r != CUT_OK) {
+			app_close(&c->app);
+			c->opened = 0;
+			return fail_early(c, r, "recovery of an interrupted operation failed");
+		}
+	}
+	return -1;
+}
+
+int
+cli_end(struct cli *c, int r)
+{
+	int code = cut_exit_code(r);
+	const char *msg = kv_get(&c->res, "message");
+	const char *errline = kv_get(&c->res, "error");
+
+	if (c->g->json) {
+		struct kvlist out = KVLIST_INIT;
+
+		kv_add_bool(&out, "ok", r == CUT_OK);
+		kv_add_int(&out, "exit", code);
+		kv_add(&out, "command", c->cmd);
+		kv_add(&out, "app", c->app_name);
+		kv_copy(&out, &c->res);
+		kv_print_json(&out, stdout);
+		kv_free(&out);
+	} else if (r == CUT_OK && msg != NULL) {
+		puts(msg);
+	}
+	if (r != CUT_OK)
+		log_error("%s %s: %s", c->cmd, c->app_name, errline ? errline : cut_err(r));
+	fflush(stdout);
+	kv_free(&c->res);
+	if (c->opened)
+		app_close(&c->app);
+	return code;
+}

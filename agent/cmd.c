@@ -1,0 +1,21 @@
+#include "config.h"
+
+#include <stddef.h>
+
+#include "cmds.h"
+
+const struct agent_cmd agent_cmds[] = {
+	{ "install", "APP ARCHIVE [--release ID] [--sha256 HEX]",
+	    "unpack ARCHIVE (path or -) into releases/ID; do not activate", cmd_install },
+	{ "activate", "APP ID", "point current at releases/ID (hooks, health check)", cmd_activate },
+	{ "deploy", "APP ARCHIVE [--release ID] [--sha256 HEX]",
+	    "install, then activate; on a failed health check restore the previous release", cmd_deploy },
+	{ "rollback", "APP [--to ID]", "current -> previous good release (or ID)", cmd_rollback },
+	{ "status", "APP", "current and previous release, lock state, kept releases", cmd_status },
+	{ "history", "APP", "the journal: every install/activate/rollback/prune", cmd_history },
+	{ "prune", "APP [--keep N]", "delete old releases, never current/previous/pinned", cmd_prune },
+	{ "pin", "APP ID", "protect a release from prune", cmd_pin },
+	{ "unpin", "APP ID", "remove a pin", cmd_pin },
+	{ "serve", "", "speak the wire protocol on stdin/stdout (for the coordinator)", cmd_serve },
+	{ NULL, NULL, NULL, NULL }
+};

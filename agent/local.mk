@@ -1,0 +1,17 @@
+# agent/: cutover-agent. Its library list is deliberately short (no libssh2):
+# the agent package must not pull in an SSH client library.
+sbin_PROGRAMS += cutover-agent
+noinst_LIBRARIES += libagent.a
+# Everything but main.c, so unit tests can link the pieces.
+libagent_a_SOURCES = \
+	agent/app.h agent/ops.h agent/sink.h agent/source.h agent/unpack.h \
+	agent/cmd.h agent/cmds.h agent/cli.h agent/cmd-install.h \
+	agent/cmd.c agent/cli.c agent/sink.c agent/source.c \
+	agent/cmd-install.c agent/cmd-deploy.c agent/cmd-activate.c \
+	agent/cmd-rollback.c agent/cmd-status.c agent/cmd-history.c \
+	agent/cmd-prune.c agent/cmd-pin.c \
+	agent/stub.c
+libagent_a_CFLAGS = $(AM_CFLAGS) $(LIBARCHIVE_CFLAGS) $(LIBCRYPTO_CFLAGS) $(INIH_CFLAGS)
+AGENT_LIBS = libagent.a libcutconf.a libcutover.a $(LIBARCHIVE_LIBS) $(LIBCRYPTO_LIBS) $(INIH_LIBS)
+cutover_agent_SOURCES = agent/main.c
+cutover_agent_LDADD = $(AGENT_LIBS)

@@ -1,0 +1,54 @@
+/*
+ * The agent's operations, shared by the command line and `serve`.
+ *
+ * Each takes an opened, locked app (app.h), reports progress to a sink and
+ * fills `res` with the result fields ("message" is the one human line).
+ * Return CUT_OK or a CUT_ERR_* whose exit code is cut_exit_code():
+ *   CUT_ERR_BAD_ARCHIVE/BAD_ID/CHECKSUM/EXISTS/NO_RELEASE -> 3, nothing changed
+ *   CUT_ERR_REVERSED -> 1, the previous release is current again
+ * On error, res holds "error" with the one line to print.
+ */
+#ifndef CUT_OPS_H
+#define CUT_OPS_H
+
+#include "app.h"
+#include "kv.h"
+#include "sink.h"
+#include "source.h"
+
+struct install_req {
+	const char *release;		/* ID, or NULL to derive from archive_name */
+	const char *archive_name;	/* for ID derivation and the journal */
+	const char *sha256;		/* expected hex digest, or NULL */
+	const struct byte_source *src;
+};
+
+int op_install(struct app *app, const struct install_req *req,
+    const struct sink *sink, struct kvlist *res);
+int op_activate(struct app *app, const char *id, const struct sink *sink,
+    struct kvlist *res);
+int op_deploy(struct app *app, const struct install_req *req,
+    const struct sink *sink, struct kvlist *res);
+/* to: NULL for the journal's previous good release. */
+int op_rollback(struct app *app, const char *to, const struct sink *sink,
+    struct kvlist *res);
+int op_status(struct app *app, const struct sink *sink, struct kvlist *res);
+/* One sink record per journal entry. */
+int op_history(struct app *app, const struct sink *sink, struct kvlist *res);
+/* keep: <= 0 for the configured value. */
+int op_prune(struct app *app, int keep, const struct sink *sink, struct kvlist *res);
+int op_pin(struct app *app, const char *id, int pin, const struct sink *sink,
+    struct kvlist *res);
+
+/*
+ * Under the lock, before any operation: remove staging and trash leftovers
+ * of killed processes, and undo a half-done activation, journalling what
+ * was done. Reports each action as an event.
+ */
+int op_recover(struct app *app, const struct sink *sink);
+
+/* Set res "error" to a formatted line and return code. */
+int op_fail(struct kvlist *res, int code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+#endif

@@ -1,0 +1,58 @@
+/*
+ * Safe, streaming extraction of a release archive into a staging directory.
+ *
+ *	struct unpack_limits lim = { .max_entries = ..., .max_bytes = ... };
+ *	struct unpack_stats st;
+ *	char why[512];
+ *	r = unpack_archive(&src, stagingfd, &lim, sink, &st, why, sizeof(why));
+ *
+ * Reads the source once, computing the SHA-256 of the raw archive bytes as
+ * they go by (so it equals `sha256sum ARCHIVE`). Accepts tar (plain, gzip,
+ * xz, zstd, bzip2) and zip. Refuses, with CUT_ERR_BAD_ARCHIVE and a one-line
+ * reason naming the member in `why`:
+ *   - paths that are absolute or contain "..", or that would be written
+ *     through a symlink; symlinks and hard links whose target leaves the tree;
+ *   - device nodes, FIFOs, sockets;
+ *   - more than max_entries members or max_bytes unpacked bytes;
+ *   - truncated or corrupt data, and anything that is not an archive.
+ * Set-uid/set-gid bits are stripped; ownership is not restored.
+ * On any error the caller removes the staging directory; unpack_archive
+ * never touches anything outside destfd.
+ */
+#ifndef CUT_UNPACK_H
+#define CUT_UNPACK_H
+
+#include <stddef.h>
+
+#include "sink.h"
+#include "source.h"
+
+struct unpack_limits {
+	long long max_entries;	/* members, all types */
+	long long max_bytes;	/* sum of regular-file sizes written */
+};
+
+struct unpack_stats {
+	long long entries;
+	long long bytes;		/* unpacked bytes written */
+	long long archive_bytes;	/* raw bytes read from the source */
+	unsigned char sha256[32];	/* of the raw archive bytes */
+};
+
+int unpack_archive(const struct byte_source *src, int destfd,
+    const struct unpack_limits *lim, const struct sink *sink,
+    struct unpack_stats *st, char *why, size_t whylen);
+
+/*
+ * Drain src, computing only its SHA-256 and length (used when the release
+ * already exists and we only need to compare checksums).
+ */
+int hash_source(const struct byte_source *src, unsigned char sha256[32],
+    long long *bytes);
+
+/* Lower-case hex of a SHA-256 into out[65]. */
+void sha256_hex(const unsigned char sha[32], char out[65]);
+/* Parse 64 hex digits; 0 or CUT_ERR_CHECKSUM when malformed. */
+int sha256_parse(const char *hex, unsigned char sha[32]);
+
+#endif

@@ -1,0 +1,257 @@
+#include "config.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <ini.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "agent_conf.h"
+#include "err.h"
+
+int
+app_conf_defaults(struct app_conf *c)
+{
+	memset(c, 0, sizeof(*c));
+#define KEY_STR(n, d, h) \
+	if ((d) != NULL && (c->n = strdup((const char *)(d) ? (d) : "")) == NULL) \
+		return CUT_ERR_ALLOC;
+#define KEY_INT(n, d, lo, hi, h) c->n = (d);
+#define KEY_SIZE(n, d, lo, hi, h) c->n = (d);
+#include "keys.def"
+#undef KEY_STR
+#undef KEY_INT
+#undef KEY_SIZE
+	return CUT_OK;
+}
+
+void
+app_conf_free(struct app_conf *c)
+{
+	free(c->name);
+#define KEY_STR(n, d, h) free(c->n);
+#define KEY_INT(n, d, lo, hi, h)
+#define KEY_SIZE(n, d, lo, hi, h)
+#include "keys.def"
+#undef KEY_STR
+#undef KEY_INT
+#undef KEY_SIZE
+	memset(c, 0, sizeof(*c));
+}
+
+/* Parse a decimal number with an optional K/M/G/T suffix (powers of 1024). */
+static int
+parse_number(const char *s, int allow_suffix, long long *out)
+{
+	char *end;
+	long long v;
+	int shift = 0;
+
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (end == s || errno != 0 || v < 0)
+		return -1;
+	if (allow_suffix && *end != '\0' && end[1] == '\0') {
+		switch (*end) {
+		case 'K': case 'k': shift = 10; break;
+		case 'M': case 'm': shift = 20; break;
+		case 'G': case 'g': shift = 30; break;
+		case 'T': case 't': shift = 40; break;
+		default: return -1;
+		}
+		end++;
+	}
+	if (*end != '\0' || v > (LLONG_MAX >> shift))
+		return -1;
+	*out = v << shift;
+	return 0;
+}
+
+struct parse_state {
+	const char *want;	/* app to fill in, or NULL */
+	struct app_conf *out;
+	int found;
+	char reason[256];	/* first error: "key: reason" */
+};
+
+static int
+set_key(struct app_conf *c, const char *key, const char *value, char *reason, size_t rlen)
+{
+	long long v;
+
+#define KEY_STR(n, d, h) \
+	if (strcmp(key, #n) == 0) { \
+		char *s = strdup(value); \
+		if (s == NULL) \
+			return CUT_ERR_ALLOC; \
+		free(c->n); \
+		c->n = s; \
+		return CUT_OK; \
+	}
+#define KEY_NUM(n, lo, hi, suffix) \
+	if (strcmp(key, #n) == 0) { \
+		if (parse_number(value, suffix, &v) != 0 || v < (lo) || v > (hi)) { \
+			snprintf(reason, rlen, "%s: \"%s\" is not a number from %lld to %lld", \
+			    key, value, (long long)(lo), (long long)(hi)); \
+			return CUT_ERR_CONFIG; \
+		} \
+		c->n = v; \
+		return CUT_OK; \
+	}
+#define KEY_INT(n, d, lo, hi, h) KEY_NUM(n, lo, hi, 0)
+#define KEY_SIZE(n, d, lo, hi, h) KEY_NUM(n, lo, hi, 1)
+#include "keys.def"
+#undef KEY_STR
+#undef KEY_INT
+#undef KEY_SIZE
+#undef KEY_NUM
+	snprintf(reason, rlen, "%s: unknown key", key);
+	return CUT_ERR_CONFIG;
+}
+
+/* inih handler: 1 to go on, 0 to flag an error on the current line. */
+static int
+handler(void *user, const char *section, const char *name, const char *value)
+{
+	struct parse_state *ps = user;
+	struct app_conf scratch;
+	const char *app;
+	int r;
+
+	if (ps->reason[0] != '\0')
+		return 1;	/* keep only the first error's line and reason */
+	if (strncmp(section, "app ", 4) != 0 || section[4] == '\0') {
+		snprintf(ps->reason, sizeof(ps->reason),
+		    "%s: key outside an [app NAME] section (in [%s])", name, section);
+		return 0;
+	}
+	app = section + 4;
+	if (ps->want != NULL && strcmp(app, ps->want) == 0) {
+		ps->found = 1;
+		r = set_key(ps->out, name, value, ps->reason, sizeof(ps->reason));
+	} else {
+		/* Validate other apps too: a typo anywhere is an error. */
+		memset(&scratch, 0, sizeof(scratch));
+		r = set_key(&scratch, name, value, ps->reason, sizeof(ps->reason));
+		app_conf_free(&scratch);
+	}
+	if (r == CUT_ERR_ALLOC)
+		snprintf(ps->reason, sizeof(ps->reason), "%s: out of memory", name);
+	return r == CUT_OK;
+}
+
+int
+agent_conf_load(const char *file, const char *app, struct app_conf *c,
+    char *err, size_t errlen)
+{
+	struct parse_state ps = { .want = app, .out = c };
+	FILE *f;
+	int line, r;
+
+	if ((r = app_conf_defaults(c)) != CUT_OK)
+		return r;
+	if ((c->name = strdup(app ? app : "")) == NULL)
+		return CUT_ERR_ALLOC;
+	if ((f = fopen(file, "r")) == NULL) {
+		snprintf(err, errlen, "%s: cannot open: %s", file, strerror(errno));
+		return CUT_ERR_CONFIG;
+	}
+	line = ini_parse_file(f, handler, &ps);
+	fclose(f);
+	if (line != 0) {
+		if (ps.reason[0] == '\0')
+			snprintf(ps.reason, sizeof(ps.reason), "syntax error");
+		snprintf(err, errlen, "%s:%d: %s", file, line, ps.reason);
+		return CUT_ERR_CONFIG;
+	}
+	if (app != NULL && !ps.found) {
+		snprintf(err, errlen, "%s: no [app %s] section", file, app);
+		return CUT_ERR_CONFIG;
+	}
+	if (app != NULL && (c->root == NULL || c->root[0] != '/')) {
+		snprintf(err, errlen, "%s: [app %s]: root: %s", file, app,
+		    c->root ? "must be an absolute path" : "missing (required)");
+		return CUT_ERR_CONFIG;
+	}
+	return CUT_OK;
+}
+
+void
+free_strv(char **v)
+{
+	if (v == NULL)
+		return;
+	for (char **p = v; *p; p++)
+		free(*p);
+	free(v);
+}
+
+/* A shared path is relative, without "." or ".." components or empty ones. */
+static int
+shared_path_ok(const char *p)
+{
+	const char *comp = p;
+
+	if (*p == '\0' || *p == '/' || strlen(p) > 1024)
+		return 0;
+	for (;;) {
+		const char *slash = strchr(comp, '/');
+		size_t len = slash ? (size_t)(slash - comp) : strlen(comp);
+
+		if (len == 0 || (len == 1 && comp[0] == '.') ||
+		    (len == 2 && comp[0] == '.' && comp[1] == '.'))
+			return 0;
+		if (slash == NULL)
+			return 1;
+		comp = slash + 1;
+	}
+}
+
+int
+app_conf_shared_paths(const struct app_conf *c, char ***out, char *err, size_t errlen)
+{
+	char *copy, *tok, *save = NULL;
+	char **v = NULL;
+	size_t n = 0;
+
+	*out = NULL;
+	if ((copy = strdup(c->shared ? c->shared : "")) == NULL)
+		return CUT_ERR_ALLOC;
+	for (tok = strtok_r(copy, " \t,", &save); tok; tok = strtok_r(NULL, " \t,", &save)) {
+		char **nv;
+
+		if (!shared_path_ok(tok)) {
+			snprintf(err, errlen, "shared: \"%s\" is not a relative path inside the release", tok);
+			free(copy);
+			free_strv(v);
+			return CUT_ERR_CONFIG;
+		}
+		if ((nv = realloc(v, (n + 2) * sizeof(*v))) == NULL ||
+		    (nv[n] = strdup(tok)) == NULL) {
+			free(copy);
+			free_strv(nv ? nv : v);
+			return CUT_ERR_ALLOC;
+		}
+		v = nv;
+		v[++n] = NULL;
+	}
+	free(copy);
+	if (v == NULL && (v = calloc(1, sizeof(*v))) == NULL)
+		return CUT_ERR_ALLOC;
+	*out = v;
+	return CUT_OK;
+}
+
+void
+app_conf_dump(const struct app_conf *c, FILE *f)
+{
+	fprintf(f, "[app %s]\n", c->name ? c->name : "");
+#define KEY_STR(n, d, h) fprintf(f, "%s = %s\n", #n, c->n ? c->n : "");
+#define KEY_INT(n, d, lo, hi, h) fprintf(f, "%s = %lld\n", #n, c->n);
+#define KEY_SIZE(n, d, lo, hi, h) fprintf(f, "%s = %lld\n", #n, c->n);
+#include "keys.def"
+#undef KEY_STR
+#undef KEY_INT
+#undef KEY_SIZE
+}

@@ -1,0 +1,1 @@
+# coordinator/: cutover, the fleet driver (links libssh2; the agent does not).

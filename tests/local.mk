@@ -1,0 +1,1 @@
+# tests/: unit tests (cmocka), shell regressions, fuzzers, benchmarks.
