@@ -1,1 +1,8 @@
 # tests/: unit tests (cmocka), shell regressions, fuzzers, benchmarks.
+# Each area keeps its own fragment so parallel work does not collide.
+EXTRA_DIST += tests/lib.sh
+include $(srcdir)/tests/agent.mk
+include $(srcdir)/tests/unpack.mk
+include $(srcdir)/tests/proto.mk
+include $(srcdir)/tests/coordinator.mk
+include $(srcdir)/packaging/local.mk

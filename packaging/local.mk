@@ -1,0 +1,1 @@
+# packaging/local.mk: owned by one area; see tests/local.mk

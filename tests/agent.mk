@@ -1,0 +1,1 @@
+# tests/agent.mk: owned by one area; see tests/local.mk

@@ -1,0 +1,1 @@
+# tests/coordinator.mk: owned by one area; see tests/local.mk

@@ -1,0 +1,1 @@
+# tests/proto.mk: owned by one area; see tests/local.mk

@@ -1,0 +1,1 @@
+# tests/unpack.mk: owned by one area; see tests/local.mk
