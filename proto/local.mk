@@ -6,3 +6,10 @@ libcutover_a_SOURCES = \
 	proto/kv.c proto/kv.h \
 	proto/fsutil.c proto/fsutil.h \
 	proto/release_id.c proto/release_id.h
+# Wire protocol (proto/PROTOCOL): bounded buffer, frames, messages.
+libcutover_a_SOURCES += \
+	proto/proto.h \
+	proto/buf.c proto/buf.h \
+	proto/frame.c proto/frame.h \
+	proto/msg.c proto/msg.h
+EXTRA_DIST += proto/PROTOCOL
