@@ -1,0 +1,98 @@
+#!/bin/sh
+# Bash completion (completion/cutover.bash): commands, options, app names
+# from the agent config and the fleet file, hosts, groups and release IDs.
+. "$top_srcdir/tests/lib.sh"
+
+command -v bash >/dev/null 2>&1 || skip "no bash"
+COMP="$top_srcdir/completion/cutover.bash"
+
+# complete FUNC WORD...: run FUNC with COMP_WORDS=WORDS (the last one is the
+# word being completed) in a fresh bash; candidates one per line, sorted.
+complete_words() {
+	_f=$1; shift
+	(cd "$T" && timeout 10 bash --norc --noprofile -c '
+		. "$0" || exit 99
+		f=$1; shift
+		COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1))
+		COMP_LINE="$*"; COMP_POINT=${#COMP_LINE}
+		"$f" || exit 98
+		printf "%s\n" "${COMPREPLY[@]}"' "$COMP" "$_f" "$@") | LC_ALL=C sort | tr '\n' ' ' | sed 's/ $//'
+}
+
+# expect_completion WANT FUNC WORD...: the candidates must be exactly WANT.
+expect_completion() {
+	_want=$1; shift
+	_got=$(complete_words "$@")
+	[ "$_got" = "$_want" ] || fail "completing \"$*\": expected [$_want], got [$_got]"
+}
+
+mkdir -p "$T/srv/web/releases/web-1.0" "$T/srv/web/releases/web-1.1" \
+    "$T/srv/web/releases/web-2.0" "$T/srv/worker/releases/w-7"
+cat > "$T/agent.ini" <<INI
+; test config
+[app web]
+root = $T/srv/web   ; inline comment
+keep = 5
+[app  worker ]
+root = $T/srv/worker
+INI
+cat > "$T/cutover.ini" <<INI
+[fleet]
+user = deploy
+app = web
+[group eu]
+hosts = web01 web02
+[group us]
+hosts = web03
+[host web01]
+address = 127.0.0.11
+[host db01]
+app = worker
+INI
+
+step "agent: commands and global options"
+expect_completion "deploy" _cutover_agent cutover-agent dep
+expect_completion "pin prune" _cutover_agent cutover-agent p
+expect_completion "activate deploy history install pin prune rollback serve status unpin" _cutover_agent cutover-agent ""
+expect_completion "--config" _cutover_agent cutover-agent --co
+expect_completion "--json" _cutover_agent cutover-agent --config x.ini --j
+
+step "agent: command options"
+expect_completion "--help --release --sha256" _cutover_agent cutover-agent deploy web x.tgz --
+expect_completion "--release" _cutover_agent cutover-agent deploy web x.tgz --r
+expect_completion "--to" _cutover_agent cutover-agent rollback web --t
+expect_completion "--keep" _cutover_agent cutover-agent prune web --k
+
+step "agent: app names from the config's [app NAME] sections"
+expect_completion "web worker" _cutover_agent cutover-agent --config "$T/agent.ini" status ""
+expect_completion "worker" _cutover_agent cutover-agent --config "$T/agent.ini" --json rollback wo
+
+step "agent: app as a path completes directories"
+expect_completion "$T/srv/web $T/srv/worker" _cutover_agent cutover-agent status "$T/srv/w"
+
+step "agent: release IDs from ROOT/releases"
+expect_completion "web-1.0 web-1.1 web-2.0" _cutover_agent cutover-agent --config "$T/agent.ini" rollback web --to ""
+expect_completion "web-1.0 web-1.1" _cutover_agent cutover-agent --config "$T/agent.ini" activate web web-1.
+expect_completion "w-7" _cutover_agent cutover-agent --config "$T/agent.ini" pin worker ""
+expect_completion "web-2.0" _cutover_agent cutover-agent unpin "$T/srv/web" web-2
+
+step "agent: archives are files"
+: > "$T/web-3.0.tar.gz"
+expect_completion "$T/web-3.0.tar.gz" _cutover_agent cutover-agent deploy web "$T/web-3"
+
+step "coordinator: commands and options"
+expect_completion "deploy" _cutover cutover de
+expect_completion "-f" _cutover cutover -f
+expect_completion "--dry-run" _cutover cutover deploy x.tgz --dr
+expect_completion "--app --batch --group --help --hosts --to" _cutover cutover rollback -
+expect_completion "--app --group --help --hosts" _cutover cutover -f "$T/cutover.ini" status -
+
+step "coordinator: groups, hosts (comma lists) and apps from the fleet file"
+expect_completion "eu us" _cutover cutover -f "$T/cutover.ini" deploy x.tgz --group ""
+expect_completion "db01 web01 web02 web03" _cutover cutover -f "$T/cutover.ini" status --hosts ""
+expect_completion "web01,web02 web01,web03" _cutover cutover -f "$T/cutover.ini" status --hosts web01,web0
+expect_completion "web worker" _cutover cutover -f "$T/cutover.ini" rollback --app ""
+step "coordinator: ./cutover.ini is the default fleet file"
+expect_completion "eu us" _cutover cutover status --group ""
+
+pass
