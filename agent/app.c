@@ -1,0 +1,202 @@
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "app.h"
+#include "err.h"
+#include "fsutil.h"
+#include "log.h"
+
+#define LOCK_FILE "lock"
+
+static int
+open_dir_at(int dirfd, const char *name, int create)
+{
+	int fd;
+
+	if (create && mkdirat(dirfd, name, 0755) == -1 && errno != EEXIST)
+		return -1;
+	fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	return fd;
+}
+
+int
+app_open(struct app *app, const char *config_file, const char *name,
+    char *err, size_t errlen)
+{
+	int r;
+
+	memset(app, 0, sizeof(*app));
+	app->rootfd = app->statefd = app->releasesfd = app->lockfd = -1;
+	if (strchr(name, '/') != NULL) {
+		/* A path APP needs no config: defaults, ROOT = the path. */
+		if ((r = app_conf_defaults(&app->conf)) != CUT_OK)
+			return r;
+		app->conf.name = strdup(name);
+		app->conf.root = strdup(name);
+		if (app->conf.name == NULL || app->conf.root == NULL)
+			return CUT_ERR_ALLOC;
+	} else {
+		r = agent_conf_load(config_file, name, &app->conf, err, errlen);
+		if (r != CUT_OK)
+			return r;
+	}
+	r = app_conf_shared_paths(&app->conf, &app->shared, err, errlen);
+	if (r != CUT_OK)
+		return r;
+	/* ROOT itself may be created (first deploy), but never through a symlink
+	 * we did not expect: open it and work only through the fd after that. */
+	if (mkdir(app->conf.root, 0755) == -1 && errno != EEXIST) {
+		snprintf(err, errlen, "cannot create root \"%s\": %s", app->conf.root, strerror(errno));
+		return CUT_ERR_CONFIG;
+	}
+	app->rootfd = open(app->conf.root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (app->rootfd == -1) {
+		snprintf(err, errlen, "cannot open root \"%s\": %s", app->conf.root, strerror(errno));
+		return CUT_ERR_CONFIG;
+	}
+	app->statefd = open_dir_at(app->rootfd, STATE_DIR, 1);
+	app->releasesfd = open_dir_at(app->rootfd, RELEASES_DIR, 1);
+	if (app->statefd == -1 || app->releasesfd == -1) {
+		snprintf(err, errlen, "cannot open %s/%s: %s", app->conf.root,
+		    app->statefd == -1 ? STATE_DIR : RELEASES_DIR, strerror(errno));
+		return CUT_ERR_SYSTEM;
+	}
+	return CUT_OK;
+}
+
+void
+app_close(struct app *app)
+{
+	app_unlock(app);
+	if (app->releasesfd >= 0)
+		close(app->releasesfd);
+	if (app->statefd >= 0)
+		close(app->statefd);
+	if (app->rootfd >= 0)
+		close(app->rootfd);
+	app->rootfd = app->statefd = app->releasesfd = -1;
+	free_strv(app->shared);
+	app->shared = NULL;
+	app_conf_free(&app->conf);
+}
+
+static void
+read_holder(int fd, char *holder, size_t holderlen)
+{
+	ssize_t n;
+
+	if (holder == NULL || holderlen == 0)
+		return;
+	n = pread(fd, holder, holderlen - 1, 0);
+	if (n <= 0) {
+		snprintf(holder, holderlen, "unknown holder");
+		return;
+	}
+	holder[n] = '\0';
+	holder[strcspn(holder, "\n")] = '\0';
+}
+
+/* Record who holds the lock, for the error the next contender prints. */
+static void
+write_holder(int fd)
+{
+	char buf[1024], cmd[512] = "", tbuf[32];
+	struct passwd *pw = getpwuid(geteuid());
+	FILE *f = fopen("/proc/self/cmdline", "r");
+	size_t n = 0;
+
+	if (f != NULL) {
+		n = fread(cmd, 1, sizeof(cmd) - 1, f);
+		fclose(f);
+		for (size_t i = 0; i < n; i++)
+			if (cmd[i] == '\0')
+				cmd[i] = ' ';
+		cmd[n] = '\0';
+		if (n > 0 && cmd[n - 1] == ' ')
+			cmd[n - 1] = '\0';
+	}
+	format_time(now_ms(), tbuf);
+	n = (size_t)snprintf(buf, sizeof(buf), "pid %ld, user %s, since %s, command: %s\n",
+	    (long)getpid(), pw ? pw->pw_name : "?", tbuf, cmd);
+	if (n >= sizeof(buf))
+		n = sizeof(buf) - 1;
+	if (ftruncate(fd, 0) == 0 && pwrite(fd, buf, n, 0) < 0)
+		log_debug("cannot record lock holder: %s", strerror(errno));
+}
+
+int
+app_lock(struct app *app, int wait_seconds, char *holder, size_t holderlen)
+{
+	long long deadline = mono_ms() + (long long)wait_seconds * 1000;
+	int fd;
+
+	if (app->lockfd >= 0)
+		return CUT_OK;
+	/* O_CLOEXEC matters: a hook that leaves a daemon behind must not keep the lock. */
+	fd = openat(app->statefd, LOCK_FILE, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
+	if (fd == -1) {
+		if (holder)
+			snprintf(holder, holderlen, "cannot open lock file: %s", strerror(errno));
+		return CUT_ERR_SYSTEM;
+	}
+	while (flock(fd, LOCK_EX | LOCK_NB) == -1) {
+		struct timespec ts = { 0, 100 * 1000 * 1000 };
+
+		if (errno != EWOULDBLOCK && errno != EINTR) {
+			if (holder)
+				snprintf(holder, holderlen, "cannot lock: %s", strerror(errno));
+			close(fd);
+			return CUT_ERR_SYSTEM;
+		}
+		if (mono_ms() >= deadline) {
+			read_holder(fd, holder, holderlen);
+			close(fd);
+			return CUT_ERR_LOCKED;
+		}
+		nanosleep(&ts, NULL);
+	}
+	write_holder(fd);
+	app->lockfd = fd;
+	return CUT_OK;
+}
+
+void
+app_unlock(struct app *app)
+{
+	if (app->lockfd >= 0) {
+		/* Leave the holder text: the lock state is the flock, not the file. */
+		close(app->lockfd);
+		app->lockfd = -1;
+	}
+}
+
+int
+app_lock_probe(struct app *app, char *holder, size_t holderlen)
+{
+	int fd, held = 0;
+
+	if (app->lockfd >= 0) {
+		read_holder(app->lockfd, holder, holderlen);
+		return 1;
+	}
+	fd = openat(app->statefd, LOCK_FILE, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd == -1)
+		return 0;
+	if (flock(fd, LOCK_SH | LOCK_NB) == -1) {
+		held = errno == EWOULDBLOCK;
+		if (held)
+			read_holder(fd, holder, holderlen);
+	}
+	close(fd);	/* closing drops our probe lock */
+	return held;
+}

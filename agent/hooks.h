@@ -1,0 +1,36 @@
+/*
+ * Hooks and health checks: shell commands run in the release directory
+ * with CUTOVER_APP, CUTOVER_ROOT, CUTOVER_RELEASE and CUTOVER_PREVIOUS set,
+ * stdin on /dev/null, a time limit (the whole process group is killed when
+ * it passes), each output line sent to the sink as an event and the tail
+ * of the output kept for the journal.
+ */
+#ifndef CUT_HOOKS_H
+#define CUT_HOOKS_H
+
+#include <stddef.h>
+
+#include "app.h"
+#include "sink.h"
+
+struct hook_ctx {
+	struct app *app;
+	const char *release;	/* the release the command runs in */
+	const char *previous;	/* "" when none */
+	const struct sink *sink;
+	char output[4096];	/* tail of all output so far, NUL-terminated */
+	size_t outlen;
+};
+
+/*
+ * Run one command. 0 when it exited 0; CUT_ERR_FAILED (non-zero exit,
+ * signal) or CUT_ERR_TIMEOUT otherwise, with a one-line reason in why.
+ * An empty command succeeds without running anything.
+ */
+int hook_run(struct hook_ctx *h, const char *what, const char *cmd, int timeout_s,
+    char *why, size_t whylen);
+
+/* The configured health check with its retries and interval. */
+int health_check(struct hook_ctx *h, char *why, size_t whylen);
+
+#endif

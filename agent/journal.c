@@ -1,0 +1,208 @@
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "err.h"
+#include "fault.h"
+#include "fsutil.h"
+#include "journal.h"
+
+/* Keys whose values are numbers, so JSON output types them as such. */
+static const char *const int_keys[] = {
+	"ts_ms", "duration_ms", "pid", "entries", "bytes", "archive_bytes", "exit", NULL
+};
+
+static void
+append_escaped(char **p, size_t *left, const char *s)
+{
+	for (; *s && *left > 2; s++) {
+		const char *esc = NULL;
+
+		switch (*s) {
+		case '\\': esc = "\\\\"; break;
+		case '\t': esc = "\\t"; break;
+		case '\n': esc = "\\n"; break;
+		case '\r': esc = "\\r"; break;
+		}
+		if (esc) {
+			*(*p)++ = esc[0];
+			*(*p)++ = esc[1];
+			*left -= 2;
+		} else {
+			*(*p)++ = *s;
+			(*left)--;
+		}
+	}
+}
+
+static void
+append_field(char **p, size_t *left, const char *key, const char *val)
+{
+	if (*left < strlen(key) + 4)
+		return;
+	append_escaped(p, left, key);
+	*(*p)++ = '=';
+	(*left)--;
+	append_escaped(p, left, val ? val : "");
+	*(*p)++ = '\t';
+	(*left)--;
+}
+
+static const char *
+current_user(void)
+{
+	struct passwd *pw = getpwuid(geteuid());
+
+	return pw ? pw->pw_name : "?";
+}
+
+/* If the file ends in a torn line, end it so our record starts clean. */
+static int
+terminate_torn_line(int fd)
+{
+	struct stat st;
+	char last;
+
+	if (fstat(fd, &st) == -1)
+		return CUT_ERR_SYSTEM;
+	if (st.st_size == 0)
+		return CUT_OK;
+	if (pread(fd, &last, 1, st.st_size - 1) != 1)
+		return CUT_ERR_SYSTEM;
+	return last == '\n' ? CUT_OK : write_full(fd, "\n", 1);
+}
+
+int
+journal_append(struct app *app, const char *op, const char *phase,
+    const struct kvlist *rec)
+{
+	/* Records are bounded: hook output is capped at JOURNAL_OUTPUT_MAX. */
+	static char line[64 * 1024];
+	char *p = line, tbuf[32], num[32];
+	size_t left = sizeof(line) - 2;
+	long long ts = now_ms();
+	const char *env;
+	int fd, r;
+
+	format_time(ts, tbuf);
+	append_field(&p, &left, "time", tbuf);
+	snprintf(num, sizeof(num), "%lld", ts);
+	append_field(&p, &left, "ts_ms", num);
+	append_field(&p, &left, "op", op);
+	append_field(&p, &left, "phase", phase);
+	for (size_t i = 0; rec && i < rec->n; i++)
+		append_field(&p, &left, rec->v[i].key, rec->v[i].val);
+	if (strcmp(phase, "begin") == 0) {
+		/* Who: only on begin records, to keep lines short. */
+		append_field(&p, &left, "user", current_user());
+		snprintf(num, sizeof(num), "%ld", (long)getpid());
+		append_field(&p, &left, "pid", num);
+		if ((env = getenv("SSH_CLIENT")) != NULL)
+			append_field(&p, &left, "ssh_client", env);
+		if ((env = getenv("CUTOVER_ACTOR")) != NULL)
+			append_field(&p, &left, "actor", env);
+	}
+	p[-1] = '\n';	/* replace the last TAB */
+
+	fd = openat(app->statefd, JOURNAL_FILE, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
+	if (fd == -1)
+		return CUT_ERR_SYSTEM;
+	if ((r = terminate_torn_line(fd)) == CUT_OK &&
+	    (r = write_full(fd, line, (size_t)(p - line))) == CUT_OK &&
+	    fdatasync(fd) == -1)
+		r = CUT_ERR_SYSTEM;
+	close(fd);
+	FAULT_POINT("journal.appended");
+	return r;
+}
+
+static void
+unescape(char *s)
+{
+	char *w = s;
+
+	for (char *r = s; *r; r++) {
+		if (*r == '\\' && r[1] != '\0') {
+			r++;
+			switch (*r) {
+			case 't': *w++ = '\t'; break;
+			case 'n': *w++ = '\n'; break;
+			case 'r': *w++ = '\r'; break;
+			default: *w++ = *r; break;
+			}
+		} else {
+			*w++ = *r;
+		}
+	}
+	*w = '\0';
+}
+
+static int
+is_int_key(const char *k)
+{
+	for (int i = 0; int_keys[i]; i++)
+		if (strcmp(k, int_keys[i]) == 0)
+			return 1;
+	return 0;
+}
+
+static int
+parse_line(char *line, struct kvlist *rec)
+{
+	char *save = NULL;
+
+	for (char *f = strtok_r(line, "\t", &save); f; f = strtok_r(NULL, "\t", &save)) {
+		char *eq = strchr(f, '=');
+		int r;
+
+		if (eq == NULL)
+			continue;	/* not ours; skip rather than fail the whole journal */
+		*eq = '\0';
+		unescape(f);
+		unescape(eq + 1);
+		r = kv_add_typed(rec, f, eq + 1, is_int_key(f) ? KV_INT : KV_STR);
+		if (r != CUT_OK)
+			return r;
+	}
+	return CUT_OK;
+}
+
+int
+journal_foreach(struct app *app, int (*fn)(void *ctx, const struct kvlist *rec), void *ctx)
+{
+	FILE *f;
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t len;
+	int fd, r = CUT_OK;
+
+	fd = openat(app->statefd, JOURNAL_FILE, O_RDONLY | O_CLOEXEC);
+	if (fd == -1)
+		return errno == ENOENT ? CUT_OK : CUT_ERR_SYSTEM;
+	if ((f = fdopen(fd, "r")) == NULL) {
+		close(fd);
+		return CUT_ERR_SYSTEM;
+	}
+	while ((len = getline(&line, &cap, f)) > 0) {
+		struct kvlist rec = KVLIST_INIT;
+
+		if (line[len - 1] != '\n')
+			break;	/* torn last line from a crash: never acted upon */
+		line[len - 1] = '\0';
+		if ((r = parse_line(line, &rec)) == CUT_OK && kv_get(&rec, "op") != NULL)
+			r = fn(ctx, &rec) ? 1 : CUT_OK;
+		kv_free(&rec);
+		if (r != CUT_OK)
+			break;
+	}
+	free(line);
+	fclose(f);
+	return r < 0 ? r : CUT_OK;
+}

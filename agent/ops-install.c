@@ -1,0 +1,224 @@
+/*
+ * install: archive -> .cutover/staging/ID.PID (unpack.c) -> shared links ->
+ * syncfs -> rename to releases/ID. A release directory is complete or
+ * absent; the staging tree of a failed or killed install is removed (now,
+ * or by the next command's recovery).
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "err.h"
+#include "fault.h"
+#include "fsutil.h"
+#include "journal.h"
+#include "ops.h"
+#include "ops-common.h"
+#include "release_id.h"
+#include "unpack.h"
+
+/* Make each shared path of the new release a link into ROOT/shared/. */
+static int
+link_shared(struct app *app, int stagefd, char *why, size_t whylen)
+{
+	int sharedfd;
+
+	if (app->shared == NULL || app->shared[0] == NULL)
+		return CUT_OK;
+	if (mkdirat(app->rootfd, SHARED_DIR, 0755) == -1 && errno != EEXIST)
+		goto sys;
+	sharedfd = openat(app->rootfd, SHARED_DIR, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (sharedfd == -1)
+		goto sys;
+	for (char **p = app->shared; *p; p++) {
+		const char *path = *p, *slash = strrchr(path, '/');
+		char parent[1024], target[4096] = "";
+		int depth = 2, in_shared, in_release;
+
+		for (const char *c = path; *c; c++)
+			depth += *c == '/';
+		if (slash != NULL) {
+			snprintf(parent, sizeof(parent), "%.*s", (int)(slash - path), path);
+			if (mkdir_p_at(stagefd, parent, 0755) != CUT_OK ||
+			    mkdir_p_at(sharedfd, parent, 0755) != CUT_OK) {
+				snprintf(why, whylen, "shared path \"%s\": parent is not a directory: %s",
+				    path, strerror(errno));
+				close(sharedfd);
+				return CUT_ERR_BAD_ARCHIVE;
+			}
+		}
+		in_shared = faccessat(sharedfd, path, F_OK, AT_SYMLINK_NOFOLLOW) == 0;
+		in_release = faccessat(stagefd, path, F_OK, AT_SYMLINK_NOFOLLOW) == 0;
+		if (!in_shared && in_release) {
+			/* First use: the release's copy seeds shared/. */
+			if (renameat(stagefd, path, sharedfd, path) == -1)
+				goto sys_close;
+		} else if (!in_shared) {
+			if (mkdir_p_at(sharedfd, path, 0755) != CUT_OK)
+				goto sys_close;
+		} else if (in_release && rm_rf_at(stagefd, path) != CUT_OK) {
+			goto sys_close;
+		}
+		for (int i = 0; i < depth - 1; i++)
+			strcat(target, "../");
+		strcat(target, SHARED_DIR "/");
+		strncat(target, path, sizeof(target) - strlen(target) - 1);
+		if (symlinkat(target, stagefd, path) == -1)
+			goto sys_close;
+		continue;
+sys_close:
+		snprintf(why, whylen, "shared path \"%s\": %s", path, strerror(errno));
+		close(sharedfd);
+		return CUT_ERR_SYSTEM;
+	}
+	close(sharedfd);
+	return CUT_OK;
+sys:
+	snprintf(why, whylen, "cannot open %s/: %s", SHARED_DIR, strerror(errno));
+	return CUT_ERR_SYSTEM;
+}
+
+/* The release exists: a no-op when the bytes are the same, else an error. */
+static int
+install_existing(struct app *app, const struct install_req *req, const char *id,
+    const unsigned char *want, struct kvlist *res)
+{
+	struct state st;
+	unsigned char got[32];
+	char hex[65];
+	long long bytes = 0;
+	const struct release_info *ri;
+	int r;
+
+	if ((r = hash_source(req->src, got, &bytes)) != CUT_OK)
+		return op_fail(res, r, "%s: cannot read archive", id);
+	sha256_hex(got, hex);
+	if (want != NULL && memcmp(want, got, 32) != 0)
+		return op_fail(res, CUT_ERR_CHECKSUM, "%s: archive sha256 is %s, expected %s",
+		    id, hex, req->sha256);
+	if ((r = state_load(app, &st)) != CUT_OK)
+		return op_fail(res, r, "cannot read state: %s", strerror(errno));
+	ri = state_find(&st, id);
+	if (ri == NULL || strcmp(ri->sha256, hex) != 0) {
+		r = op_fail(res, CUT_ERR_EXISTS,
+		    "release %s already exists with different content (sha256 %s, archive %s)",
+		    id, ri && ri->sha256[0] ? ri->sha256 : "unknown", hex);
+		state_free(&st);
+		return r;
+	}
+	state_free(&st);
+	kv_set(res, "release", id);
+	kv_set(res, "sha256", hex);
+	kv_add_bool(res, "unchanged", 1);
+	kv_addf(res, "message", "%s already installed (same sha256)", id);
+	return CUT_OK;
+}
+
+int
+op_install(struct app *app, const struct install_req *req, const struct sink *sink,
+    struct kvlist *res)
+{
+	char id[RELEASE_ID_MAX + 1], stage[RELEASE_ID_MAX + 32], hex[65], why[1024] = "";
+	unsigned char want[32];
+	struct unpack_limits lim = { app->conf.max_entries, app->conf.max_bytes };
+	struct unpack_stats us;
+	struct kvlist rec = KVLIST_INIT;
+	long long started = mono_ms();
+	int stagingfd = -1, stagefd = -1, r;
+
+	if (req->release != NULL) {
+		if (!release_id_valid(req->release))
+			return op_fail(res, CUT_ERR_BAD_ID, "invalid release ID \"%.200s\" "
+			    "(want [A-Za-z0-9][A-Za-z0-9._+-]{0,127})", req->release);
+		snprintf(id, sizeof(id), "%s", req->release);
+	} else if (release_id_from_archive(req->archive_name, id) != CUT_OK) {
+		return op_fail(res, CUT_ERR_BAD_ID, "cannot derive a release ID from \"%.200s\"; "
+		    "use --release ID", req->archive_name);
+	}
+	if (req->sha256 != NULL && sha256_parse(req->sha256, want) != CUT_OK)
+		return op_fail(res, CUT_ERR_CHECKSUM, "--sha256: \"%.100s\" is not 64 hex digits",
+		    req->sha256);
+	if (faccessat(app->releasesfd, id, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
+		return install_existing(app, req, id, req->sha256 ? want : NULL, res);
+
+	kv_add(&rec, "release", id);
+	kv_add(&rec, "archive", req->archive_name ? req->archive_name : "-");
+	if ((r = journal_append(app, "install", "begin", &rec)) != CUT_OK) {
+		kv_free(&rec);
+		return op_fail(res, r, "cannot write journal: %s", strerror(errno));
+	}
+	kv_free(&rec);
+
+	snprintf(stage, sizeof(stage), "%s.%ld", id, (long)getpid());
+	if ((stagingfd = open_state_subdir(app, STAGING_DIR)) == -1 ||
+	    mkdirat(stagingfd, stage, 0755) == -1 ||
+	    (stagefd = openat(stagingfd, stage, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) == -1) {
+		snprintf(why, sizeof(why), "cannot create staging directory: %s", strerror(errno));
+		r = CUT_ERR_SYSTEM;
+		goto out;
+	}
+	r = unpack_archive(req->src, stagefd, &lim, sink, &us, why, sizeof(why));
+	FAULT_POINT("install.unpacked");
+	if (r != CUT_OK)
+		goto out;
+	sha256_hex(us.sha256, hex);
+	if (req->sha256 != NULL && memcmp(want, us.sha256, 32) != 0) {
+		snprintf(why, sizeof(why), "archive sha256 is %s, expected %s", hex, req->sha256);
+		r = CUT_ERR_CHECKSUM;
+		goto out;
+	}
+	if ((r = link_shared(app, stagefd, why, sizeof(why))) != CUT_OK)
+		goto out;
+	/* Every file reaches the disk before the release can become current. */
+	if (syncfs(stagefd) == -1) {
+		snprintf(why, sizeof(why), "syncfs: %s", strerror(errno));
+		r = CUT_ERR_SYSTEM;
+		goto out;
+	}
+	FAULT_POINT("install.synced");
+	if (renameat(stagingfd, stage, app->releasesfd, id) == -1) {
+		snprintf(why, sizeof(why), "cannot move release into place: %s", strerror(errno));
+		r = CUT_ERR_SYSTEM;
+		goto out;
+	}
+	FAULT_POINT("install.renamed");
+	r = fsync_dir(app->releasesfd);
+out:
+	if (stagefd != -1)
+		close(stagefd);
+	if (r != CUT_OK && stagingfd != -1)
+		(void)rm_rf_at(stagingfd, stage);
+	if (stagingfd != -1)
+		close(stagingfd);
+	kv_add(&rec, "release", id);
+	kv_add(&rec, "outcome", r == CUT_OK ? "ok" : "failed");
+	kv_add_int(&rec, "duration_ms", mono_ms() - started);
+	if (r == CUT_OK) {
+		kv_add(&rec, "sha256", hex);
+		kv_add_int(&rec, "entries", us.entries);
+		kv_add_int(&rec, "bytes", us.bytes);
+	} else {
+		kv_add(&rec, "error", why);
+	}
+	if (journal_append(app, "install", "end", &rec) != CUT_OK && r == CUT_OK) {
+		/* Without its end record the release would be undone as half-done later. */
+		snprintf(why, sizeof(why), "cannot write journal: %s", strerror(errno));
+		r = CUT_ERR_SYSTEM;
+	}
+	kv_free(&rec);
+	kv_set(res, "release", id);
+	if (r != CUT_OK)
+		return op_fail(res, r, "%s", why);
+	kv_set(res, "sha256", hex);
+	kv_add_int(res, "entries", us.entries);
+	kv_add_int(res, "bytes", us.bytes);
+	kv_add_int(res, "duration_ms", mono_ms() - started);
+	kv_addf(res, "message", "installed %s (%lld files, %lld bytes, sha256 %.12s)",
+	    id, us.entries, us.bytes, hex);
+	return CUT_OK;
+}

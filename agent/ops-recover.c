@@ -1,0 +1,143 @@
+/*
+ * Recovery of a killed predecessor, run under the lock before every
+ * state-changing command. Deterministic: staging and trash leftovers are
+ * deleted, an install that did not journal its end is removed, and an
+ * activation that did not journal its end is undone (current goes back
+ * to the release it replaced). Each action is journalled and reported.
+ */
+#include "config.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "err.h"
+#include "fsutil.h"
+#include "hooks.h"
+#include "journal.h"
+#include "ops.h"
+#include "ops-common.h"
+#include "swap.h"
+
+/* Empty dir `name` below the state dir; count what was removed. */
+static int
+sweep(struct app *app, const char *name, const struct sink *sink)
+{
+	int fd = openat(app->statefd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	int dupfd, r = CUT_OK;
+	DIR *d;
+	struct dirent *de;
+
+	if (fd == -1)
+		return errno == ENOENT ? CUT_OK : CUT_ERR_SYSTEM;
+	if ((dupfd = dup(fd)) == -1 || (d = fdopendir(dupfd)) == NULL) {
+		if (dupfd != -1)
+			close(dupfd);
+		close(fd);
+		return CUT_ERR_SYSTEM;
+	}
+	while ((de = readdir(d)) != NULL) {
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		emit_message(sink, "recover", "removing leftover %s/%s/%s", STATE_DIR, name, de->d_name);
+		if ((r = rm_rf_at(fd, de->d_name)) != CUT_OK)
+			break;
+	}
+	closedir(d);
+	close(fd);
+	return r;
+}
+
+/* Temporary `current` links of killed swaps: never `current` themselves. */
+static void
+sweep_temp_links(struct app *app)
+{
+	int dupfd = dup(app->rootfd);
+	DIR *d;
+	struct dirent *de;
+
+	if (dupfd == -1 || (d = fdopendir(dupfd)) == NULL) {
+		if (dupfd != -1)
+			close(dupfd);
+		return;
+	}
+	while ((de = readdir(d)) != NULL)
+		if (strncmp(de->d_name, ".current.", 9) == 0)
+			(void)unlinkat(app->rootfd, de->d_name, 0);
+	closedir(d);
+}
+
+static int
+undo_activation(struct app *app, const struct state *st, const struct sink *sink,
+    struct kvlist *rec)
+{
+	const char *id = kv_get(&st->pending, "release");
+	const char *prev = kv_get(&st->pending, "previous");
+	char why[512] = "";
+	int r;
+
+	if (prev == NULL)
+		prev = "";
+	if (id == NULL || strcmp(st->current, id) != 0) {
+		kv_add(rec, "action", "none: current was not switched");
+		return CUT_OK;
+	}
+	emit_message(sink, "recover", "interrupted %s of %s: switching back to %s",
+	    kv_get(&st->pending, "op"), id, prev[0] ? prev : "no release");
+	if ((r = swap_current(app, prev[0] ? prev : NULL)) != CUT_OK)
+		return r;
+	kv_addf(rec, "action", "current switched back from %s to %s", id, prev[0] ? prev : "none");
+	if (prev[0]) {
+		struct hook_ctx h = { .app = app, .release = prev, .previous = id, .sink = sink };
+
+		if (hook_run(&h, "after_activate", app->conf.after_activate,
+		    (int)app->conf.hook_timeout, why, sizeof(why)) != CUT_OK)
+			kv_add(rec, "hook_error", why);
+	}
+	return CUT_OK;
+}
+
+int
+op_recover(struct app *app, const struct sink *sink)
+{
+	struct state st;
+	struct kvlist rec = KVLIST_INIT;
+	const char *op, *id;
+	int r;
+
+	if ((r = sweep(app, STAGING_DIR, sink)) != CUT_OK ||
+	    (r = sweep(app, TRASH_DIR, sink)) != CUT_OK)
+		return r;
+	sweep_temp_links(app);
+	if ((r = state_load(app, &st)) != CUT_OK)
+		return r;
+	if (!st.has_pending) {
+		state_free(&st);
+		return CUT_OK;
+	}
+	op = kv_get(&st.pending, "op");
+	id = kv_get(&st.pending, "release");
+	kv_add(&rec, "interrupted", op);
+	kv_add(&rec, "release", id ? id : "");
+	kv_add(&rec, "interrupted_pid", kv_get(&st.pending, "pid"));
+	if (strcmp(op, "activate") == 0 || strcmp(op, "rollback") == 0) {
+		r = undo_activation(app, &st, sink, &rec);
+	} else if (strcmp(op, "install") == 0 && id != NULL && strcmp(id, st.current) != 0 &&
+	    faccessat(app->releasesfd, id, F_OK, AT_SYMLINK_NOFOLLOW) == 0) {
+		/* Renamed into place but never journalled: its checksum is unknown. */
+		emit_message(sink, "recover", "interrupted install of %s: removing it", id);
+		r = remove_release(app, id);
+		kv_add(&rec, "action", "removed the unjournalled release");
+	} else {
+		kv_add(&rec, "action", "leftovers removed");
+	}
+	kv_add(&rec, "outcome", r == CUT_OK ? "ok" : "failed");
+	if (r == CUT_OK)
+		r = journal_append(app, "recover", "end", &rec);
+	kv_free(&rec);
+	state_free(&st);
+	return r;
+}

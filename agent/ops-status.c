@@ -1,0 +1,136 @@
+/* status and history: read-only views of the journal and the releases. */
+#include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "err.h"
+#include "fsutil.h"
+#include "journal.h"
+#include "ops.h"
+#include "ops-common.h"
+
+static int
+by_install_order(const void *a, const void *b)
+{
+	const struct release_info *x = a, *y = b;
+
+	if (x->installed_seq != y->installed_seq)
+		return x->installed_seq < y->installed_seq ? -1 : 1;
+	return strcmp(x->id, y->id);
+}
+
+/* Append word to a space-separated list kept in a kv value. */
+static void
+list_add(char **list, const char *word)
+{
+	size_t old = *list ? strlen(*list) : 0;
+	char *n = realloc(*list, old + strlen(word) + 2);
+
+	if (n == NULL)
+		return;
+	if (old)
+		n[old++] = ' ';
+	strcpy(n + old, word);
+	*list = n;
+}
+
+int
+op_status(struct app *app, const struct sink *sink, struct kvlist *res)
+{
+	struct state st;
+	char holder[1024] = "", *all = NULL, *bad = NULL, *pinned = NULL, *msg = NULL;
+	const char *prev;
+	size_t len = 0;
+	FILE *m;
+	int r, locked;
+
+	(void)sink;
+	if ((r = state_load(app, &st)) != CUT_OK)
+		return op_fail(res, r, "cannot read state: %s", strerror(errno));
+	qsort(st.rel, st.nrel, sizeof(*st.rel), by_install_order);
+	prev = state_rollback_target(&st);
+	locked = app_lock_probe(app, holder, sizeof(holder));
+
+	if ((m = open_memstream(&msg, &len)) == NULL) {
+		state_free(&st);
+		return op_fail(res, CUT_ERR_ALLOC, "out of memory");
+	}
+	fprintf(m, "app:      %s (%s)\n", app->conf.name, app->conf.root);
+	fprintf(m, "current:  %s\n", st.current[0] ? st.current : "none");
+	fprintf(m, "previous: %s\n", prev ? prev : "none");
+	fprintf(m, "lock:     %s%s\n", locked ? "held by " : "free", locked ? holder : "");
+	if (st.has_pending)
+		fprintf(m, "pending:  interrupted %s of %s (the next command recovers it)\n",
+		    kv_get(&st.pending, "op"), kv_get(&st.pending, "release") ?
+		    kv_get(&st.pending, "release") : "-");
+	fprintf(m, "releases:\n");
+	for (size_t i = 0; i < st.nrel; i++) {
+		const struct release_info *ri = &st.rel[i];
+		char tbuf[32] = "";
+
+		if (!ri->on_disk)
+			continue;
+		list_add(&all, ri->id);
+		if (ri->bad)
+			list_add(&bad, ri->id);
+		if (ri->pinned)
+			list_add(&pinned, ri->id);
+		if (ri->installed_ms)
+			format_time(ri->installed_ms, tbuf);
+		fprintf(m, "  %-24s %-20s %s%s%s%s%s\n", ri->id, tbuf,
+		    strcmp(ri->id, st.current) == 0 ? " current" : "",
+		    prev && strcmp(ri->id, prev) == 0 ? " previous" : "",
+		    ri->bad ? " BAD" : "", ri->pinned ? " pinned" : "",
+		    ri->activated ? "" : " never-activated");
+	}
+	fclose(m);
+	if (len > 0 && msg[len - 1] == '\n')
+		msg[len - 1] = '\0';
+
+	kv_add(res, "root", app->conf.root);
+	kv_add(res, "current", st.current);
+	kv_add(res, "previous", prev ? prev : "");
+	kv_add_bool(res, "locked", locked);
+	kv_add(res, "lock_holder", locked ? holder : "");
+	kv_add(res, "releases", all ? all : "");
+	kv_add(res, "bad", bad ? bad : "");
+	kv_add(res, "pinned", pinned ? pinned : "");
+	kv_add(res, "pending", st.has_pending ? kv_get(&st.pending, "op") : "");
+	kv_add(res, "message", msg);
+	free(all);
+	free(bad);
+	free(pinned);
+	free(msg);
+	state_free(&st);
+	return CUT_OK;
+}
+
+struct history_ctx {
+	const struct sink *sink;
+	long long n;
+};
+
+static int
+history_one(void *ctx, const struct kvlist *rec)
+{
+	struct history_ctx *hc = ctx;
+
+	hc->n++;
+	sink_record(hc->sink, rec);
+	return 0;
+}
+
+int
+op_history(struct app *app, const struct sink *sink, struct kvlist *res)
+{
+	struct history_ctx hc = { sink, 0 };
+	int r;
+
+	if ((r = journal_foreach(app, history_one, &hc)) != CUT_OK)
+		return op_fail(res, r, "cannot read journal: %s", strerror(errno));
+	kv_add_int(res, "records", hc.n);
+	return CUT_OK;
+}

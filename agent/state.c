@@ -1,0 +1,206 @@
+#include "config.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "err.h"
+#include "journal.h"
+#include "state.h"
+
+int
+read_current(struct app *app, char id[RELEASE_ID_MAX + 1])
+{
+	char buf[RELEASE_ID_MAX + sizeof(RELEASES_DIR) + 2];
+	ssize_t n;
+
+	id[0] = '\0';
+	n = readlinkat(app->rootfd, CURRENT_LINK, buf, sizeof(buf) - 1);
+	if (n < 0)
+		return errno == ENOENT ? CUT_OK : CUT_ERR_SYSTEM;
+	buf[n] = '\0';
+	if (strncmp(buf, RELEASES_DIR "/", sizeof(RELEASES_DIR)) != 0 ||
+	    !release_id_valid(buf + sizeof(RELEASES_DIR))) {
+		errno = EINVAL;	/* somebody else's symlink; do not guess */
+		return CUT_ERR_SYSTEM;
+	}
+	strcpy(id, buf + sizeof(RELEASES_DIR));
+	return CUT_OK;
+}
+
+struct release_info *
+state_find(const struct state *st, const char *id)
+{
+	for (size_t i = 0; i < st->nrel; i++)
+		if (strcmp(st->rel[i].id, id) == 0)
+			return &st->rel[i];
+	return NULL;
+}
+
+static struct release_info *
+state_get(struct state *st, const char *id)
+{
+	struct release_info *ri = state_find(st, id), *nr;
+
+	if (ri != NULL || !release_id_valid(id))
+		return ri;
+	if ((nr = realloc(st->rel, (st->nrel + 1) * sizeof(*nr))) == NULL)
+		return NULL;
+	st->rel = nr;
+	ri = &st->rel[st->nrel++];
+	memset(ri, 0, sizeof(*ri));
+	strcpy(ri->id, id);
+	return ri;
+}
+
+static int
+stack_push(struct state *st, const char *id)
+{
+	char (*ns)[RELEASE_ID_MAX + 1];
+
+	if (st->nstack > 0 && strcmp(st->stack[st->nstack - 1], id) == 0)
+		return CUT_OK;
+	if ((ns = realloc(st->stack, (st->nstack + 1) * sizeof(*ns))) == NULL)
+		return CUT_ERR_ALLOC;
+	st->stack = ns;
+	strcpy(st->stack[st->nstack++], id);
+	return CUT_OK;
+}
+
+struct replay {
+	struct state *st;
+	long long seq;
+	int err;
+};
+
+/* Fold one journal record into the state. */
+static int
+replay_one(void *ctx, const struct kvlist *rec)
+{
+	struct replay *rp = ctx;
+	struct state *st = rp->st;
+	const char *op = kv_get(rec, "op"), *phase = kv_get(rec, "phase");
+	const char *id = kv_get(rec, "release"), *outcome = kv_get(rec, "outcome");
+	const char *bad = kv_get(rec, "bad");
+	struct release_info *ri;
+
+	rp->seq++;
+	if (phase && strcmp(phase, "begin") == 0) {
+		kv_free(&st->pending);
+		if ((rp->err = kv_copy(&st->pending, rec)) != CUT_OK)
+			return 1;
+		st->has_pending = 1;
+		return 0;
+	}
+	st->has_pending = 0;
+	kv_free(&st->pending);
+	if (bad && (ri = state_get(st, bad)) != NULL)
+		ri->bad = 1;
+	if (id == NULL || outcome == NULL)
+		return 0;
+	if ((ri = state_get(st, id)) == NULL)
+		return 0;
+	if (strcmp(op, "install") == 0 && (strcmp(outcome, "ok") == 0 || strcmp(outcome, "present") == 0)) {
+		const char *sha = kv_get(rec, "sha256");
+
+		if (sha && strlen(sha) == 64)
+			strcpy(ri->sha256, sha);
+		ri->installed_seq = rp->seq;
+		ri->installed_ms = kv_get_int(rec, "ts_ms", 0);
+	} else if ((strcmp(op, "activate") == 0 || strcmp(op, "rollback") == 0) &&
+	    strcmp(outcome, "ok") == 0) {
+		/* A plain rollback pops the release it leaves (so two rollbacks go back
+		 * two releases); any switch pushes its target. */
+		const char *from = kv_get(rec, "previous");
+
+		if (strcmp(op, "rollback") == 0 && kv_get(rec, "explicit") == NULL &&
+		    from && st->nstack > 0 &&
+		    strcmp(st->stack[st->nstack - 1], from) == 0)
+			st->nstack--;
+		ri->activated = 1;
+		ri->bad = 0;	/* a release that later activated fine is good again */
+		st->last_activation_seq = rp->seq;
+		if ((rp->err = stack_push(st, id)) != CUT_OK)
+			return 1;
+	} else if (strcmp(op, "pin") == 0 && strcmp(outcome, "ok") == 0) {
+		ri->pinned = 1;
+	} else if (strcmp(op, "unpin") == 0 && strcmp(outcome, "ok") == 0) {
+		ri->pinned = 0;
+	}
+	return 0;
+}
+
+static int
+scan_releases(struct app *app, struct state *st)
+{
+	int fd = dup(app->releasesfd);
+	DIR *d;
+	struct dirent *de;
+
+	if (fd == -1 || (d = fdopendir(fd)) == NULL) {
+		if (fd != -1)
+			close(fd);
+		return CUT_ERR_SYSTEM;
+	}
+	rewinddir(d);
+	while ((de = readdir(d)) != NULL) {
+		struct release_info *ri;
+		struct stat sb;
+
+		if (!release_id_valid(de->d_name))
+			continue;
+		if (fstatat(app->releasesfd, de->d_name, &sb, AT_SYMLINK_NOFOLLOW) == -1 ||
+		    !S_ISDIR(sb.st_mode))
+			continue;
+		if ((ri = state_get(st, de->d_name)) == NULL) {
+			closedir(d);
+			return CUT_ERR_ALLOC;
+		}
+		ri->on_disk = 1;
+	}
+	closedir(d);
+	return CUT_OK;
+}
+
+int
+state_load(struct app *app, struct state *st)
+{
+	struct replay rp = { .st = st };
+	int r;
+
+	memset(st, 0, sizeof(*st));
+	if ((r = read_current(app, st->current)) != CUT_OK)
+		return r;
+	if ((r = journal_foreach(app, replay_one, &rp)) != CUT_OK)
+		return r;
+	if (rp.err != CUT_OK)
+		return rp.err;
+	return scan_releases(app, st);
+}
+
+void
+state_free(struct state *st)
+{
+	free(st->rel);
+	free(st->stack);
+	kv_free(&st->pending);
+	memset(st, 0, sizeof(*st));
+}
+
+const char *
+state_rollback_target(const struct state *st)
+{
+	for (size_t i = st->nstack; i-- > 0;) {
+		const char *id = st->stack[i];
+		const struct release_info *ri = state_find(st, id);
+
+		if (strcmp(id, st->current) == 0 || ri == NULL || !ri->on_disk || ri->bad)
+			continue;
+		return id;
+	}
+	return NULL;
+}

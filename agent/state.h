@@ -1,0 +1,51 @@
+/*
+ * The app's state as derived from the journal (journal.h) plus what is on
+ * disk: which releases exist, which is current, which ones are bad, pinned
+ * or never activated, and where a rollback goes.
+ *
+ *	struct state st;
+ *	r = state_load(app, &st);
+ *	const char *to = state_rollback_target(&st);
+ *	state_free(&st);
+ */
+#ifndef CUT_STATE_H
+#define CUT_STATE_H
+
+#include "app.h"
+#include "kv.h"
+#include "release_id.h"
+
+struct release_info {
+	char id[RELEASE_ID_MAX + 1];
+	char sha256[65];	/* "" when unknown (not installed by us) */
+	long long installed_seq;/* journal position of its install; 0 = unknown */
+	long long installed_ms;
+	int on_disk;		/* releases/ID exists now */
+	int activated;		/* was current after a successful activation */
+	int bad;		/* failed an activation: never an automatic target */
+	int pinned;		/* protected from prune */
+};
+
+struct state {
+	char current[RELEASE_ID_MAX + 1];	/* "" when no current link */
+	struct release_info *rel;		/* every release known or on disk */
+	size_t nrel;
+	char (*stack)[RELEASE_ID_MAX + 1];	/* activation history, oldest first */
+	size_t nstack;
+	long long last_activation_seq;		/* journal position of the last switch */
+	/* The last "begin" with no "end" after it: a killed operation. */
+	struct kvlist pending;
+	int has_pending;
+};
+
+int state_load(struct app *app, struct state *st);
+void state_free(struct state *st);
+
+struct release_info *state_find(const struct state *st, const char *id);
+/* Previous good release on disk (journal order), or NULL. */
+const char *state_rollback_target(const struct state *st);
+
+/* Read ROOT/current into id ("" when absent). CUT_ERR_SYSTEM if it is not ours. */
+int read_current(struct app *app, char id[RELEASE_ID_MAX + 1]);
+
+#endif
