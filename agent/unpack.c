@@ -104,13 +104,15 @@ quote_name(const char *s, char *out, size_t outlen)
 static int __attribute__((format(printf, 3, 4)))
 reject(struct unpack *u, const char *name, const char *fmt, ...)
 {
-	char q[UNPACK_QUOTE_MAX * 4 + 16], reason[512];
+	char reason[512];
 	va_list ap;
 
 	va_start(ap, fmt);
 	vsnprintf(reason, sizeof(reason), fmt, ap);
 	va_end(ap);
 	if (name != NULL) {
+		char q[UNPACK_QUOTE_MAX * 4 + 16];
+
 		quote_name(name, q, sizeof(q));
 		set_why(u->why, u->whylen, "%s: %s", q, reason);
 	} else
@@ -179,10 +181,12 @@ read_failed(struct unpack *u, struct archive *ar, const char *name)
 static int
 write_failed(struct unpack *u, struct archive *aw, const char *name)
 {
-	char m[512], q[UNPACK_QUOTE_MAX * 4 + 16];
+	char m[512];
 	int e = archive_errno(aw);
 
 	if (errno_is_system(e)) {
+		char q[UNPACK_QUOTE_MAX * 4 + 16];
+
 		quote_name(name, q, sizeof(q));
 		set_why(u->why, u->whylen, "%s: %s", q, la_msg(aw, m, sizeof(m)));
 		errno = e;
@@ -232,7 +236,6 @@ check_rel_path(const char *p, int allow_dotdot_prefix, long long *ncomp,
 {
 	const char *c = p, *e;
 	long long n = 0, up = 0;
-	size_t len;
 
 	if (*p == '\0')
 		return "empty name";
@@ -241,6 +244,8 @@ check_rel_path(const char *p, int allow_dotdot_prefix, long long *ncomp,
 	if (*p == '/')
 		return "absolute path";
 	while (*c != '\0') {
+		size_t len;
+
 		e = strchr(c, '/');
 		len = e != NULL ? (size_t)(e - c) : strlen(c);
 		if (len > UNPACK_NAME_MAX)
@@ -388,10 +393,9 @@ copy_data(struct unpack *u, struct archive *ar, struct archive *aw,
 	la_int64_t off;
 	long long written = 0;
 	char m[512];
-	int r;
 
 	for (;;) {
-		r = archive_read_data_block(ar, &buf, &size, &off);
+		int r = archive_read_data_block(ar, &buf, &size, &off);
 		if (r == ARCHIVE_EOF)
 			break;
 		if (r != ARCHIVE_OK && r != ARCHIVE_WARN)
@@ -491,11 +495,10 @@ static int
 drain(struct unpack *u)
 {
 	const void *buf;
-	ssize_t n;
 	long long tail = 0;
 
 	while (!u->in.eof && u->in.err == 0) {
-		n = u->in.src->read(u->in.src->ctx, &buf);
+		ssize_t n = u->in.src->read(u->in.src->ctx, &buf);
 		if (n < 0) {
 			u->in.err = (int)n;
 			u->in.err_errno = errno;
@@ -691,13 +694,14 @@ hexval(char c)
 int
 sha256_parse(const char *hex, unsigned char sha[32])
 {
-	int i, hi, lo;
+	int i;
 
 	if (hex == NULL || strnlen(hex, 65) != 64)
 		return CUT_ERR_CHECKSUM;
 	for (i = 0; i < 32; i++) {
-		hi = hexval(hex[2 * i]);
-		lo = hexval(hex[2 * i + 1]);
+		int hi = hexval(hex[2 * i]);
+		int lo = hexval(hex[2 * i + 1]);
+
 		if (hi < 0 || lo < 0)
 			return CUT_ERR_CHECKSUM;
 		sha[i] = (unsigned char)(hi << 4 | lo);
