@@ -64,7 +64,7 @@ link_shared(struct app *app, int stagefd, char *why, size_t whylen)
 		} else if (in_release && rm_rf_at(stagefd, path) != CUT_OK) {
 			goto sys_close;
 		}
-		for (int i = 0; i < depth - 1; i++)
+		for (int i = 0; i < depth; i++)
 			strcat(target, "../");
 		strcat(target, SHARED_DIR "/");
 		strncat(target, path, sizeof(target) - strlen(target) - 1);
