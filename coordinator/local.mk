@@ -1,1 +1,15 @@
 # coordinator/: cutover, the fleet driver (links libssh2; the agent does not).
+# The fleet-file parser lives in conf/ but only the coordinator uses it.
+libcutconf_a_SOURCES += conf/fleet_conf.c conf/fleet_conf.h conf/fleet_keys.def
+
+bin_PROGRAMS += cutover
+noinst_LIBRARIES += libcoord.a
+# Everything but main.c, so unit tests can link the pieces.
+libcoord_a_SOURCES = \
+	coordinator/cmd.h coordinator/common.h coordinator/host.h coordinator/fleet.h \
+	coordinator/cmd.c coordinator/common.c coordinator/ssh.c coordinator/fleet.c \
+	coordinator/cmd-debug-exec.c coordinator/cmd-dump-config.c coordinator/cmd-stub.c
+libcoord_a_CFLAGS = $(AM_CFLAGS) $(LIBSSH2_CFLAGS) $(INIH_CFLAGS)
+COORD_LIBS = libcoord.a libcutconf.a libcutover.a $(LIBSSH2_LIBS) $(LIBCRYPTO_LIBS) $(INIH_LIBS)
+cutover_SOURCES = coordinator/main.c
+cutover_LDADD = $(COORD_LIBS)

@@ -1,0 +1,627 @@
+/*
+ * Fleet file parsing (inih) and host selection. Values are validated while
+ * parsing, so an error carries the line inih reports; they are converted to
+ * typed, ~-expanded settings only when a selection is resolved.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <ini.h>
+#include <limits.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "err.h"
+#include "fleet_conf.h"
+
+#define FLEET_MAX_SECTIONS	100000
+#define FLEET_NAME_MAX		255
+
+static const char *const key_names[FK_COUNT_] = {
+#define FKEY_STR(n, d, h) #n,
+#define FKEY_PATH(n, d, h) #n,
+#define FKEY_INT(n, d, lo, hi, h) #n,
+#define FKEY_BATCH(n, d, h) #n,
+#include "fleet_keys.def"
+#undef FKEY_STR
+#undef FKEY_PATH
+#undef FKEY_INT
+#undef FKEY_BATCH
+};
+
+const char *
+fleet_conf_default_path(void)
+{
+	if (access("cutover.ini", F_OK) == 0)
+		return "cutover.ini";
+	return "/etc/cutover/fleet.ini";
+}
+
+/* Host and group names end up in messages, journals and JSON: keep them plain. */
+static int
+name_ok(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n > FLEET_NAME_MAX || s[0] == '-' || s[0] == '.')
+		return 0;
+	for (; *s; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
+		    (*s >= '0' && *s <= '9') || *s == '.' || *s == '-' || *s == '_' || *s == ':'))
+			return 0;
+	return 1;
+}
+
+/* Decimal in [lo, hi], nothing else. */
+static int
+parse_int(const char *s, long long lo, long long hi, long long *out)
+{
+	char *end;
+	long long v;
+
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (end == s || *end != '\0' || errno != 0 || v < lo || v > hi)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+int
+fleet_batch_size(const char *batch, size_t n, size_t *out)
+{
+	size_t len = strlen(batch);
+	long long v;
+	char num[32];
+	size_t k;
+
+	if (len == 0 || len >= sizeof(num))
+		return CUT_ERR_CONFIG;
+	memcpy(num, batch, len + 1);
+	if (num[len - 1] == '%') {
+		num[len - 1] = '\0';
+		if (parse_int(num, 1, 100, &v) != 0)
+			return CUT_ERR_CONFIG;
+		k = (n * (size_t)v + 99) / 100;
+	} else {
+		if (parse_int(num, 1, 1000000, &v) != 0)
+			return CUT_ERR_CONFIG;
+		k = (size_t)v;
+	}
+	if (k > n)
+		k = n;
+	if (k < 1)
+		k = 1;
+	*out = k;
+	return CUT_OK;
+}
+
+/* Check one value against its key's type; reason gets "key: why". */
+static int
+check_value(enum fleet_key k, const char *v, char *reason, size_t rlen)
+{
+	long long n;
+	size_t b;
+
+	switch (k) {
+#define FKEY_STR(nm, d, h) case FK_##nm: break;
+#define FKEY_PATH(nm, d, h) case FK_##nm: \
+		if (*v == '\0') { snprintf(reason, rlen, "%s: empty path", #nm); return CUT_ERR_CONFIG; } \
+		break;
+#define FKEY_INT(nm, d, lo, hi, h) case FK_##nm: \
+		if (parse_int(v, lo, hi, &n) != 0) { \
+			snprintf(reason, rlen, "%s: \"%s\" is not a number from %lld to %lld", \
+			    #nm, v, (long long)(lo), (long long)(hi)); \
+			return CUT_ERR_CONFIG; \
+		} \
+		break;
+#define FKEY_BATCH(nm, d, h) case FK_##nm: \
+		if (fleet_batch_size(v, 1, &b) != 0) { \
+			snprintf(reason, rlen, "%s: \"%s\" is not N (1-1000000) or N%% (1-100%%)", #nm, v); \
+			return CUT_ERR_CONFIG; \
+		} \
+		break;
+#include "fleet_keys.def"
+#undef FKEY_STR
+#undef FKEY_PATH
+#undef FKEY_INT
+#undef FKEY_BATCH
+	default:
+		break;
+	}
+	return CUT_OK;
+}
+
+/* Split a host list on commas and blanks into a NULL-terminated vector. */
+static int
+split_names(const char *list, char ***out, char *reason, size_t rlen)
+{
+	char *copy, *tok, *save = NULL;
+	char **v = NULL, **nv;
+	size_t n = 0;
+	int r = CUT_ERR_CONFIG;
+
+	*out = NULL;
+	if ((copy = strdup(list)) == NULL)
+		return CUT_ERR_ALLOC;
+	for (tok = strtok_r(copy, " \t,", &save); tok; tok = strtok_r(NULL, " \t,", &save)) {
+		if (!name_ok(tok)) {
+			snprintf(reason, rlen, "\"%s\" is not a valid host name", tok);
+			goto bad;
+		}
+		if (n >= FLEET_MAX_SECTIONS) {
+			snprintf(reason, rlen, "more than %d hosts", FLEET_MAX_SECTIONS);
+			goto bad;
+		}
+		if ((nv = realloc(v, (n + 2) * sizeof(*v))) == NULL)
+			goto nomem;
+		v = nv;
+		if ((v[n] = strdup(tok)) == NULL)
+			goto nomem;
+		v[++n] = NULL;
+	}
+	free(copy);
+	if (v == NULL && (v = calloc(1, sizeof(*v))) == NULL)
+		return CUT_ERR_ALLOC;
+	*out = v;
+	return CUT_OK;
+ nomem:
+	snprintf(reason, rlen, "out of memory");
+	r = CUT_ERR_ALLOC;
+ bad:
+	free(copy);
+	for (size_t i = 0; v && i < n; i++)
+		free(v[i]);
+	free(v);
+	return r;
+}
+
+static void
+free_names(char **v)
+{
+	for (char **p = v; p && *p; p++)
+		free(*p);
+	free(v);
+}
+
+struct parse_state {
+	struct fleet_conf *fc;
+	char reason[384];
+};
+
+/* The section record for an inih section name, created on first use. */
+static struct fleet_section *
+find_section(struct parse_state *ps, const char *section, char *reason, size_t rlen, int line)
+{
+	struct fleet_conf *fc = ps->fc;
+	struct fleet_section *s, *ns;
+	const char *name = NULL;
+	int kind;
+
+	if (strcmp(section, "fleet") == 0)
+		kind = FSEC_FLEET;
+	else if (strncmp(section, "group ", 6) == 0) {
+		kind = FSEC_GROUP;
+		name = section + 6;
+	} else if (strncmp(section, "host ", 5) == 0) {
+		kind = FSEC_HOST;
+		name = section + 5;
+	} else {
+		snprintf(reason, rlen, "[%s]: unknown section (want [fleet], [group NAME] or [host NAME])", section);
+		return NULL;
+	}
+	while (name && *name == ' ')
+		name++;
+	if (name && !name_ok(name)) {
+		snprintf(reason, rlen, "[%s]: \"%s\" is not a valid name", section, name);
+		return NULL;
+	}
+	for (size_t i = 0; i < fc->nsec; i++) {
+		s = &fc->sec[i];
+		if ((int)s->kind == kind && (name == NULL ? s->name == NULL :
+		    (s->name != NULL && strcmp(s->name, name) == 0)))
+			return s;
+	}
+	if (fc->nsec >= FLEET_MAX_SECTIONS) {
+		snprintf(reason, rlen, "[%s]: more than %d sections", section, FLEET_MAX_SECTIONS);
+		return NULL;
+	}
+	if ((ns = realloc(fc->sec, (fc->nsec + 1) * sizeof(*ns))) == NULL)
+		goto nomem;
+	fc->sec = ns;
+	s = &fc->sec[fc->nsec];
+	memset(s, 0, sizeof(*s));
+	s->kind = kind;
+	s->line = line;
+	if (name && (s->name = strdup(name)) == NULL)
+		goto nomem;
+	fc->nsec++;
+	return s;
+ nomem:
+	snprintf(reason, rlen, "out of memory");
+	return NULL;
+}
+
+/* Replace *slot with a copy of v. */
+static int
+set_str(char **slot, const char *v)
+{
+	char *c = strdup(v);
+
+	if (c == NULL)
+		return CUT_ERR_ALLOC;
+	free(*slot);
+	*slot = c;
+	return CUT_OK;
+}
+
+/* inih handler: 1 to go on, 0 to flag an error on the current line. */
+static int
+handler(void *user, const char *section, const char *name, const char *value)
+{
+	struct parse_state *ps = user;
+	struct fleet_section *s;
+	char **hosts;
+	int k;
+
+	if (ps->reason[0] != '\0')
+		return 1;	/* keep the first error only */
+	if (section[0] == '\0') {
+		snprintf(ps->reason, sizeof(ps->reason), "%s: key outside a section", name);
+		return 0;
+	}
+	if ((s = find_section(ps, section, ps->reason, sizeof(ps->reason), 0)) == NULL)
+		return 0;
+	if (s->kind == FSEC_HOST && strcmp(name, "address") == 0) {
+		if (*value == '\0' || strlen(value) > FLEET_NAME_MAX || strpbrk(value, " \t/") != NULL) {
+			snprintf(ps->reason, sizeof(ps->reason), "address: \"%s\" is not a host name or address", value);
+			return 0;
+		}
+		return set_str(&s->address, value) == CUT_OK;
+	}
+	if (s->kind == FSEC_GROUP && strcmp(name, "hosts") == 0) {
+		char why[256] = "";
+
+		if (split_names(value, &hosts, why, sizeof(why)) != CUT_OK) {
+			snprintf(ps->reason, sizeof(ps->reason), "hosts: %s", why);
+			return 0;
+		}
+		free_names(s->hosts);
+		s->hosts = hosts;
+		return 1;
+	}
+	for (k = 0; k < FK_COUNT_; k++)
+		if (strcmp(name, key_names[k]) == 0)
+			break;
+	if (k == FK_COUNT_) {
+		snprintf(ps->reason, sizeof(ps->reason), "%s: unknown key in [%s]", name, section);
+		return 0;
+	}
+	if (check_value(k, value, ps->reason, sizeof(ps->reason)) != CUT_OK)
+		return 0;
+	if (set_str(&s->val[k], value) != CUT_OK) {
+		snprintf(ps->reason, sizeof(ps->reason), "%s: out of memory", name);
+		return 0;
+	}
+	return 1;
+}
+
+int
+fleet_conf_load(const char *file, struct fleet_conf *fc, char *err, size_t errlen)
+{
+	struct parse_state ps = { .fc = fc };
+	FILE *f;
+	int line;
+
+	memset(fc, 0, sizeof(*fc));
+	if ((fc->file = strdup(file)) == NULL)
+		return CUT_ERR_ALLOC;
+	if ((f = fopen(file, "r")) == NULL) {
+		snprintf(err, errlen, "%s: cannot open: %s", file, strerror(errno));
+		fleet_conf_free(fc);
+		return CUT_ERR_CONFIG;
+	}
+	line = ini_parse_file(f, handler, &ps);
+	fclose(f);
+	if (line != 0) {
+		if (line < 0)
+			snprintf(err, errlen, "%s: cannot read", file);
+		else
+			snprintf(err, errlen, "%s:%d: %s", file, line,
+			    ps.reason[0] ? ps.reason : "syntax error");
+		fleet_conf_free(fc);
+		return CUT_ERR_CONFIG;
+	}
+	return CUT_OK;
+}
+
+void
+fleet_conf_free(struct fleet_conf *fc)
+{
+	for (size_t i = 0; i < fc->nsec; i++) {
+		struct fleet_section *s = &fc->sec[i];
+
+		free(s->name);
+		free(s->address);
+		free_names(s->hosts);
+		for (int k = 0; k < FK_COUNT_; k++)
+			free(s->val[k]);
+	}
+	free(fc->sec);
+	free(fc->file);
+	memset(fc, 0, sizeof(*fc));
+}
+
+static const struct fleet_section *
+lookup(const struct fleet_conf *fc, int kind, const char *name)
+{
+	for (size_t i = 0; i < fc->nsec; i++) {
+		const struct fleet_section *s = &fc->sec[i];
+
+		if ((int)s->kind == kind && (name == NULL ? s->name == NULL :
+		    (s->name && strcmp(s->name, name) == 0)))
+			return s;
+	}
+	return NULL;
+}
+
+static int
+group_has(const struct fleet_section *g, const char *host)
+{
+	for (char **p = g->hosts; p && *p; p++)
+		if (strcmp(*p, host) == 0)
+			return 1;
+	return 0;
+}
+
+/* ~ and ~/x become $HOME and $HOME/x (the passwd entry without HOME). */
+static char *
+expand_path(const char *p)
+{
+	const char *home;
+	struct passwd *pw;
+	char *out;
+	size_t n;
+
+	if (p[0] != '~' || (p[1] != '\0' && p[1] != '/'))
+		return strdup(p);
+	if ((home = getenv("HOME")) == NULL || *home == '\0') {
+		if ((pw = getpwuid(getuid())) == NULL)
+			return strdup(p);
+		home = pw->pw_dir;
+	}
+	n = strlen(home) + strlen(p);
+	if ((out = malloc(n)) == NULL)
+		return NULL;
+	snprintf(out, n, "%s%s", home, p + 1);
+	return out;
+}
+
+static void
+settings_free(struct fleet_settings *st)
+{
+#define FKEY_STR(n, d, h) free(st->n);
+#define FKEY_PATH(n, d, h) free(st->n);
+#define FKEY_INT(n, d, lo, hi, h)
+#define FKEY_BATCH(n, d, h) free(st->n);
+#include "fleet_keys.def"
+#undef FKEY_STR
+#undef FKEY_PATH
+#undef FKEY_INT
+#undef FKEY_BATCH
+	memset(st, 0, sizeof(*st));
+}
+
+/* Typed settings from the raw layers: defaults, then each layer in order. */
+static int
+settings_build(struct fleet_settings *st, const struct fleet_section **layers, size_t nl)
+{
+	const char *raw[FK_COUNT_] = {
+#define FKEY_STR(n, d, h) d,
+#define FKEY_PATH(n, d, h) d,
+#define FKEY_INT(n, d, lo, hi, h) NULL,
+#define FKEY_BATCH(n, d, h) d,
+#include "fleet_keys.def"
+#undef FKEY_STR
+#undef FKEY_PATH
+#undef FKEY_INT
+#undef FKEY_BATCH
+	};
+	struct passwd *pw;
+	long long v;
+
+	memset(st, 0, sizeof(*st));
+	for (size_t i = 0; i < nl; i++)
+		for (int k = 0; k < FK_COUNT_; k++)
+			if (layers[i] && layers[i]->val[k])
+				raw[k] = layers[i]->val[k];
+#define FKEY_STR(n, d, h) if ((st->n = strdup(raw[FK_##n])) == NULL) goto nomem;
+#define FKEY_PATH(n, d, h) if ((st->n = expand_path(raw[FK_##n])) == NULL) goto nomem;
+#define FKEY_INT(n, d, lo, hi, h) \
+	st->n = (d); \
+	if (raw[FK_##n] && parse_int(raw[FK_##n], lo, hi, &v) == 0) \
+		st->n = v;
+#define FKEY_BATCH(n, d, h) if ((st->n = strdup(raw[FK_##n])) == NULL) goto nomem;
+#include "fleet_keys.def"
+#undef FKEY_STR
+#undef FKEY_PATH
+#undef FKEY_INT
+#undef FKEY_BATCH
+	if (st->user[0] == '\0' && (pw = getpwuid(getuid())) != NULL) {
+		free(st->user);
+		if ((st->user = strdup(pw->pw_name)) == NULL)
+			goto nomem;
+	}
+	return CUT_OK;
+ nomem:
+	settings_free(st);
+	return CUT_ERR_ALLOC;
+}
+
+/* Append host name to the selection (once), resolving its settings. */
+static int
+add_host(const struct fleet_conf *fc, const struct fleet_section *group,
+    struct fleet_sel *sel, const char *name)
+{
+	const struct fleet_section **layers;
+	const struct fleet_section *hs;
+	struct fleet_host *nh, *h;
+	size_t nl = 0;
+	int r;
+
+	for (size_t i = 0; i < sel->n; i++)
+		if (strcmp(sel->hosts[i].name, name) == 0)
+			return CUT_OK;
+	if ((layers = calloc(fc->nsec + 2, sizeof(*layers))) == NULL)
+		return CUT_ERR_ALLOC;
+	layers[nl++] = lookup(fc, FSEC_FLEET, NULL);
+	if (group)
+		layers[nl++] = group;
+	else
+		for (size_t i = 0; i < fc->nsec; i++)
+			if (fc->sec[i].kind == FSEC_GROUP && group_has(&fc->sec[i], name))
+				layers[nl++] = &fc->sec[i];
+	hs = lookup(fc, FSEC_HOST, name);
+	layers[nl++] = hs;
+	if ((nh = realloc(sel->hosts, (sel->n + 1) * sizeof(*nh))) == NULL) {
+		free(layers);
+		return CUT_ERR_ALLOC;
+	}
+	sel->hosts = nh;
+	h = &sel->hosts[sel->n];
+	memset(h, 0, sizeof(*h));
+	r = settings_build(&h->s, layers, nl);
+	free(layers);
+	if (r != CUT_OK)
+		return r;
+	h->name = strdup(name);
+	h->address = strdup(hs && hs->address ? hs->address : name);
+	sel->n++;
+	if (h->name == NULL || h->address == NULL)
+		return CUT_ERR_ALLOC;
+	return CUT_OK;
+}
+
+/* Is name a host of the file (a [host] section or a group member)? */
+static int
+known_host(const struct fleet_conf *fc, const char *name)
+{
+	for (size_t i = 0; i < fc->nsec; i++) {
+		const struct fleet_section *s = &fc->sec[i];
+
+		if (s->kind == FSEC_HOST && strcmp(s->name, name) == 0)
+			return 1;
+		if (s->kind == FSEC_GROUP && group_has(s, name))
+			return 1;
+	}
+	return 0;
+}
+
+int
+fleet_select(const struct fleet_conf *fc, const char *hosts_csv, const char *group,
+    struct fleet_sel *sel, char *err, size_t errlen)
+{
+	const struct fleet_section *layers[2];
+	const struct fleet_section *g = NULL;
+	char **names = NULL;
+	char reason[256] = "";
+	int r;
+
+	memset(sel, 0, sizeof(*sel));
+	if (hosts_csv && group) {
+		snprintf(err, errlen, "--hosts and --group exclude each other");
+		return CUT_ERR_USAGE;
+	}
+	if (group && (g = lookup(fc, FSEC_GROUP, group)) == NULL) {
+		snprintf(err, errlen, "--group %s: no [group %s] in %s", group, group, fc->file);
+		return CUT_ERR_USAGE;
+	}
+	layers[0] = lookup(fc, FSEC_FLEET, NULL);
+	layers[1] = g;
+	if ((r = settings_build(&sel->global, layers, 2)) != CUT_OK)
+		return r;
+	if (hosts_csv) {
+		if ((r = split_names(hosts_csv, &names, reason, sizeof(reason))) != CUT_OK) {
+			snprintf(err, errlen, "--hosts: %s", reason);
+			goto fail;
+		}
+		for (char **p = names; *p; p++) {
+			if (!known_host(fc, *p)) {
+				snprintf(err, errlen, "--hosts: %s: no such host in %s", *p, fc->file);
+				r = CUT_ERR_USAGE;
+				goto fail;
+			}
+			if ((r = add_host(fc, NULL, sel, *p)) != CUT_OK)
+				goto fail;
+		}
+	} else if (g) {
+		for (char **p = g->hosts; p && *p; p++)
+			if ((r = add_host(fc, g, sel, *p)) != CUT_OK)
+				goto fail;
+	} else {
+		for (size_t i = 0; i < fc->nsec; i++) {
+			const struct fleet_section *s = &fc->sec[i];
+
+			if (s->kind == FSEC_HOST && (r = add_host(fc, NULL, sel, s->name)) != CUT_OK)
+				goto fail;
+			for (char **p = s->kind == FSEC_GROUP ? s->hosts : NULL; p && *p; p++)
+				if ((r = add_host(fc, NULL, sel, *p)) != CUT_OK)
+					goto fail;
+		}
+	}
+	if (sel->n == 0) {
+		snprintf(err, errlen, "no hosts selected (%s has none%s%s)", fc->file,
+		    group ? " in group " : "", group ? group : "");
+		r = CUT_ERR_USAGE;
+		goto fail;
+	}
+	free_names(names);
+	return CUT_OK;
+ fail:
+	if (r == CUT_ERR_ALLOC)
+		snprintf(err, errlen, "out of memory");
+	free_names(names);
+	fleet_sel_free(sel);
+	return r;
+}
+
+void
+fleet_sel_free(struct fleet_sel *sel)
+{
+	for (size_t i = 0; i < sel->n; i++) {
+		free(sel->hosts[i].name);
+		free(sel->hosts[i].address);
+		settings_free(&sel->hosts[i].s);
+	}
+	free(sel->hosts);
+	settings_free(&sel->global);
+	memset(sel, 0, sizeof(*sel));
+}
+
+static void
+settings_dump(const struct fleet_settings *st, FILE *f)
+{
+#define FKEY_STR(n, d, h) fprintf(f, "%s = %s\n", #n, st->n);
+#define FKEY_PATH(n, d, h) fprintf(f, "%s = %s\n", #n, st->n);
+#define FKEY_INT(n, d, lo, hi, h) fprintf(f, "%s = %lld\n", #n, st->n);
+#define FKEY_BATCH(n, d, h) fprintf(f, "%s = %s\n", #n, st->n);
+#include "fleet_keys.def"
+#undef FKEY_STR
+#undef FKEY_PATH
+#undef FKEY_INT
+#undef FKEY_BATCH
+}
+
+void
+fleet_sel_dump(const struct fleet_sel *sel, FILE *f)
+{
+	fprintf(f, "[fleet]\n");
+	settings_dump(&sel->global, f);
+	for (size_t i = 0; i < sel->n; i++) {
+		fprintf(f, "\n[host %s]\naddress = %s\n", sel->hosts[i].name, sel->hosts[i].address);
+		settings_dump(&sel->hosts[i].s, f);
+	}
+}

@@ -1,0 +1,44 @@
+/* Fleet file loading and host selection shared by the coordinator commands. */
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "common.h"
+#include "err.h"
+#include "log.h"
+
+int
+coord_load(const struct copts *g, const char *hosts, const char *group, struct coord_run *run)
+{
+	char err[768];
+	int r;
+
+	memset(run, 0, sizeof(*run));
+	if ((r = fleet_conf_load(g->fleet_file, &run->fc, err, sizeof(err))) != CUT_OK) {
+		log_error("%s", r == CUT_ERR_ALLOC ? "out of memory" : err);
+		return cut_exit_code(r);
+	}
+	if ((r = fleet_select(&run->fc, hosts, group, &run->sel, err, sizeof(err))) != CUT_OK) {
+		log_error("%s", err);
+		fleet_conf_free(&run->fc);
+		return r == CUT_ERR_ALLOC ? cut_exit_code(r) : CUT_EXIT_USAGE;
+	}
+	return CUT_EXIT_OK;
+}
+
+void
+coord_unload(struct coord_run *run)
+{
+	fleet_sel_free(&run->sel);
+	fleet_conf_free(&run->fc);
+}
+
+int
+coord_usage(const char *cmd)
+{
+	for (const struct coord_cmd *c = coord_cmds; c->name; c++)
+		if (strcmp(c->name, cmd) == 0)
+			fprintf(stderr, "usage: cutover [-f FLEET.ini] [--json] %s\n", c->usage);
+	return CUT_EXIT_USAGE;
+}

@@ -1,0 +1,28 @@
+/*
+ * What every coordinator command does first: load the fleet file and
+ * resolve --hosts/--group into a host selection.
+ *
+ *	struct coord_run run;
+ *	if ((rc = coord_load(g, hosts, group, &run)) != 0)
+ *		return rc;              // message printed; rc is the exit code (2)
+ *	... run.sel.hosts[i] ...
+ *	coord_unload(&run);
+ */
+#ifndef CUT_COORD_COMMON_H
+#define CUT_COORD_COMMON_H
+
+#include "cmd.h"
+#include "fleet_conf.h"
+
+struct coord_run {
+	struct fleet_conf fc;
+	struct fleet_sel sel;
+};
+
+int coord_load(const struct copts *g, const char *hosts, const char *group, struct coord_run *run);
+void coord_unload(struct coord_run *run);
+
+/* Print "usage: cutover USAGE" for the named command; returns exit code 2. */
+int coord_usage(const char *cmd);
+
+#endif

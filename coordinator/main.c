@@ -1,0 +1,88 @@
+/*
+ * cutover: drives a fleet of cutover-agents over SSH. Parses global options
+ * and dispatches through coord_cmds[] (cmd.c).
+ */
+#include "config.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd.h"
+#include "err.h"
+#include "fleet_conf.h"
+#include "log.h"
+
+static void
+usage(FILE *f)
+{
+	fprintf(f, "usage: cutover [-f FLEET.ini] [--json] [-v] COMMAND ...\n\ncommands:\n");
+	for (const struct coord_cmd *c = coord_cmds; c->name; c++)
+		if (c->help)
+			fprintf(f, "  %s\n      %s\n", c->usage, c->help);
+	fprintf(f, "\noptions:\n"
+	    "  -f FILE        fleet file (default ./cutover.ini, else /etc/cutover/fleet.ini)\n"
+	    "  --json         one JSON object per event and result on stdout\n"
+	    "  -v, --verbose  host state changes and agent stderr on stderr\n"
+	    "  --help, --version\n\n"
+	    "exit codes: 0 done, 1 failed and reversed, 2 usage/config error,\n"
+	    "            3 bad input rejected, 4 locked by another operation,\n"
+	    "            5 partial: some hosts could not be brought back (named on stderr)\n");
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "file", required_argument, NULL, 'f' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct copts g = { 0 };
+	int ch;
+
+	log_init("cutover", 0);
+	sanitise_stdfd();
+	while ((ch = getopt_long(argc, argv, "+f:jvhV", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'f':
+			g.fleet_file = optarg;
+			break;
+		case 'j':
+			g.json = 1;
+			break;
+		case 'v':
+			log_set_verbosity(++g.verbose);
+			break;
+		case 'h':
+			usage(stdout);
+			return CUT_EXIT_OK;
+		case 'V':
+			printf("cutover %s\n", PACKAGE_VERSION);
+			return CUT_EXIT_OK;
+		default:
+			usage(stderr);
+			return CUT_EXIT_USAGE;
+		}
+	}
+	if (optind >= argc) {
+		usage(stderr);
+		return CUT_EXIT_USAGE;
+	}
+	if (g.fleet_file == NULL)
+		g.fleet_file = fleet_conf_default_path();
+	for (const struct coord_cmd *c = coord_cmds; c->name; c++) {
+		if (strcmp(c->name, argv[optind]) == 0) {
+			argc -= optind;
+			argv += optind;
+			optind = 0;	/* glibc: full reinitialisation for the command's getopt */
+			return c->run(&g, argc, argv);
+		}
+	}
+	log_error("unknown command \"%s\" (see cutover --help)", argv[optind]);
+	return CUT_EXIT_USAGE;
+}
