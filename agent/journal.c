@@ -88,7 +88,6 @@ journal_append(struct app *app, const char *op, const char *phase,
 	char *p = line, tbuf[32], num[32];
 	size_t left = sizeof(line) - 2;
 	long long ts = now_ms();
-	const char *env;
 	int fd, r;
 
 	format_time(ts, tbuf);
@@ -100,6 +99,8 @@ journal_append(struct app *app, const char *op, const char *phase,
 	for (size_t i = 0; rec && i < rec->n; i++)
 		append_field(&p, &left, rec->v[i].key, rec->v[i].val);
 	if (strcmp(phase, "begin") == 0) {
+		const char *env;
+
 		/* Who: only on begin records, to keep lines short. */
 		append_field(&p, &left, "user", current_user());
 		snprintf(num, sizeof(num), "%ld", (long)getpid());

@@ -76,7 +76,6 @@ undo_activation(struct app *app, const struct state *st, const struct sink *sink
 {
 	const char *id = kv_get(&st->pending, "release");
 	const char *prev = kv_get(&st->pending, "previous");
-	char why[512] = "";
 	int r;
 
 	if (prev == NULL)
@@ -92,6 +91,7 @@ undo_activation(struct app *app, const struct state *st, const struct sink *sink
 	kv_addf(rec, "action", "current switched back from %s to %s", id, prev[0] ? prev : "none");
 	if (prev[0]) {
 		struct hook_ctx h = { .app = app, .release = prev, .previous = id, .sink = sink };
+		char why[512] = "";
 
 		if (hook_run(&h, "after_activate", app->conf.after_activate,
 		    (int)app->conf.hook_timeout, why, sizeof(why)) != CUT_OK)

@@ -10,12 +10,20 @@
 #include "agent_conf.h"
 #include "err.h"
 
+/* A string key's default: NULL stays NULL (required keys), others are copied. */
+static int
+set_default(char **dst, const char *dflt)
+{
+	*dst = NULL;
+	return dflt != NULL && (*dst = strdup(dflt)) == NULL ? -1 : 0;
+}
+
 int
 app_conf_defaults(struct app_conf *c)
 {
 	memset(c, 0, sizeof(*c));
 #define KEY_STR(n, d, h) \
-	if ((d) != NULL && (c->n = strdup((const char *)(d) ? (d) : "")) == NULL) \
+	if (set_default(&c->n, d) != 0) \
 		return CUT_ERR_ALLOC;
 #define KEY_INT(n, d, lo, hi, h) c->n = (d);
 #define KEY_SIZE(n, d, lo, hi, h) c->n = (d);

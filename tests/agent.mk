@@ -6,6 +6,7 @@ AGENT_TESTS = \
 	tests/regress/agent-prune.sh \
 	tests/regress/agent-lock.sh \
 	tests/regress/agent-config.sh \
-	tests/regress/agent-crash.sh
+	tests/regress/agent-crash.sh \
+	tests/regress/agent-hostile.sh
 TESTS += $(AGENT_TESTS)
 EXTRA_DIST += $(AGENT_TESTS)
