@@ -16,3 +16,14 @@ tests_unit_test_msg_SOURCES = tests/unit/test_msg.c
 tests_unit_test_msg_CFLAGS = $(PROTO_TEST_CFLAGS)
 tests_unit_test_msg_LDADD = $(PROTO_TEST_LIBS)
 endif
+
+# libFuzzer target for the frame reader + message decoder; built only with
+# --enable-fuzzing CC=clang. tests/fuzz/run-fuzz.sh SECONDS does it all.
+EXTRA_DIST += tests/fuzz/run-fuzz.sh tests/fuzz/corpus
+if FUZZING
+noinst_PROGRAMS += tests/fuzz/fuzz_frame
+tests_fuzz_fuzz_frame_SOURCES = tests/fuzz/fuzz_frame.c
+tests_fuzz_fuzz_frame_CFLAGS = $(AM_CFLAGS) -fsanitize=fuzzer,address,undefined
+tests_fuzz_fuzz_frame_LDFLAGS = -fsanitize=fuzzer,address,undefined
+tests_fuzz_fuzz_frame_LDADD = libcutover.a
+endif
