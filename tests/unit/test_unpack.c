@@ -1080,10 +1080,39 @@ test_sha256_parse(void **s)
 	assert_int_equal(sha256_parse(NULL, sha), CUT_ERR_CHECKSUM);
 }
 
+/*
+ * `test_unpack --extract ARCHIVE DIR`: unpack_archive() alone, for
+ * tests/bench/bench-install.sh when cutover-agent cannot install yet.
+ */
+static int
+extract_main(const char *archive, const char *dir)
+{
+	static struct fd_source fs;
+	struct unpack_limits lim = { 100000000, 1LL << 50 };
+	struct byte_source src;
+	char hex[65];
+	int fd, destfd, r;
+
+	if ((fd = open(archive, O_RDONLY)) == -1 ||
+	    (destfd = open(dir, O_RDONLY | O_DIRECTORY)) == -1) {
+		perror("open");
+		return 2;
+	}
+	fd_source_init(&fs, fd, &src);
+	r = unpack_archive(&src, destfd, &lim, NULL, &st, why, sizeof(why));
+	if (r != 0) {
+		fprintf(stderr, "unpack: %s: %s\n", cut_err(r), why);
+		return 1;
+	}
+	sha256_hex(st.sha256, hex);
+	printf("%s entries=%lld bytes=%lld\n", hex, st.entries, st.bytes);
+	return 0;
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int
-main(void)
+main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
 		T(test_good_tgz), T(test_good_tar_xz), T(test_good_tar_zst),
@@ -1106,5 +1135,7 @@ main(void)
 		T(test_hash_source_error), T(test_sha256_parse),
 	};
 
+	if (argc == 4 && strcmp(argv[1], "--extract") == 0)
+		return extract_main(argv[2], argv[3]);
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
