@@ -87,8 +87,10 @@ cli_begin(struct cli *c, const struct global_opts *g, const char *cmd,
 	c->sink.record = print_record;
 	c->sink.ctx = c;
 	r = app_open(&c->app, config, app_name, err, sizeof(err));
-	if (r != CUT_OK)
+	if (r != CUT_OK) {
+		app_close(&c->app);	/* frees what a half-done open allocated */
 		return fail_early(c, r, err);
+	}
 	c->opened = 1;
 	if (lock) {
 		r = app_lock(&c->app, g->wait, err, sizeof(err));
