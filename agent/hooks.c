@@ -14,6 +14,7 @@
 #include "err.h"
 #include "fsutil.h"
 #include "hooks.h"
+#include "interrupt.h"
 #include "log.h"
 
 /* Grace between SIGTERM and SIGKILL for a command past its time limit. */
@@ -124,7 +125,7 @@ hook_run(struct hook_ctx *h, const char *what, const char *cmd, int timeout_s,
 			if (poll(&pfd, 1, 0) <= 0 || (pfd.revents & (POLLIN | POLLHUP)) == 0)
 				break;
 		} else if (!exited) {
-			if (!timed_out && now >= deadline) {
+			if (!timed_out && (now >= deadline || (interrupted() && !h->finish_on_signal))) {
 				timed_out = 1;
 				kill_group(pid, SIGTERM);
 				kill_at = now + KILL_GRACE_MS;
@@ -173,6 +174,10 @@ hook_run(struct hook_ctx *h, const char *what, const char *cmd, int timeout_s,
 	if (!exited)
 		waitpid(pid, &status, 0);
 	/* The hook is done; nothing it started may outlive its time limit unseen. */
+	if (timed_out && interrupted() && !h->finish_on_signal) {
+		snprintf(why, whylen, "%s stopped: interrupted by signal %d", what, interrupted());
+		return CUT_ERR_FAILED;
+	}
 	if (timed_out) {
 		snprintf(why, whylen, "%s timed out after %d s", what, timeout_s);
 		return CUT_ERR_TIMEOUT;
@@ -209,6 +214,8 @@ health_check(struct hook_ctx *h, char *why, size_t whylen)
 		kv_free(&ev);
 		if (r == CUT_OK)
 			return CUT_OK;
+		if (interrupted())
+			break;
 		if (attempt < c->health_retries && c->health_interval > 0) {
 			struct timespec ts = { (time_t)c->health_interval, 0 };
 

@@ -18,6 +18,7 @@ struct hook_ctx {
 	const char *release;	/* the release the command runs in */
 	const char *previous;	/* "" when none */
 	const struct sink *sink;
+	int finish_on_signal;	/* a reversal: run to the end even after SIGTERM */
 	char output[4096];	/* tail of all output so far, NUL-terminated */
 	size_t outlen;
 };

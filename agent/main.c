@@ -12,6 +12,7 @@
 
 #include "cmd.h"
 #include "err.h"
+#include "interrupt.h"
 #include "log.h"
 
 static void
@@ -50,6 +51,7 @@ main(int argc, char **argv)
 
 	log_init("cutover-agent", 0);
 	sanitise_stdfd();
+	interrupt_install();
 	/* Release trees are world-readable by default; group/other write never. */
 	umask(022);
 

@@ -132,7 +132,8 @@ switch_release(struct app *app, const char *op, const char *id, const char *prev
 		FAULT_POINT("activate.checked");
 		if (r != CUT_OK) {
 			/* Put the previous release back, and let its services reload. */
-			struct hook_ctx hb = { .app = app, .release = prev, .previous = id, .sink = sink };
+			struct hook_ctx hb = { .app = app, .release = prev, .previous = id, .sink = sink,
+			    .finish_on_signal = 1 };
 
 			emit_message(sink, "reverse", "%s failed: %s; switching back to %s",
 			    id, why, prev[0] ? prev : "(no release)");

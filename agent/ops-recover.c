@@ -90,7 +90,8 @@ undo_activation(struct app *app, const struct state *st, const struct sink *sink
 		return r;
 	kv_addf(rec, "action", "current switched back from %s to %s", id, prev[0] ? prev : "none");
 	if (prev[0]) {
-		struct hook_ctx h = { .app = app, .release = prev, .previous = id, .sink = sink };
+		struct hook_ctx h = { .app = app, .release = prev, .previous = id, .sink = sink,
+		    .finish_on_signal = 1 };
 		char why[512] = "";
 
 		if (hook_run(&h, "after_activate", app->conf.after_activate,

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include "err.h"
+#include "interrupt.h"
 #include "source.h"
 
 static ssize_t
@@ -13,6 +14,8 @@ fd_read(void *ctx, const void **buf)
 	ssize_t n;
 
 	do {
+		if (interrupted())
+			return CUT_ERR_FAILED;
 		n = read(fs->fd, fs->buf, sizeof(fs->buf));
 	} while (n < 0 && errno == EINTR);
 	if (n < 0)

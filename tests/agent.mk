@@ -7,7 +7,8 @@ AGENT_TESTS = \
 	tests/regress/agent-lock.sh \
 	tests/regress/agent-config.sh \
 	tests/regress/agent-crash.sh \
-	tests/regress/agent-hostile.sh
+	tests/regress/agent-hostile.sh \
+	tests/regress/agent-signal.sh
 TESTS += $(AGENT_TESTS)
 EXTRA_DIST += $(AGENT_TESTS)
 
