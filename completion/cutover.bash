@@ -9,7 +9,7 @@
 _cutover_agent_cmds="install activate deploy rollback status history prune pin unpin serve"
 _cutover_agent_gopts="--config --json --wait --verbose --help --version"
 _cutover_cmds="deploy rollback status history"
-_cutover_gopts="-f --json --help --version"
+_cutover_gopts="-f --file --json --verbose --help --version"
 
 # _cutover_ini_apps FILE: the NAMEs of [app NAME] sections.
 _cutover_ini_apps()
@@ -160,7 +160,7 @@ _cutover()
 		w=${COMP_WORDS[i]}
 		if ((skip)); then skip=0; continue; fi
 		case $w in
-		-f) fleet=${COMP_WORDS[i+1]}; skip=1 ;;
+		-f|--file) fleet=${COMP_WORDS[i+1]}; skip=1 ;;
 		--app) app=${COMP_WORDS[i+1]}; skip=1 ;;
 		--release|--hosts|--group|--batch|--max-fail|--canary|--bake|--to) skip=1 ;;
 		-*) ;;
@@ -174,7 +174,7 @@ _cutover()
 	[[ -z $app ]] && app=$(_cutover_ini_get "$fleet" fleet app)
 
 	case $prev in
-	-f) _cutover_files; return 0 ;;
+	-f|--file) _cutover_files; return 0 ;;
 	--app)
 		local apps
 		apps="$(_cutover_ini_get "$fleet" fleet app)

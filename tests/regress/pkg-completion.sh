@@ -83,6 +83,9 @@ expect_completion "$T/web-3.0.tar.gz" _cutover_agent cutover-agent deploy web "$
 step "coordinator: commands and options"
 expect_completion "deploy" _cutover cutover de
 expect_completion "-f" _cutover cutover -f
+expect_completion "--file" _cutover cutover --fi
+expect_completion "--verbose --version" _cutover cutover --ver
+expect_completion "eu us" _cutover cutover --file "$T/cutover.ini" rollback --group ""
 expect_completion "--dry-run" _cutover cutover deploy x.tgz --dr
 expect_completion "--app --batch --group --help --hosts --to" _cutover cutover rollback -
 expect_completion "--app --group --help --hosts" _cutover cutover -f "$T/cutover.ini" status -
