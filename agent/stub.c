@@ -1,4 +1,4 @@
 /* TEMPORARY: placeholders until the real modules land. */
 #include "config.h"
 #include "cmds.h"
-int cmd_serve(const struct global_opts *g, int c, char **v) { (void)g; (void)c; (void)v; return 1; }
+/* cmd_serve moved to cmd-serve.c (serve.c). */

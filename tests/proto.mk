@@ -27,3 +27,16 @@ tests_fuzz_fuzz_frame_CFLAGS = $(AM_CFLAGS) -fsanitize=fuzzer,address,undefined
 tests_fuzz_fuzz_frame_LDFLAGS = -fsanitize=fuzzer,address,undefined
 tests_fuzz_fuzz_frame_LDADD = libcutover.a
 endif
+
+# `cutover-agent serve` (agent/serve.c) is built into libagent.a from here,
+# so the agent's own fragment needs no change.
+libagent_a_SOURCES += agent/serve.c agent/serve.h agent/cmd-serve.c
+
+# A small protocol client that drives `serve` through a pipe pair.
+check_PROGRAMS += tests/proto-client
+tests_proto_client_SOURCES = tests/proto-client.c
+tests_proto_client_LDADD = libcutover.a
+SERVE_TESTS = tests/regress/serve-pipe.sh tests/regress/serve-malformed.sh \
+	tests/regress/serve-upload-cut.sh
+TESTS += $(SERVE_TESTS)
+EXTRA_DIST += $(SERVE_TESTS)

@@ -1,0 +1,745 @@
+/*
+ * The serve loop: frames in, handlers, frames out. See serve.h for the
+ * shape and proto/PROTOCOL for the rules it enforces.
+ */
+#include "config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include <openssl/evp.h>
+
+#include "app.h"
+#include "err.h"
+#include "frame.h"
+#include "fsutil.h"
+#include "log.h"
+#include "msg.h"
+#include "ops.h"
+#include "proto.h"
+#include "serve.h"
+#include "state.h"
+#include "unpack.h"
+
+/* Output queue: several worst-case replies; input stops while it is this full. */
+#define OBUF_MAX	(4 * (PROTO_FRAME_MAX + PROTO_HEADER_LEN))
+/* Above this many queued bytes a sender waits for the peer to read. */
+#define OBUF_HIGH	(256 * 1024)
+#define IO_TIMEOUT_MS	(PROTO_IO_TIMEOUT * 1000)
+#define WAIT_MAX	86400
+
+enum upload_state {
+	UP_NONE = 0,	/* no upload in progress */
+	UP_ACTIVE,	/* install/deploy is pulling DATA frames */
+	UP_DONE,	/* DATA_END seen and accepted */
+	UP_FAILED	/* cut off, timed out, bad checksum: err says why */
+};
+
+struct serve {
+	int in, out;
+	const struct serve_opts *opts;
+	struct frame_reader fr;
+	struct buf obuf;
+	int out_dead;		/* the peer stopped reading: drop output */
+	int fatal;		/* protocol error seen: the session ends */
+	char fatal_msg[512];
+	int eof;		/* input closed */
+	uint32_t req_id;	/* request being handled, echoed in EVENT/RECORD */
+	int discard;		/* drop in-flight DATA/DATA_END of discard_id */
+	uint32_t discard_id;
+	/* the upload of the current install/deploy */
+	enum upload_state up;
+	int up_err;
+	const char *up_want;	/* REQUEST sha256 (lower-case) or NULL */
+	EVP_MD_CTX *up_md;	/* hashing when no sha256 was given up front */
+	/* the app locked for the session by `lock` */
+	int have_lock;
+	char *lock_name;
+	struct app lock_app;
+};
+
+struct handler {
+	const char *op;
+	int flags;
+#define H_LOCK		0x01	/* changes disk: runs under the app lock */
+#define H_UPLOAD	0x02	/* reads the archive from DATA frames */
+#define H_NOAPP		0x04	/* manages the session lock itself */
+	int (*fn)(struct serve *s, const struct msg *req, struct app *app,
+	    struct kvlist *res);
+};
+
+/* A protocol error: remember the first one; the loop sends ERROR and ends. */
+static int
+proto_fail(struct serve *s, int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!s->fatal) {
+		s->fatal = code;
+		va_start(ap, fmt);
+		vsnprintf(s->fatal_msg, sizeof(s->fatal_msg), fmt, ap);
+		va_end(ap);
+	}
+	return code;
+}
+
+/*
+ * Wait until a frame is complete, meanwhile writing queued output. Input
+ * is not read while the output queue could not take a worst-case reply.
+ */
+static int
+next_frame(struct serve *s, struct frame *f, int timeout_ms)
+{
+	long long deadline = timeout_ms < 0 ? -1 : mono_ms() + timeout_ms;
+
+	for (;;) {
+		struct pollfd pfd[2];
+		int r, n, ms = -1;
+
+		if ((r = frame_reader_next(&s->fr, f)) == 1)
+			return CUT_OK;
+		if (r < 0)
+			return proto_fail(s, r, "bad frame: %s", cut_err(r));
+		if (s->out_dead)
+			buf_reset(&s->obuf);
+		if (deadline >= 0) {
+			long long left = deadline - mono_ms();
+
+			if (left <= 0)
+				return CUT_ERR_TIMEOUT;
+			ms = left > 86400000 ? 86400000 : (int)left;
+		}
+		/* fd -1: poll ignores it, so a hung-up idle side cannot spin us */
+		pfd[0].fd = buf_avail(&s->obuf) >= PROTO_FRAME_MAX + PROTO_HEADER_LEN &&
+		    frame_reader_space(&s->fr) > 0 ? s->in : -1;
+		pfd[0].events = POLLIN;
+		pfd[1].fd = buf_len(&s->obuf) > 0 ? s->out : -1;
+		pfd[1].events = POLLOUT;
+		pfd[0].revents = pfd[1].revents = 0;
+		n = poll(pfd, 2, ms);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return CUT_ERR_SYSTEM;
+		}
+		if (n == 0)
+			continue;	/* deadline re-checked above */
+		if (pfd[1].revents != 0 && frame_write_some_fd(s->out, &s->obuf) < 0)
+			s->out_dead = 1;
+		if (pfd[0].revents != 0) {
+			ssize_t got = frame_reader_read_fd(&s->fr, s->in);
+
+			if (got == CUT_ERR_EOF) {
+				s->eof = 1;
+				return frame_reader_buffered(&s->fr) > 0 ?
+				    proto_fail(s, CUT_ERR_BUF_SHORT, "stream ended inside a frame") :
+				    CUT_ERR_EOF;
+			}
+			if (got < 0)
+				return (int)got;
+		}
+	}
+}
+
+/* Write everything queued, waiting at most timeout_ms. */
+static int
+flush_out(struct serve *s, int timeout_ms)
+{
+	int r;
+
+	if (s->out_dead) {
+		buf_reset(&s->obuf);
+		return CUT_ERR_EOF;
+	}
+	if ((r = frame_flush_fd(s->out, &s->obuf, timeout_ms)) != CUT_OK) {
+		s->out_dead = 1;
+		buf_reset(&s->obuf);
+		log_error("serve: cannot write to the client: %s", cut_err(r));
+	}
+	return r;
+}
+
+/* Keep the queue bounded: past the high mark, wait for the peer to read. */
+static void
+queued(struct serve *s)
+{
+	if (buf_len(&s->obuf) > OBUF_HIGH)
+		(void)flush_out(s, IO_TIMEOUT_MS);
+}
+
+static void
+sink_event_frame(void *ctx, const struct kvlist *ev)
+{
+	struct serve *s = ctx;
+	int r;
+
+	if (s->out_dead)
+		return;
+	if ((r = msg_put_event(&s->obuf, s->req_id, ev)) != CUT_OK)
+		log_debug("serve: event not sent: %s", cut_err(r));
+	queued(s);
+}
+
+static void
+sink_record_frame(void *ctx, const struct kvlist *rec)
+{
+	struct serve *s = ctx;
+	int r;
+
+	if (s->out_dead)
+		return;
+	if ((r = msg_put_record(&s->obuf, s->req_id, rec)) != CUT_OK)
+		log_debug("serve: record not sent: %s", cut_err(r));
+	queued(s);
+}
+
+/* The end of the stream: check DATA_END's digest against what arrived. */
+static int
+upload_finish(struct serve *s, const char *sha)
+{
+	unsigned char md[32];
+	char hex[65];
+	unsigned int mdlen = 0;
+
+	if (sha[0] == '\0')
+		return CUT_OK;
+	if (s->up_want != NULL)
+		return strcmp(sha, s->up_want) == 0 ? CUT_OK : CUT_ERR_CHECKSUM;
+	if (s->up_md == NULL || EVP_DigestFinal_ex(s->up_md, md, &mdlen) != 1 || mdlen != 32)
+		return CUT_ERR_INTERNAL;
+	sha256_hex(md, hex);
+	if (strcmp(hex, sha) != 0) {
+		log_error("serve: upload sha256 is %s, DATA_END says %s", hex, sha);
+		return CUT_ERR_CHECKSUM;
+	}
+	return CUT_OK;
+}
+
+/*
+ * byte_source read() of an upload: the next DATA frame's bytes, straight
+ * out of the frame reader (valid until the next call), 0 after DATA_END.
+ * Anything else, EOF or silence for PROTO_IO_TIMEOUT cuts the upload off
+ * with an error, so the install fails and leaves nothing behind.
+ */
+static ssize_t
+upload_read(void *ctx, const void **bufp)
+{
+	struct serve *s = ctx;
+	struct frame f;
+	struct msg m;
+	int r;
+
+	*bufp = NULL;
+	if (s->up == UP_DONE)
+		return 0;
+	if (s->up != UP_ACTIVE)
+		return s->up_err;
+	for (;;) {
+		if ((r = next_frame(s, &f, IO_TIMEOUT_MS)) != CUT_OK)
+			goto cut;
+		if ((r = msg_decode(&f, &m)) != CUT_OK) {
+			proto_fail(s, r, "malformed %s frame during upload: %s",
+			    msg_type_name(f.type), cut_err(r));
+			goto cut;
+		}
+		if ((m.type != MSG_DATA && m.type != MSG_DATA_END) || m.req_id != s->req_id) {
+			proto_fail(s, CUT_ERR_PROTOCOL, "%s for request %u during the upload "
+			    "of request %u", msg_type_name(m.type), m.req_id, s->req_id);
+			msg_free(&m);
+			r = CUT_ERR_PROTOCOL;
+			goto cut;
+		}
+		if (m.type == MSG_DATA_END) {
+			r = upload_finish(s, m.sha256);
+			msg_free(&m);
+			if (r != CUT_OK)
+				goto cut;
+			s->up = UP_DONE;
+			return 0;
+		}
+		if (m.datalen == 0) {
+			msg_free(&m);
+			continue;
+		}
+		if (s->up_md != NULL && EVP_DigestUpdate(s->up_md, m.data, m.datalen) != 1) {
+			msg_free(&m);
+			r = CUT_ERR_INTERNAL;
+			goto cut;
+		}
+		*bufp = m.data;		/* lives in the reader until the next frame */
+		r = (int)m.datalen;
+		msg_free(&m);
+		return r;
+	}
+cut:
+	if (r == CUT_ERR_EOF)
+		log_error("serve: upload of request %u cut off: client closed the stream", s->req_id);
+	else if (r == CUT_ERR_TIMEOUT)
+		log_error("serve: upload of request %u cut off: no data for %d s",
+		    s->req_id, PROTO_IO_TIMEOUT);
+	s->up = UP_FAILED;
+	s->up_err = r;
+	return r;
+}
+
+static const char *
+arg(const struct msg *req, const char *key)
+{
+	const char *v = kv_get(&req->kv, key);
+
+	return v != NULL && *v != '\0' ? v : NULL;
+}
+
+/* 1 if the app already holds releases/ID unpacked from this very archive. */
+static int
+have_release(struct app *app, const char *id, const char *sha)
+{
+	struct state st;
+	const struct release_info *ri;
+	int have;
+
+	if (state_load(app, &st) != CUT_OK)
+		return 0;
+	ri = state_find(&st, id);
+	have = ri != NULL && ri->on_disk && strcmp(ri->sha256, sha) == 0;
+	state_free(&st);
+	return have;
+}
+
+/* install and deploy: shortcut when the release is here, else stream DATA. */
+static int
+h_upload(struct serve *s, const struct msg *req, struct app *app, struct kvlist *res)
+{
+	int deploy = strcmp(req->op, "deploy") == 0;
+	struct sink sink = { sink_event_frame, sink_record_frame, s };
+	struct install_req ir = { 0 };
+	struct byte_source src = { upload_read, s };
+	char sha[PROTO_SHA256_HEX + 1] = "";
+	int r;
+
+	ir.release = arg(req, "release");
+	ir.archive_name = arg(req, "archive_name");
+	if (ir.archive_name == NULL)
+		ir.archive_name = ir.release;
+	if (ir.archive_name == NULL)
+		return op_fail(res, CUT_ERR_USAGE, "%s needs a release or an archive_name", req->op);
+	if (arg(req, "sha256") != NULL) {
+		const char *p = arg(req, "sha256");
+		size_t i;
+
+		for (i = 0; p[i] != '\0' && i < PROTO_SHA256_HEX; i++)
+			sha[i] = (char)tolower((unsigned char)p[i]);
+		sha[i] = '\0';
+		if (p[i] != '\0' || i != PROTO_SHA256_HEX)
+			return op_fail(res, CUT_ERR_CHECKSUM, "sha256: \"%.100s\" is not 64 hex digits", p);
+		ir.sha256 = sha;
+	}
+	if (ir.release != NULL && ir.sha256 != NULL && have_release(app, ir.release, sha)) {
+		if (deploy) {
+			r = op_activate(app, ir.release, &sink, res);
+		} else {
+			r = CUT_OK;
+			kv_set(res, "release", ir.release);
+			kv_add_bool(res, "unchanged", 1);
+			kv_addf(res, "message", "%s already installed (same sha256)", ir.release);
+		}
+		kv_set(res, "sha256", sha);
+		kv_add_bool(res, "have", 1);
+		return r;
+	}
+	s->up = UP_ACTIVE;
+	s->up_err = 0;
+	s->up_want = ir.sha256;
+	if (ir.sha256 == NULL) {
+		if ((s->up_md = EVP_MD_CTX_new()) == NULL ||
+		    EVP_DigestInit_ex(s->up_md, EVP_sha256(), NULL) != 1)
+			return op_fail(res, CUT_ERR_ALLOC, "cannot start SHA-256");
+	}
+	ir.src = &src;
+	r = (deploy ? op_deploy : op_install)(app, &ir, &sink, res);
+	if (r == CUT_OK)
+		kv_add_bool(res, "have", 0);
+	return r;
+}
+
+static int
+h_activate(struct serve *s, const struct msg *req, struct app *app, struct kvlist *res)
+{
+	struct sink sink = { sink_event_frame, sink_record_frame, s };
+
+	if (arg(req, "release") == NULL)
+		return op_fail(res, CUT_ERR_USAGE, "activate needs a release");
+	return op_activate(app, arg(req, "release"), &sink, res);
+}
+
+static int
+h_rollback(struct serve *s, const struct msg *req, struct app *app, struct kvlist *res)
+{
+	struct sink sink = { sink_event_frame, sink_record_frame, s };
+
+	return op_rollback(app, arg(req, "to"), &sink, res);
+}
+
+static int
+h_status(struct serve *s, const struct msg *req, struct app *app, struct kvlist *res)
+{
+	struct sink sink = { sink_event_frame, sink_record_frame, s };
+
+	(void)req;
+	return op_status(app, &sink, res);
+}
+
+static int
+h_history(struct serve *s, const struct msg *req, struct app *app, struct kvlist *res)
+{
+	struct sink sink = { sink_event_frame, sink_record_frame, s };
+
+	(void)req;
+	return op_history(app, &sink, res);
+}
+
+static int
+h_prune(struct serve *s, const struct msg *req, struct app *app, struct kvlist *res)
+{
+	struct sink sink = { sink_event_frame, sink_record_frame, s };
+	long long keep = kv_get_int(&req->kv, "keep", 0);
+
+	if (keep < 0 || keep > 100000)
+		return op_fail(res, CUT_ERR_USAGE, "keep: %lld is out of range", keep);
+	return op_prune(app, (int)keep, &sink, res);
+}
+
+static int
+h_pin(struct serve *s, const struct msg *req, struct app *app, struct kvlist *res)
+{
+	struct sink sink = { sink_event_frame, sink_record_frame, s };
+
+	if (arg(req, "release") == NULL)
+		return op_fail(res, CUT_ERR_USAGE, "%s needs a release", req->op);
+	return op_pin(app, arg(req, "release"), strcmp(req->op, "pin") == 0, &sink, res);
+}
+
+/* have: is there a release unpacked from an archive with this sha256? */
+static int
+h_have(struct serve *s, const struct msg *req, struct app *app, struct kvlist *res)
+{
+	const char *want = arg(req, "sha256");
+	struct state st;
+	const char *found = NULL;
+	int r;
+
+	(void)s;
+	if (want == NULL || strlen(want) != PROTO_SHA256_HEX)
+		return op_fail(res, CUT_ERR_USAGE, "have needs a sha256 (64 hex digits)");
+	if ((r = state_load(app, &st)) != CUT_OK)
+		return op_fail(res, r, "cannot read state: %s", strerror(errno));
+	for (size_t i = 0; i < st.nrel && found == NULL; i++)
+		if (st.rel[i].on_disk && strcasecmp(st.rel[i].sha256, want) == 0)
+			found = st.rel[i].id;
+	kv_add_bool(res, "have", found != NULL);
+	if (found != NULL) {
+		kv_add(res, "release", found);
+		kv_addf(res, "message", "have %s (sha256 %.12s)", found, want);
+	} else {
+		kv_addf(res, "message", "no release with sha256 %.12s", want);
+	}
+	state_free(&st);
+	return CUT_OK;
+}
+
+static int
+lock_wait(const struct serve *s, const struct msg *req)
+{
+	long long w = kv_get_int(&req->kv, "wait", s->opts->wait);
+
+	return w < 0 ? 0 : w > WAIT_MAX ? WAIT_MAX : (int)w;
+}
+
+/* Open and lock an app, then finish any killed operation, as the CLI does. */
+static int
+open_locked(struct serve *s, const struct msg *req, struct app *app, int lock,
+    struct kvlist *res)
+{
+	struct sink sink = { sink_event_frame, sink_record_frame, s };
+	char err[1024] = "";
+	int r;
+
+	r = app_open(app, s->opts->config, req->app, err, sizeof(err));
+	if (r != CUT_OK) {
+		app_close(app);
+		return op_fail(res, r, "%s", err[0] ? err : cut_err(r));
+	}
+	if (!lock)
+		return CUT_OK;
+	if ((r = app_lock(app, lock_wait(s, req), err, sizeof(err))) != CUT_OK) {
+		app_close(app);
+		if (r == CUT_ERR_LOCKED)
+			return op_fail(res, r, "locked by another operation: %s", err);
+		return op_fail(res, r, "%s", err);
+	}
+	if ((r = op_recover(app, &sink)) != CUT_OK) {
+		app_close(app);
+		return op_fail(res, r, "recovery of an interrupted operation failed");
+	}
+	return CUT_OK;
+}
+
+/* lock: hold the app's lock for the rest of the session (or until unlock). */
+static int
+h_lock(struct serve *s, const struct msg *req, struct app *app, struct kvlist *res)
+{
+	int r;
+
+	(void)app;
+	if (s->have_lock) {
+		if (strcmp(s->lock_name, req->app) == 0) {
+			kv_addf(res, "message", "%s is already locked by this session", req->app);
+			return CUT_OK;
+		}
+		return op_fail(res, CUT_ERR_USAGE, "this session already holds the lock of %s",
+		    s->lock_name);
+	}
+	if ((r = open_locked(s, req, &s->lock_app, 1, res)) != CUT_OK)
+		return r;
+	if ((s->lock_name = strdup(req->app)) == NULL) {
+		app_close(&s->lock_app);
+		return op_fail(res, CUT_ERR_ALLOC, "out of memory");
+	}
+	s->have_lock = 1;
+	kv_addf(res, "message", "locked %s", req->app);
+	return CUT_OK;
+}
+
+static void
+release_session_lock(struct serve *s)
+{
+	if (!s->have_lock)
+		return;
+	app_close(&s->lock_app);
+	free(s->lock_name);
+	s->lock_name = NULL;
+	s->have_lock = 0;
+}
+
+static int
+h_unlock(struct serve *s, const struct msg *req, struct app *app, struct kvlist *res)
+{
+	(void)app;
+	if (!s->have_lock || strcmp(s->lock_name, req->app) != 0)
+		return op_fail(res, CUT_ERR_USAGE, "%s is not locked by this session", req->app);
+	release_session_lock(s);
+	kv_addf(res, "message", "unlocked %s", req->app);
+	return CUT_OK;
+}
+
+static const struct handler handlers[] = {
+	{ "install",	H_LOCK | H_UPLOAD,	h_upload },
+	{ "deploy",	H_LOCK | H_UPLOAD,	h_upload },
+	{ "activate",	H_LOCK,			h_activate },
+	{ "rollback",	H_LOCK,			h_rollback },
+	{ "prune",	H_LOCK,			h_prune },
+	{ "pin",	H_LOCK,			h_pin },
+	{ "unpin",	H_LOCK,			h_pin },
+	{ "status",	0,			h_status },
+	{ "history",	0,			h_history },
+	{ "have",	0,			h_have },
+	{ "lock",	H_NOAPP,		h_lock },
+	{ "unlock",	H_NOAPP,		h_unlock },
+	{ NULL, 0, NULL }
+};
+
+/* Queue the RESULT; a result too big for a frame still ends the request. */
+static void
+send_result(struct serve *s, uint32_t id, int r, struct kvlist *res)
+{
+	int pr;
+
+	if (r != CUT_OK && kv_get(res, "error") == NULL)
+		kv_add(res, "error", cut_err(r));
+	pr = msg_put_result(&s->obuf, id, r, (uint8_t)cut_exit_code(r), res);
+	if (pr != CUT_OK) {
+		struct kvlist small = KVLIST_INIT;
+
+		log_error("serve: result of request %u not sendable: %s", id, cut_err(pr));
+		kv_addf(&small, "error", "result not sendable: %s", cut_err(pr));
+		if (kv_get(res, "release") != NULL)
+			kv_add(&small, "release", kv_get(res, "release"));
+		(void)msg_put_result(&s->obuf, id, r == CUT_OK ? CUT_ERR_INTERNAL : r,
+		    (uint8_t)cut_exit_code(r == CUT_OK ? CUT_ERR_INTERNAL : r), &small);
+		kv_free(&small);
+	}
+}
+
+static void
+handle_request(struct serve *s, const struct msg *req)
+{
+	const struct handler *h;
+	struct kvlist res = KVLIST_INIT;
+	struct app app, *ap = NULL;
+	int r, opened = 0;
+
+	s->req_id = req->req_id;
+	s->discard = 0;
+	for (h = handlers; h->op != NULL; h++)
+		if (strcmp(h->op, req->op) == 0)
+			break;
+	if (h->op == NULL) {
+		r = op_fail(&res, CUT_ERR_USAGE, "unknown op \"%s\"", req->op);
+		goto done;
+	}
+	if (req->app[0] == '\0') {
+		r = op_fail(&res, CUT_ERR_USAGE, "%s needs an app", req->op);
+		goto done;
+	}
+	log_debug("serve: request %u: %s %s", req->req_id, req->op, req->app);
+	if (h->flags & H_NOAPP) {
+		r = h->fn(s, req, NULL, &res);
+		goto done;
+	}
+	if (s->have_lock && strcmp(s->lock_name, req->app) == 0) {
+		ap = &s->lock_app;
+	} else {
+		if ((r = open_locked(s, req, &app, (h->flags & H_LOCK) != 0, &res)) != CUT_OK)
+			goto done;
+		ap = &app;
+		opened = 1;
+	}
+	r = h->fn(s, req, ap, &res);
+done:
+	if ((h->op == NULL || (h->flags & H_UPLOAD)) && s->up != UP_DONE && !s->fatal) {
+		/* DATA the client sent before seeing this RESULT is dropped. */
+		s->discard = 1;
+		s->discard_id = req->req_id;
+	}
+	if (opened)
+		app_close(&app);
+	if (s->up_md != NULL)
+		EVP_MD_CTX_free(s->up_md);
+	s->up_md = NULL;
+	s->up = UP_NONE;
+	s->up_want = NULL;
+	if (r != CUT_OK)
+		log_error("serve: %s %s: %s", req->op, req->app,
+		    kv_get(&res, "error") ? kv_get(&res, "error") : cut_err(r));
+	if (!s->fatal)
+		send_result(s, req->req_id, r, &res);
+	kv_free(&res);
+	if (!s->fatal && !s->eof)
+		(void)flush_out(s, IO_TIMEOUT_MS);
+}
+
+/* Exchange HELLOs: ours goes out first; theirs must be the first frame in. */
+static int
+hello(struct serve *s)
+{
+	struct frame f;
+	struct msg m;
+	int r;
+
+	if ((r = msg_put_hello(&s->obuf, PROTO_MAJOR, PROTO_MINOR, PROTO_CAPS)) != CUT_OK)
+		return r;
+	if ((r = next_frame(s, &f, IO_TIMEOUT_MS)) != CUT_OK) {
+		if (r == CUT_ERR_TIMEOUT)
+			return proto_fail(s, r, "no HELLO from the client within %d s",
+			    PROTO_IO_TIMEOUT);
+		return r;
+	}
+	if (f.type != MSG_HELLO)
+		return proto_fail(s, CUT_ERR_PROTOCOL, "expected HELLO, got %s",
+		    msg_type_name(f.type));
+	if ((r = msg_decode(&f, &m)) != CUT_OK)
+		return proto_fail(s, r, "malformed HELLO: %s", cut_err(r));
+	if (m.major != PROTO_MAJOR) {
+		proto_fail(s, CUT_ERR_VERSION, "protocol version mismatch: agent speaks %d.%d, "
+		    "client %u.%u", PROTO_MAJOR, PROTO_MINOR, m.major, m.minor);
+		msg_free(&m);
+		return CUT_ERR_VERSION;
+	}
+	log_debug("serve: client speaks %u.%u (%s)", m.major, m.minor, m.caps);
+	msg_free(&m);
+	return CUT_OK;
+}
+
+/* One frame between requests: a REQUEST, or a straggler of a finished upload. */
+static int
+dispatch(struct serve *s, const struct frame *f)
+{
+	struct msg m;
+	int r;
+
+	if ((r = msg_decode(f, &m)) != CUT_OK)
+		return proto_fail(s, r, "malformed %s frame: %s", msg_type_name(f->type),
+		    cut_err(r));
+	switch (m.type) {
+	case MSG_REQUEST:
+		handle_request(s, &m);
+		break;
+	case MSG_DATA:
+	case MSG_DATA_END:
+		if (s->discard && m.req_id == s->discard_id) {
+			if (m.type == MSG_DATA_END)
+				s->discard = 0;
+			break;
+		}
+		r = proto_fail(s, CUT_ERR_PROTOCOL, "%s for request %u, which takes no upload",
+		    msg_type_name(m.type), m.req_id);
+		break;
+	case MSG_ERROR:
+		log_error("serve: client sent error %d: %s", m.code, m.message);
+		r = CUT_ERR_EOF;
+		s->eof = 1;
+		break;
+	default:
+		r = proto_fail(s, CUT_ERR_PROTOCOL, "unexpected %s frame from the client",
+		    msg_type_name(m.type));
+		break;
+	}
+	msg_free(&m);
+	return r;
+}
+
+int
+serve_run(int infd, int outfd, const struct serve_opts *o)
+{
+	struct serve s;
+	struct frame f;
+	int r;
+
+	memset(&s, 0, sizeof(s));
+	s.in = infd;
+	s.out = outfd;
+	s.opts = o;
+	frame_reader_init(&s.fr);
+	buf_init(&s.obuf, OBUF_MAX);
+
+	r = hello(&s);
+	while (r == CUT_OK && !s.fatal && !s.eof) {
+		if ((r = next_frame(&s, &f, -1)) != CUT_OK)
+			break;
+		r = dispatch(&s, &f);
+	}
+	if (s.fatal) {
+		log_error("serve: %s", s.fatal_msg);
+		if (msg_put_error(&s.obuf, s.fatal, s.fatal_msg) == CUT_OK)
+			(void)flush_out(&s, 5000);
+		r = s.fatal;
+	} else {
+		if (!s.out_dead)
+			(void)flush_out(&s, IO_TIMEOUT_MS);
+		if (r == CUT_ERR_EOF)
+			r = CUT_OK;
+		else if (r != CUT_OK)
+			log_error("serve: %s", cut_err(r));
+	}
+	release_session_lock(&s);
+	frame_reader_free(&s.fr);
+	buf_free(&s.obuf);
+	return cut_exit_code(r);
+}
