@@ -1,8 +1,10 @@
 /*
  * Safe streaming extraction: libarchive reads the byte source once (every
- * raw byte also goes through SHA-256), each member is checked by our own
- * rules before libarchive's write_disk, hardened with its SECURE_* flags,
- * creates it below the staging directory. See unpack.h for the contract.
+ * raw byte also goes through SHA-256); each member is checked by our own
+ * rules (names, types, link targets, symlinks on the way, caps) before
+ * libarchive's write_disk, with SECURE_NODOTDOT|SECURE_NOABSOLUTEPATHS as
+ * a second line, creates it below the staging directory by relative path.
+ * See unpack.h for the contract.
  */
 #include "config.h"
 
@@ -13,6 +15,7 @@
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -29,6 +32,22 @@
 #define UNPACK_NAME_MAX		255	/* bytes in one path component */
 #define UNPACK_EVENT_EVERY	(4LL << 20)	/* progress event per unpacked bytes */
 #define UNPACK_QUOTE_MAX	200	/* member name bytes shown in a message */
+#define UNPACK_LINKS_MAX	(8LL << 20)	/* bytes of symlink names remembered */
+
+/*
+ * The symlink members extracted so far (normalised names), so that no
+ * later member is written through one. This replaces libarchive's
+ * ARCHIVE_EXTRACT_SECURE_SYMLINKS, which costs an open and a stat per
+ * path component per member (six times the syscalls of the whole
+ * extraction): the staging directory starts empty, so the only symlinks
+ * in it are the ones we made.
+ */
+struct linkset {
+	char **slot;		/* open addressing; NULL is empty */
+	size_t cap;		/* power of two, or 0 */
+	size_t n;
+	long long bytes;	/* name bytes held, capped by UNPACK_LINKS_MAX */
+};
 
 /* What the read callback needs: the source, the running digest, errors. */
 struct unpack_in {
@@ -50,6 +69,7 @@ struct unpack {
 	char *why;
 	size_t whylen;
 	long long next_event;	/* st->bytes at which the next event goes out */
+	struct linkset links;
 };
 
 /* Fill why with one formatted line, if the caller gave room for it. */
@@ -280,6 +300,170 @@ has_leaf(const char *p)
 	return strcmp(leaf, ".") != 0;
 }
 
+/* FNV-1a: cheap, and the set only holds names from one archive. */
+static size_t
+name_hash(const char *s, size_t len)
+{
+	unsigned long long h = 14695981039346656037ULL;
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		h ^= (unsigned char)s[i];
+		h *= 1099511628211ULL;
+	}
+	return (size_t)h;
+}
+
+/* Is the first len bytes of s a symlink member? */
+static int
+linkset_has(const struct linkset *ls, const char *s, size_t len)
+{
+	size_t i;
+
+	if (ls->n == 0)
+		return 0;
+	for (i = name_hash(s, len) & (ls->cap - 1); ls->slot[i] != NULL;
+	    i = (i + 1) & (ls->cap - 1))
+		if (strncmp(ls->slot[i], s, len) == 0 && ls->slot[i][len] == '\0')
+			return 1;
+	return 0;
+}
+
+/* Put s in a table of cap slots (a power of two, never full). */
+static void
+linkset_put(char **slot, size_t cap, char *s)
+{
+	size_t i;
+
+	for (i = name_hash(s, strlen(s)) & (cap - 1); slot[i] != NULL;
+	    i = (i + 1) & (cap - 1))
+		;
+	slot[i] = s;
+}
+
+/* Remember a symlink member; 0 or CUT_ERR_ALLOC. */
+static int
+linkset_add(struct linkset *ls, const char *s)
+{
+	char *d;
+
+	if (linkset_has(ls, s, strlen(s)))
+		return 0;
+	if ((ls->n + 1) * 2 > ls->cap) {
+		size_t ncap = ls->cap != 0 ? ls->cap * 2 : 64, i;
+		char **ns = calloc(ncap, sizeof(*ns));
+
+		if (ns == NULL)
+			return CUT_ERR_ALLOC;
+		for (i = 0; i < ls->cap; i++)
+			if (ls->slot[i] != NULL)
+				linkset_put(ns, ncap, ls->slot[i]);
+		free(ls->slot);
+		ls->slot = ns;
+		ls->cap = ncap;
+	}
+	if ((d = strdup(s)) == NULL)
+		return CUT_ERR_ALLOC;
+	linkset_put(ls->slot, ls->cap, d);
+	ls->n++;
+	ls->bytes += (long long)strlen(s) + 1;
+	return 0;
+}
+
+static void
+linkset_free(struct linkset *ls)
+{
+	size_t i;
+
+	for (i = 0; i < ls->cap; i++)
+		free(ls->slot[i]);
+	free(ls->slot);
+	memset(ls, 0, sizeof(*ls));
+}
+
+/* A checked relative path without "." and empty components, into out. */
+static void
+normalise(const char *p, char *out, size_t outlen)
+{
+	size_t o = 0;
+
+	while (*p != '\0') {
+		const char *e = strchr(p, '/');
+		size_t len = e != NULL ? (size_t)(e - p) : strlen(p);
+
+		if (len > 0 && !(len == 1 && p[0] == '.') && o + len + 2 <= outlen) {
+			if (o > 0)
+				out[o++] = '/';
+			memcpy(out + o, p, len);
+			o += len;
+		}
+		if (e == NULL)
+			break;
+		p = e + 1;
+	}
+	out[o] = '\0';
+}
+
+/*
+ * The symlink member that the normalised path is, or goes through, or
+ * NULL. *prefix says which: through (1) or the path itself (0).
+ */
+static const char *
+through_link(const struct linkset *ls, const char *norm, int *prefix)
+{
+	static char hit[UNPACK_PATH_MAX + 1];
+	const char *c;
+
+	if (ls->n == 0)
+		return NULL;
+	for (c = strchr(norm, '/'); c != NULL; c = strchr(c + 1, '/'))
+		if (linkset_has(ls, norm, (size_t)(c - norm))) {
+			snprintf(hit, sizeof(hit), "%.*s", (int)(c - norm), norm);
+			*prefix = 1;
+			return hit;
+		}
+	*prefix = 0;
+	return linkset_has(ls, norm, strlen(norm)) ? norm : NULL;
+}
+
+/*
+ * No member may be written through, or replace, a symlink member, and no
+ * hard link may point at or through one (a hard link to a symlink is a
+ * symlink of its own, with a target read from another directory).
+ */
+static int
+check_links(struct unpack *u, const char *name, const char *hl, mode_t type)
+{
+	char norm[UNPACK_PATH_MAX + 1], q[UNPACK_QUOTE_MAX * 4 + 16];
+	const char *l;
+	int prefix;
+
+	normalise(name, norm, sizeof(norm));
+	if ((l = through_link(&u->links, norm, &prefix)) != NULL) {
+		quote_name(l, q, sizeof(q));
+		return reject(u, name, prefix ? "path goes through symlink %s" :
+		    "member replaces symlink %s", q);
+	}
+	if (hl != NULL) {
+		char hnorm[UNPACK_PATH_MAX + 1];
+
+		normalise(hl, hnorm, sizeof(hnorm));
+		if ((l = through_link(&u->links, hnorm, &prefix)) != NULL) {
+			quote_name(l, q, sizeof(q));
+			return reject(u, name, prefix ? "hard link target goes "
+			    "through symlink %s" : "hard link to symlink %s", q);
+		}
+	} else if (type == AE_IFLNK) {
+		if (u->links.bytes > UNPACK_LINKS_MAX)
+			return reject(u, name, "too many symlinks");
+		if (linkset_add(&u->links, norm) != 0) {
+			set_why(u->why, u->whylen, "out of memory");
+			return CUT_ERR_ALLOC;
+		}
+	}
+	return 0;
+}
+
 /*
  * Our own checks on one header before anything is written; libarchive's
  * SECURE_* flags are the second line. Also clears set-uid/set-gid.
@@ -291,7 +475,8 @@ check_entry(struct unpack *u, struct archive_entry *ent)
 	const char *hl = archive_entry_hardlink(ent);
 	const char *why;
 	mode_t type = archive_entry_filetype(ent);
-	long long n, up;
+	long long n, hn, up;
+	int r;
 
 	if (name == NULL)
 		name = archive_entry_pathname_utf8(ent);
@@ -304,9 +489,9 @@ check_entry(struct unpack *u, struct archive_entry *ent)
 		return reject(u, name, "archive has more than %lld members",
 		    u->lim->max_entries);
 	if (hl != NULL) {
-		if ((why = check_rel_path(hl, 0, &n, NULL)) != NULL)
+		if ((why = check_rel_path(hl, 0, &hn, NULL)) != NULL)
 			return reject(u, name, "hard link target: %s", why);
-		if (n == 0 || !has_leaf(hl))
+		if (hn == 0 || !has_leaf(hl))
 			return reject(u, name, "hard link to a directory");
 		if (!has_leaf(name))
 			return reject(u, name, "hard link with a directory name");
@@ -342,6 +527,8 @@ check_entry(struct unpack *u, struct archive_entry *ent)
 	    archive_entry_size(ent) > u->lim->max_bytes - u->st->bytes)
 		return reject(u, name, "unpacked size exceeds the limit of "
 		    "%lld bytes", u->lim->max_bytes);
+	if ((r = check_links(u, name, hl, type)) != 0)
+		return r;
 	archive_entry_set_perm(ent, archive_entry_perm(ent) & 0777);
 	return 0;
 }
@@ -473,7 +660,10 @@ reader_new(void)
 	return ar;
 }
 
-/* The disk writer: refuse "..", absolute paths and writing through symlinks. */
+/*
+ * The disk writer: refuse ".." and absolute paths (again). Writing through
+ * symlinks is refused by check_links(), not SECURE_SYMLINKS (see linkset).
+ */
 static struct archive *
 writer_new(void)
 {
@@ -482,7 +672,7 @@ writer_new(void)
 	if (aw == NULL)
 		return NULL;
 	if (archive_write_disk_set_options(aw, ARCHIVE_EXTRACT_TIME |
-	    ARCHIVE_EXTRACT_SECURE_SYMLINKS | ARCHIVE_EXTRACT_SECURE_NODOTDOT |
+	    ARCHIVE_EXTRACT_SECURE_NODOTDOT |
 	    ARCHIVE_EXTRACT_SECURE_NOABSOLUTEPATHS) != ARCHIVE_OK) {
 		archive_write_free(aw);
 		return NULL;
@@ -627,6 +817,7 @@ unpack_archive(const struct byte_source *src, int destfd,
 	if (ar != NULL)
 		archive_read_free(ar);
 	EVP_MD_CTX_free(u.in.md);
+	linkset_free(&u.links);
 	errno = e;
 	return r;
 }

@@ -16,8 +16,31 @@
  *   - more than max_entries members or max_bytes unpacked bytes;
  *   - truncated or corrupt data, and anything that is not an archive.
  * Set-uid/set-gid bits are stripped; ownership is not restored.
- * On any error the caller removes the staging directory; unpack_archive
- * never touches anything outside destfd.
+ *
+ * destfd must be a new, empty directory (the staging directory): the only
+ * symlinks below it are then the archive's own, which unpack_archive()
+ * tracks to refuse any member written through one. The process's working
+ * directory is destfd while it runs (fchdir; the agent is single-threaded)
+ * and is always restored. Nothing is fsync'ed: the caller syncs the tree.
+ *
+ * Symlink targets must be relative, with ".." only as leading components
+ * and no deeper than the link's own directory ("../lib/x" is fine,
+ * "a/../../x" and "/x" are not). Zip is read as a stream (local headers
+ * only), so zip members get default modes and zip symlinks arrive as small
+ * regular files. libarchive does not check the gzip CRC: data corrupted
+ * without changing its length is caught only by --sha256.
+ *
+ * Returns 0 (st filled: sha256 valid, a final progress event sent),
+ * CUT_ERR_BAD_ARCHIVE (hostile, corrupt, over a cap, not an archive),
+ * CUT_ERR_SYSTEM (disk full etc.; errno kept), CUT_ERR_ALLOC, or the
+ * source's own error (e.g. CUT_ERR_EOF when an upload stops halfway; why
+ * is then "archive stream cut off"). why always says what happened, with
+ * the member quoted and control bytes escaped: "\"a/../x\": path escapes
+ * the release". On error the caller removes the staging directory and,
+ * for a stream, discards the rest of it: the source is drained to its end
+ * only on success. unpack_archive never touches anything outside destfd.
+ * Progress events {"event":"unpack","entries":N,"bytes":N} go to sink
+ * (may be NULL) every 4 MiB unpacked and at the end.
  */
 #ifndef CUT_UNPACK_H
 #define CUT_UNPACK_H

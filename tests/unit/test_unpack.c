@@ -635,6 +635,67 @@ test_write_through_inner_symlink(void **s)
 	assert_int_equal(access(dpath("sub/x"), F_OK), -1);
 }
 
+/* "./l" and "l" are the same member: normalised before the check. */
+static void
+test_write_through_dot_symlink(void **s)
+{
+	static const struct mem m[] = {
+		{ "sub", K_DIR, 0755, NULL, 0, NULL },
+		{ "./l", K_SYMLINK, 0777, NULL, 0, "sub" },
+		{ "l//./x", K_FILE, 0644, "through\n", 0, NULL },
+	};
+
+	(void)s;
+	make_archive(apath("h.tar"), F_PAX, Z_NONE, m, 3);
+	assert_rejected(apath("h.tar"), "\"l//./x\": path goes through symlink \"l\"");
+	assert_int_equal(access(dpath("sub/x"), F_OK), -1);
+}
+
+/* A directory member over a symlink member would be followed. */
+static void
+test_dir_replaces_symlink(void **s)
+{
+	static const struct mem m[] = {
+		{ "sub", K_DIR, 0755, NULL, 0, NULL },
+		{ "l", K_SYMLINK, 0777, NULL, 0, "sub" },
+		{ "l", K_DIR, 0700, NULL, 0, NULL },
+	};
+
+	(void)s;
+	make_archive(apath("h.tar"), F_PAX, Z_NONE, m, 3);
+	assert_rejected(apath("h.tar"), "\"l/\": member replaces symlink \"l\"");
+	assert_int_equal(perm_of(dpath("sub")), 0755);
+}
+
+/* A hard link to a symlink is a symlink read from another directory. */
+static void
+test_hardlink_to_symlink(void **s)
+{
+	static const struct mem m[] = {
+		{ "a/b/l", K_SYMLINK, 0777, NULL, 0, "../../x" },
+		{ "h", K_HARDLINK, 0644, NULL, 0, "a/b/l" },
+	};
+
+	(void)s;
+	make_archive(apath("h.tar"), F_PAX, Z_NONE, m, 2);
+	assert_rejected(apath("h.tar"), "\"h\": hard link to symlink \"a/b/l\"");
+	assert_int_equal(access(dpath("h"), F_OK), -1);
+}
+
+static void
+test_hardlink_through_symlink(void **s)
+{
+	static const struct mem m[] = {
+		{ "sub/f", K_FILE, 0644, "f\n", 0, NULL },
+		{ "l", K_SYMLINK, 0777, NULL, 0, "sub" },
+		{ "h", K_HARDLINK, 0644, NULL, 0, "l/f" },
+	};
+
+	(void)s;
+	make_archive(apath("h.tar"), F_PAX, Z_NONE, m, 3);
+	assert_rejected(apath("h.tar"), "\"h\": hard link target goes through symlink \"l\"");
+}
+
 static void
 test_hardlink_escape(void **s)
 {
@@ -1123,7 +1184,10 @@ main(int argc, char **argv)
 		T(test_dotdot_harmless_still_refused), T(test_absolute),
 		T(test_symlink_absolute_then_write), T(test_symlink_dotdot),
 		T(test_symlink_deep_dotdot), T(test_symlink_inner_dotdot),
-		T(test_write_through_inner_symlink), T(test_hardlink_escape),
+		T(test_write_through_inner_symlink),
+		T(test_write_through_dot_symlink), T(test_dir_replaces_symlink),
+		T(test_hardlink_to_symlink), T(test_hardlink_through_symlink),
+		T(test_hardlink_escape),
 		T(test_hardlink_to_sentinel), T(test_hardlink_absolute),
 		T(test_chardev), T(test_fifo), T(test_long_component),
 		T(test_name_escaped), T(test_too_many_entries), T(test_bomb),
