@@ -1,0 +1,94 @@
+#!/bin/sh
+# cutover-agent serve over a pipe pair: handshake, upload+deploy, have/dedupe,
+# history records, session lock vs. the CLI, version mismatch.
+. "$top_srcdir/tests/lib.sh"
+PC="$top_builddir/tests/proto-client"
+[ -x "$PC" ] || skip "tests/proto-client not built"
+A="$T/app"
+make_release "$T/r1" "$T/web-1.tar.gz" one
+make_release "$T/r2" "$T/web-2.tar.gz" two
+S1=$(sha256sum "$T/web-1.tar.gz" | cut -d' ' -f1)
+S2=$(sha256sum "$T/web-2.tar.gz" | cut -d' ' -f1)
+client() { "$PC" -t 20 -- "$CUTOVER_AGENT" serve >"$T/out" 2>"$T/err"; }
+has() { grep -q -- "$1" "$T/out" || { cat "$T/out" "$T/err"; fail "missing: $1"; }; }
+
+step "handshake and deploy with a streamed upload"
+client <<END
+hello
+read
+request 1 deploy $A release=web-1 sha256=$S1
+upload 1 $T/web-1.tar.gz $S1 1000
+result 1
+END
+has "^HELLO 1\.0 upload have lock"
+has '^EVENT 1 '
+has '^RESULT 1 err=0 exit=0 .*"release":"web-1".*"have":false'
+has '^agent-exit 0'
+[ "$(readlink "$A/current")" = releases/web-1 ] || fail "current is not web-1"
+[ "$(cat "$A/current/index.html")" = one ] || fail "content"
+
+step "have and the install shortcut send no data"
+client <<END
+hello
+request 2 have $A sha256=$S1
+result 2
+request 3 have $A sha256=$S2
+result 3
+request 4 install $A release=web-1 sha256=$S1
+result 4
+END
+has '^RESULT 2 err=0 exit=0 {"have":true,"release":"web-1"'
+has '^RESULT 3 err=0 exit=0 {"have":false'
+has '^RESULT 4 err=0 exit=0 .*"have":true'
+
+step "install without sha256 up front, checked at DATA_END; then activate, rollback, history"
+client <<END
+hello
+request 5 install $A archive_name=web-2.tar.gz
+upload 5 $T/web-2.tar.gz $S2
+result 5
+request 6 activate $A release=web-2
+result 6
+request 7 rollback $A
+result 7
+request 8 history $A
+result 8
+request 9 status $A
+result 9
+END
+has '^RESULT 5 err=0 exit=0 .*"release":"web-2"'
+has '^RESULT 6 err=0 exit=0 '
+has '^RESULT 7 err=0 exit=0 .*"release":"web-1"'
+has '^RECORD 8 .*"op":"rollback"'
+has '^RESULT 9 err=0 exit=0 .*"current":"web-1"'
+[ "$(readlink "$A/current")" = releases/web-1 ] || fail "rollback did not move current"
+
+step "a session lock keeps the CLI out until unlock"
+mkfifo "$T/go"
+"$PC" -t 20 -- "$CUTOVER_AGENT" serve <"$T/go" >"$T/out" 2>"$T/err" &
+cpid=$!
+at_exit "kill $cpid"
+exec 7>"$T/go"
+printf 'hello\nrequest 10 lock %s\nresult 10\n' "$A" >&7
+i=0
+until grep -q '^RESULT 10' "$T/out" 2>/dev/null; do
+	i=$((i + 1)); [ $i -lt 100 ] || fail "no lock result"; sleep 0.1
+done
+has '^RESULT 10 err=0 exit=0'
+expect_exit 4 agent prune "$A"
+printf 'request 11 prune %s keep:=1\nresult 11\nrequest 12 unlock %s\nresult 12\n' "$A" "$A" >&7
+exec 7>&-
+wait $cpid
+has '^RESULT 11 err=0 exit=0'
+has '^RESULT 12 err=0 exit=0'
+expect_exit 0 agent prune "$A"
+
+step "another major version gets one ERROR and a close"
+client <<END
+hello 2
+drain
+END
+has '^ERROR -15 protocol version mismatch: agent speaks 1\.0, client 2\.0'
+has '^agent-exit 1'
+grep -q "version mismatch" "$T/err" || fail "no message on stderr"
+pass
