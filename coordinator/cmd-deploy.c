@@ -278,7 +278,7 @@ deploy(struct rollout *ro, const struct deploy_opts *o)
 	rollout_wait(ro, -1);
 	kv_free(&a);
 	kv_add(&a, "release", rel);
-	kv_add(&a, "archive_name", o->archive);
+	kv_add(&a, "archive_name", strrchr(o->archive, '/') ? strrchr(o->archive, '/') + 1 : o->archive);
 	kv_add(&a, "sha256", sha);
 	for (size_t i = 0; i < ro->n; i++) {
 		struct node *nd = &ro->nodes[i];

@@ -210,8 +210,11 @@ static int
 by_time(const void *x, const void *y)
 {
 	const struct hrow *a = x, *b = y;
+	long long ma = kv_get_int(a->kv, "ts_ms", 0), mb = kv_get_int(b->kv, "ts_ms", 0);
 	const char *ta = kv_get(a->kv, "time"), *tb = kv_get(b->kv, "time");
 
+	if (ma != mb)
+		return ma < mb ? -1 : 1;
 	return strcmp(ta ? ta : "", tb ? tb : "");
 }
 

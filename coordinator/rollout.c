@@ -157,8 +157,8 @@ reap(struct rollout *ro)
 	while ((h = fleet_info_read(&ro->f)) != NULL) {
 		struct node *nd = &ro->nodes[h->idx];
 
-		if (nd->st == N_LOST)
-			continue;
+		if (nd->st == N_LOST || (ro->closing && nd->st != N_BUSY && nd->st != N_NEW))
+			continue;	/* we closed it: keep its last state */
 		if (h->state == HOST_FAILED || nd->st == N_BUSY || nd->st == N_NEW) {
 			nd->err = h->err ? h->err : CUT_ERR_EOF;
 			const char *src = h->msg[0] ? h->msg :
@@ -239,6 +239,7 @@ node_request(struct node *nd, const char *op, const struct kvlist *args)
 void
 rollout_finish(struct rollout *ro)
 {
+	ro->closing = 1;
 	for (size_t i = 0; i < ro->n; i++)
 		host_close(ro->nodes[i].h);
 	reap(ro);

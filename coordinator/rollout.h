@@ -57,6 +57,7 @@ struct rollout {
 	const char *release;
 	long long t0;
 	volatile int *stop;	/* set by SIGINT/SIGTERM */
+	int closing;		/* rollout_finish: sessions closed on purpose */
 };
 
 int rollout_open(struct rollout *ro, const struct copts *g, const char *hosts, const char *group);

@@ -4,6 +4,8 @@
 EXTRA_DIST += tests/lib-fleet.sh
 COORD_TESTS = \
 	tests/regress/fleet-conf.sh \
-	tests/regress/fleet-transport.sh
+	tests/regress/fleet-transport.sh \
+	tests/regress/fleet-deploy.sh \
+	tests/regress/fleet-partial.sh
 TESTS += $(COORD_TESTS)
 EXTRA_DIST += $(COORD_TESTS)
