@@ -79,9 +79,9 @@ struct handler {
 static int
 proto_fail(struct serve *s, int code, const char *fmt, ...)
 {
-	va_list ap;
-
 	if (!s->fatal) {
+		va_list ap;
+
 		s->fatal = code;
 		va_start(ap, fmt);
 		vsnprintf(s->fatal_msg, sizeof(s->fatal_msg), fmt, ap);
@@ -334,7 +334,7 @@ h_upload(struct serve *s, const struct msg *req, struct app *app, struct kvlist 
 		const char *p = arg(req, "sha256");
 		size_t i;
 
-		for (i = 0; p[i] != '\0' && i < PROTO_SHA256_HEX; i++)
+		for (i = 0; i < PROTO_SHA256_HEX && p[i] != '\0'; i++)
 			sha[i] = (char)tolower((unsigned char)p[i]);
 		sha[i] = '\0';
 		if (p[i] != '\0' || i != PROTO_SHA256_HEX)
