@@ -29,7 +29,6 @@ static void
 on_result(struct sess *s, const struct msg *m)
 {
 	struct node *nd = s->user;
-	const char *why;
 
 	kv_free(&nd->res);
 	kv_copy(&nd->res, &m->kv);
@@ -37,7 +36,8 @@ on_result(struct sess *s, const struct msg *m)
 	nd->exit_code = m->exit_code;
 	nd->st = m->code == 0 ? N_IDLE : N_FAILED;
 	if (m->code != 0) {
-		why = kv_get(&m->kv, "error");
+		const char *why = kv_get(&m->kv, "error");
+
 		if (why == NULL)
 			why = kv_get(&m->kv, "message");
 		snprintf(nd->why, sizeof(nd->why), "%s", why ? why : cut_err(m->code));
@@ -125,9 +125,10 @@ rollout_event(struct rollout *ro, const char *event, struct node *nd, const char
 {
 	struct kvlist ev = KVLIST_INIT;
 	char text[1024] = "";
-	va_list ap;
 
 	if (fmt) {
+		va_list ap;
+
 		va_start(ap, fmt);
 		vsnprintf(text, sizeof(text), fmt, ap);
 		va_end(ap);

@@ -101,15 +101,15 @@ on_read(struct host *h, const unsigned char *p, size_t len, void *user)
 	struct sess *s = user;
 	struct frame f;
 	struct msg m;
-	size_t n;
-	int r;
 
 	while (len > 0) {
-		n = frame_reader_space(&s->fr);
+		size_t n = frame_reader_space(&s->fr);
 		if (n == 0)
 			return CUT_ERR_BUF_FULL;
 		if (n > len)
 			n = len;
+		int r;
+
 		if ((r = frame_reader_feed(&s->fr, p, n)) != CUT_OK)
 			return r;
 		p += n;
