@@ -15,8 +15,7 @@ libagent_a_SOURCES = \
 	agent/app.c agent/journal.c agent/state.c agent/swap.c agent/hooks.c \
 	agent/fault.c agent/ops-common.c agent/ops-install.c agent/ops-activate.c \
 	agent/ops-status.c agent/ops-prune.c agent/ops-recover.c \
-	agent/interrupt.c agent/interrupt.h \
-	agent/stub.c
+	agent/interrupt.c agent/interrupt.h
 libagent_a_CFLAGS = $(AM_CFLAGS) $(LIBARCHIVE_CFLAGS) $(LIBCRYPTO_CFLAGS) $(INIH_CFLAGS)
 AGENT_LIBS = libagent.a libcutconf.a libcutover.a $(LIBARCHIVE_LIBS) $(LIBCRYPTO_LIBS) $(INIH_LIBS)
 cutover_agent_SOURCES = agent/main.c
