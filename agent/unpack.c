@@ -509,10 +509,13 @@ check_entry(struct unpack *u, struct archive_entry *ent)
 		 * when a later component is itself one of our symlinks.
 		 */
 		if (*t == '/' || check_rel_path(t, 1, &tn, &up) != NULL ||
-		    up > n - 1)
-			return reject(u, name, "symlink target \"%s\" escapes "
-			    "the release", strlen(t) > UNPACK_QUOTE_MAX ?
-			    "..." : t);
+		    up > n - 1) {
+			char q[UNPACK_QUOTE_MAX * 4 + 16];
+
+			quote_name(t, q, sizeof(q));
+			return reject(u, name, "symlink target %s escapes the "
+			    "release", q);
+		}
 	} else if (type == AE_IFREG) {
 		if (!has_leaf(name))
 			return reject(u, name, "regular file with a directory name");
@@ -529,7 +532,12 @@ check_entry(struct unpack *u, struct archive_entry *ent)
 		    "%lld bytes", u->lim->max_bytes);
 	if ((r = check_links(u, name, hl, type)) != 0)
 		return r;
-	archive_entry_set_perm(ent, archive_entry_perm(ent) & 0777);
+	/*
+	 * No set-uid/set-gid/sticky; directories stay usable by their owner
+	 * (the agent), so the tree can always be pruned without chmod.
+	 */
+	archive_entry_set_perm(ent, (archive_entry_perm(ent) & 0777) |
+	    (type == AE_IFDIR ? 0700 : 0));
 	return 0;
 }
 

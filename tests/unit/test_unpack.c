@@ -509,8 +509,27 @@ test_setuid_stripped(void **s)
 	make_archive(apath("a.tar"), F_PAX, Z_NONE, m, 3);
 	assert_int_equal(unpack_file(apath("a.tar")), 0);
 	assert_int_equal(perm_of(dpath("suid")), 0755);
+	assert_int_equal(perm_of(dpath("sgid")) & 07000, 0);
 	assert_int_equal(perm_of(dpath("sgid")), 0755);
 	assert_int_equal(perm_of(dpath("sticky")) & 07000, 0);
+}
+
+/* Directories stay writable by their owner, so prune can always remove them. */
+static void
+test_dir_owner_rwx(void **s)
+{
+	static const struct mem m[] = {
+		{ "ro", K_DIR, 0555, NULL, 0, NULL },
+		{ "ro/f", K_FILE, 0444, "f\n", 0, NULL },
+		{ "none", K_DIR, 0100, NULL, 0, NULL },
+	};
+
+	(void)s;
+	make_archive(apath("a.tar"), F_PAX, Z_NONE, m, 3);
+	assert_int_equal(unpack_file(apath("a.tar")), 0);
+	assert_int_equal(perm_of(dpath("ro")), 0755);
+	assert_int_equal(perm_of(dpath("ro/f")), 0444);
+	assert_int_equal(perm_of(dpath("none")), 0700);
 }
 
 /* One hostile member after a harmless one. */
@@ -597,6 +616,15 @@ test_symlink_dotdot(void **s)
 
 	(void)s;
 	hostile(&m, "\"l\": symlink target \"../..\" escapes the release");
+}
+
+static void
+test_symlink_target_escaped(void **s)
+{
+	static const struct mem m = { "l", K_SYMLINK, 0777, NULL, 0, "/\033]0;x\007" };
+
+	(void)s;
+	hostile(&m, "\"l\": symlink target \"/\\x1b]0;x\\x07\" escapes the release");
 }
 
 static void
@@ -1179,10 +1207,10 @@ main(int argc, char **argv)
 		T(test_good_tgz), T(test_good_tar_xz), T(test_good_tar_zst),
 		T(test_good_tar_bz2), T(test_good_plain_tar), T(test_good_gnutar),
 		T(test_stats), T(test_good_zip), T(test_good_zip_cli),
-		T(test_good_tar_cli_dot), T(test_setuid_stripped),
+		T(test_good_tar_cli_dot), T(test_setuid_stripped), T(test_dir_owner_rwx),
 		T(test_dotdot_leading), T(test_dotdot_inner),
 		T(test_dotdot_harmless_still_refused), T(test_absolute),
-		T(test_symlink_absolute_then_write), T(test_symlink_dotdot),
+		T(test_symlink_absolute_then_write), T(test_symlink_dotdot), T(test_symlink_target_escaped),
 		T(test_symlink_deep_dotdot), T(test_symlink_inner_dotdot),
 		T(test_write_through_inner_symlink),
 		T(test_write_through_dot_symlink), T(test_dir_replaces_symlink),
