@@ -208,11 +208,36 @@ write_failed(struct unpack *u, struct archive *aw, const char *name)
 		char q[UNPACK_QUOTE_MAX * 4 + 16];
 
 		quote_name(name, q, sizeof(q));
-		set_why(u->why, u->whylen, "%s: %s", q, la_msg(aw, m, sizeof(m)));
+		set_why(u->why, u->whylen, "%s: %s: %s", q,
+		    la_msg(aw, m, sizeof(m)), strerror(e));
 		errno = e;
 		return CUT_ERR_SYSTEM;
 	}
 	return reject(u, name, "%s", la_msg(aw, m, sizeof(m)));
+}
+
+/*
+ * The result of a libarchive write call. write_disk reports a failed
+ * write(2) (a full disk) as a mere ARCHIVE_WARN with errno set, so a
+ * warning that carries a system errno is an error here; other warnings
+ * (metadata it could not restore) are logged.
+ */
+static int
+write_result(struct unpack *u, struct archive *aw, const char *name, int r,
+    int data)
+{
+	char m[512];
+	int e;
+
+	if (r == ARCHIVE_OK)
+		return 0;
+	if (r != ARCHIVE_WARN)
+		return write_failed(u, aw, name);
+	e = archive_errno(aw);
+	if (errno_is_system(e) || (data && e > 0))
+		return write_failed(u, aw, name);
+	log_debug("unpack: %s: %s", name, la_msg(aw, m, sizeof(m)));
+	return 0;
 }
 
 /* libarchive read callback: next block of the source, hashed on the way. */
@@ -602,10 +627,8 @@ copy_data(struct unpack *u, struct archive *ar, struct archive *aw,
 		if ((r = count_bytes(u, name, &written, off + (long long)size)) != 0)
 			return r;
 		r = (int)archive_write_data_block(aw, buf, size, off);
-		if (r != ARCHIVE_OK && r != ARCHIVE_WARN)
-			return write_failed(u, aw, name);
-		if (r == ARCHIVE_WARN)
-			log_debug("unpack: %s: %s", name, la_msg(aw, m, sizeof(m)));
+		if ((r = write_result(u, aw, name, r, 1)) != 0)
+			return r;
 	}
 	/* write_disk extends a short file to its header size: count that. */
 	if (hdrsize > 0)
@@ -618,7 +641,7 @@ static int
 extract_entry(struct unpack *u, struct archive *ar, struct archive *aw,
     struct archive_entry *ent)
 {
-	char name[UNPACK_PATH_MAX + 1], m[512];
+	char name[UNPACK_PATH_MAX + 1];
 	long long hdrsize = -1;
 	int r;
 
@@ -631,20 +654,14 @@ extract_entry(struct unpack *u, struct archive *ar, struct archive *aw,
 	    archive_entry_size_is_set(ent))
 		hdrsize = archive_entry_size(ent);
 	r = archive_write_header(aw, ent);
-	if (r != ARCHIVE_OK && r != ARCHIVE_WARN)
-		return write_failed(u, aw, name);
-	if (r == ARCHIVE_WARN)
-		log_debug("unpack: %s: %s", name, la_msg(aw, m, sizeof(m)));
+	if ((r = write_result(u, aw, name, r, 0)) != 0)
+		return r;
 	if (archive_entry_size(ent) > 0 || !archive_entry_size_is_set(ent)) {
 		if ((r = copy_data(u, ar, aw, name, hdrsize)) != 0)
 			return r;
 	}
 	r = archive_write_finish_entry(aw);
-	if (r != ARCHIVE_OK && r != ARCHIVE_WARN)
-		return write_failed(u, aw, name);
-	if (r == ARCHIVE_WARN)
-		log_debug("unpack: %s: %s", name, la_msg(aw, m, sizeof(m)));
-	return 0;
+	return write_result(u, aw, name, r, 0);
 }
 
 /* The reader, limited to the formats and filters a release may use. */
@@ -748,11 +765,7 @@ extract_all(struct unpack *u, struct archive *ar, struct archive *aw)
 	if ((r = drain(u)) != 0)
 		return r;
 	r = archive_write_close(aw);
-	if (r != ARCHIVE_OK && r != ARCHIVE_WARN)
-		return write_failed(u, aw, ".");
-	if (r == ARCHIVE_WARN)
-		log_debug("unpack: finishing: %s", la_msg(aw, m, sizeof(m)));
-	return 0;
+	return write_result(u, aw, ".", r, 0);
 }
 
 /* Extract with our checks and the running digest; see unpack.h. */

@@ -11,6 +11,7 @@
  */
 #include "config.h"
 
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/types.h>
@@ -56,6 +57,7 @@ struct mem {
 static char base[PATH_MAX], dest[PATH_MAX + 16], arch[PATH_MAX + 16];
 static char why[512];
 static struct unpack_stats st;
+static char mounted[PATH_MAX + 16];	/* a small tmpfs to unmount, or "" */
 
 /* Build BASE with arch/, dest/ and sentinel/keep. */
 static int
@@ -90,6 +92,10 @@ static int
 teardown(void **state)
 {
 	(void)state;
+	if (mounted[0] != '\0') {
+		umount2(mounted, MNT_DETACH);
+		mounted[0] = '\0';
+	}
 	return rm_rf_at(AT_FDCWD, base) == 0 ? 0 : -1;
 }
 
@@ -863,6 +869,30 @@ test_bytes_summed(void **s)
 	assert_int_equal(st.bytes, 1200 << 10);
 }
 
+/* A full disk is a system error naming the member, not a bad archive. */
+static void
+test_disk_full(void **s)
+{
+	static const struct mem m[] = {
+		{ "small", K_FILE, 0644, "x\n", 0, NULL },
+		{ "big", K_FILE, 0644, NULL, 2 << 20, NULL },
+	};
+	int r;
+
+	(void)s;
+	make_archive(apath("a.tgz"), F_PAX, Z_GZIP, m, 2);
+	snprintf(mounted, sizeof(mounted), "%s", dest);
+	if (mount("tmpfs", mounted, "tmpfs", 0, "size=256k") != 0) {
+		mounted[0] = '\0';
+		skip();	/* needs CAP_SYS_ADMIN */
+	}
+	r = unpack_file(apath("a.tgz"));
+	print_message("why: %s\n", why);
+	if (r != CUT_ERR_SYSTEM || strstr(why, "\"big\": ") == NULL)
+		fail_msg("r=%d why=[%s]", r, why);
+	assert_outside_clean();
+}
+
 /* Bytes of a tgz holding one MiB of pseudo-random text, and its size. */
 static unsigned char *
 text_tgz(size_t *len)
@@ -1219,7 +1249,7 @@ main(int argc, char **argv)
 		T(test_hardlink_to_sentinel), T(test_hardlink_absolute),
 		T(test_chardev), T(test_fifo), T(test_long_component),
 		T(test_name_escaped), T(test_too_many_entries), T(test_bomb),
-		T(test_bytes_summed), T(test_truncated), T(test_corrupt_gzip),
+		T(test_bytes_summed), T(test_disk_full), T(test_truncated), T(test_corrupt_gzip),
 		T(test_corrupt_tar_header), T(test_text_file), T(test_empty_file),
 		T(test_no_members), T(test_cpio_refused),
 		T(test_trailing_bytes_hashed), T(test_stream_cut_off),
