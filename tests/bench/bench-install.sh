@@ -15,7 +15,7 @@
 # default 1024; 0 skips it), KEEP=1 keeps the work area.
 set -eu
 
-BUILD=${1:-build}
+BUILD=${1:-${top_builddir:-build}}
 ARCHIVE=${2:-}
 NPM_PKG=${NPM_PKG:-next@14.2.15}	# 20.7 MB .tgz, 6363 files, 86 MB unpacked
 RUNS=${RUNS:-5}
