@@ -1,5 +1,6 @@
 #include "config.h"
 
+#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -142,4 +143,23 @@ cli_end(struct cli *c, int r)
 	if (c->opened)
 		app_close(&c->app);
 	return code;
+}
+
+int
+cli_run_simple(const struct global_opts *g, int argc, char **argv, const char *usage,
+    int nargs, int lock, cli_simple_fn fn)
+{
+	static const struct option opts[] = {
+		{ "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 }
+	};
+	struct cli c;
+	int ch, rc;
+
+	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1)
+		return cli_usage(argv[0], usage, ch == 'h');
+	if (argc - optind != 1 + nargs)
+		return cli_usage(argv[0], usage, 0);
+	if ((rc = cli_begin(&c, g, argv[0], argv[optind], lock)) >= 0)
+		return rc;
+	return cli_end(&c, fn(&c.app, argv + optind + 1, &c.sink, &c.res));
 }

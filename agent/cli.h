@@ -34,6 +34,16 @@ int cli_begin(struct cli *c, const struct global_opts *g, const char *cmd,
     const char *app_name, int lock);
 int cli_end(struct cli *c, int r);
 
+/*
+ * The whole of a command that takes `APP` plus nargs more positional
+ * arguments and no options: parse (--help included), open, lock when asked,
+ * run fn with the extra arguments, print. Returns the exit code.
+ */
+typedef int (*cli_simple_fn)(struct app *app, char **args, const struct sink *sink,
+    struct kvlist *res);
+int cli_run_simple(const struct global_opts *g, int argc, char **argv, const char *usage,
+    int nargs, int lock, cli_simple_fn fn);
+
 /* Print "usage: cutover-agent CMD USAGE" and return the usage exit code. */
 int cli_usage(const char *cmd, const char *usage, int to_stdout);
 

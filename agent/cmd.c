@@ -15,7 +15,7 @@ const struct agent_cmd agent_cmds[] = {
 	{ "history", "APP", "the journal: every install/activate/rollback/prune", cmd_history },
 	{ "prune", "APP [--keep N]", "delete old releases, never current/previous/pinned", cmd_prune },
 	{ "pin", "APP ID", "protect a release from prune", cmd_pin },
-	{ "unpin", "APP ID", "remove a pin", cmd_pin },
+	{ "unpin", "APP ID", "remove a pin", cmd_unpin },
 	{ "serve", "", "speak the wire protocol on stdin/stdout (for the coordinator)", cmd_serve },
 	{ NULL, NULL, NULL, NULL }
 };

@@ -11,6 +11,7 @@ int cmd_status(const struct global_opts *g, int argc, char **argv);
 int cmd_history(const struct global_opts *g, int argc, char **argv);
 int cmd_prune(const struct global_opts *g, int argc, char **argv);
 int cmd_pin(const struct global_opts *g, int argc, char **argv);
+int cmd_unpin(const struct global_opts *g, int argc, char **argv);
 int cmd_serve(const struct global_opts *g, int argc, char **argv);
 
 #endif
