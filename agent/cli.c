@@ -26,23 +26,34 @@ print_event(void *ctx, const struct kvlist *ev)
 		fprintf(stderr, "%s\n", text);
 }
 
+/* Journal rows for people: time, op, phase first; the rest as key=value. */
 static void
 print_record(void *ctx, const struct kvlist *rec)
 {
+	static const char *const lead[] = { "time", "op", "phase", NULL };
 	const struct cli *c = ctx;
-	const char *text = kv_get(rec, "text");
 
 	if (c->g->json) {
 		kv_print_json(rec, stdout);
 		return;
 	}
-	if (text != NULL) {
-		puts(text);
-		return;
+	for (int i = 0; lead[i]; i++) {
+		const char *v = kv_get(rec, lead[i]);
+
+		printf("%s%-8s", i ? " " : "", v ? v : "-");
 	}
-	for (size_t i = 0; i < rec->n; i++)
-		printf("%s%s=%s", i ? " " : "", rec->v[i].key, rec->v[i].val);
+	for (size_t i = 0; i < rec->n; i++) {
+		const char *k = rec->v[i].key;
+		int skip = strcmp(k, "ts_ms") == 0 || strcmp(k, "output") == 0;
+
+		for (int j = 0; lead[j] && !skip; j++)
+			skip = strcmp(k, lead[j]) == 0;
+		if (!skip && rec->v[i].val[0] != '\0')
+			printf(" %s=%s", k, rec->v[i].val);
+	}
 	putchar('\n');
+	if (kv_get(rec, "output") != NULL)
+		printf("    output: %s\n", kv_get(rec, "output"));
 }
 
 int
