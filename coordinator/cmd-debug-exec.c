@@ -59,6 +59,7 @@ cmd_debug_exec(const struct copts *g, int argc, char **argv)
 	static const struct option opts[] = {
 		{ "hosts", required_argument, NULL, 'H' },
 		{ "group", required_argument, NULL, 'G' },
+		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
 	const char *hosts = NULL, *group = NULL;
@@ -73,6 +74,8 @@ cmd_debug_exec(const struct copts *g, int argc, char **argv)
 			hosts = optarg;
 		else if (ch == 'G')
 			group = optarg;
+		else if (ch == 'h')
+			return coord_help("debug-exec");
 		else
 			return coord_usage("debug-exec");
 	}

@@ -392,6 +392,7 @@ cmd_deploy(const struct copts *g, int argc, char **argv)
 		{ "canary", required_argument, NULL, 'c' },
 		{ "bake", required_argument, NULL, 'k' },
 		{ "dry-run", no_argument, NULL, 'n' },
+		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct deploy_opts o = { .max_fail = -1 };
@@ -399,8 +400,15 @@ cmd_deploy(const struct copts *g, int argc, char **argv)
 	char *end;
 	int ch, rc;
 
-	while ((ch = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
+	/* "-": options may follow ARCHIVE (deploy X.tgz --dry-run), in any order. */
+	while ((ch = getopt_long(argc, argv, "-", opts, NULL)) != -1) {
 		switch (ch) {
+		case 1:
+			if (o.archive != NULL)
+				return coord_usage("deploy");
+			o.archive = optarg;
+			break;
+		case 'h': return coord_help("deploy");
 		case 'a': o.app = optarg; break;
 		case 'r': o.release = optarg; break;
 		case 'H': o.hosts = optarg; break;
@@ -426,9 +434,10 @@ cmd_deploy(const struct copts *g, int argc, char **argv)
 			return coord_usage("deploy");
 		}
 	}
-	if (optind != argc - 1)
+	if (optind < argc && o.archive == NULL)
+		o.archive = argv[optind++];	/* after "--" */
+	if (optind != argc || o.archive == NULL)
 		return coord_usage("deploy");
-	o.archive = argv[optind];
 	if ((rc = rollout_open(&ro, g, o.hosts, o.group)) != 0)
 		return rc;
 	rc = deploy(&ro, &o);

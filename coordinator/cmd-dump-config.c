@@ -17,17 +17,20 @@ cmd_dump_config(const struct copts *g, int argc, char **argv)
 	static const struct option opts[] = {
 		{ "hosts", required_argument, NULL, 'H' },
 		{ "group", required_argument, NULL, 'G' },
+		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
 	const char *hosts = NULL, *group = NULL;
 	struct coord_run run;
 	int ch, rc;
 
-	while ((ch = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		if (ch == 'H')
 			hosts = optarg;
 		else if (ch == 'G')
 			group = optarg;
+		else if (ch == 'h')
+			return coord_help("dump-config");
 		else
 			return coord_usage("dump-config");
 	}

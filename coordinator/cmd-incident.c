@@ -19,6 +19,7 @@ struct iopts {
 	const char *app, *hosts, *group, *to, *batch;
 };
 
+/* Options of rollback/status/history; -1 after --help was printed, else 0 or exit 2. */
 static int
 parse(const char *cmd, int argc, char **argv, struct iopts *o, int allow_to)
 {
@@ -28,13 +29,17 @@ parse(const char *cmd, int argc, char **argv, struct iopts *o, int allow_to)
 		{ "group", required_argument, NULL, 'G' },
 		{ "to", required_argument, NULL, 't' },
 		{ "batch", required_argument, NULL, 'b' },
+		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
 	int ch;
 
 	memset(o, 0, sizeof(*o));
-	while ((ch = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (ch) {
+		case 'h':
+			coord_help(cmd);
+			return -1;
 		case 'a': o->app = optarg; break;
 		case 'H': o->hosts = optarg; break;
 		case 'G': o->group = optarg; break;
@@ -103,7 +108,7 @@ cmd_rollback(const struct copts *g, int argc, char **argv)
 	int rc;
 
 	if ((rc = parse("rollback", argc, argv, &o, 1)) != 0)
-		return rc;
+		return rc < 0 ? CUT_EXIT_OK : rc;
 	if ((rc = open_all(&ro, g, &o, "rollback")) != 0)
 		return rc;
 	if (fleet_batch_size(o.batch ? o.batch : "100%", ro.n, &bsize) != CUT_OK) {
@@ -152,7 +157,7 @@ cmd_status(const struct copts *g, int argc, char **argv)
 	int rc;
 
 	if ((rc = parse("status", argc, argv, &o, 0)) != 0)
-		return rc;
+		return rc < 0 ? CUT_EXIT_OK : rc;
 	if ((rc = open_all(&ro, g, &o, "status")) != 0)
 		return rc;
 	for (size_t i = 0; i < ro.n; i++)
@@ -228,7 +233,7 @@ cmd_history(const struct copts *g, int argc, char **argv)
 	int rc;
 
 	if ((rc = parse("history", argc, argv, &o, 0)) != 0)
-		return rc;
+		return rc < 0 ? CUT_EXIT_OK : rc;
 	if ((rc = open_all(&ro, g, &o, "history")) != 0)
 		return rc;
 	for (size_t i = 0; i < ro.n; i++)

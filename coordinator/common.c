@@ -34,6 +34,19 @@ coord_unload(struct coord_run *run)
 	fleet_conf_free(&run->fc);
 }
 
+/* cutover CMD --help: the command's usage and what it does, on stdout, exit 0. */
+int
+coord_help(const char *cmd)
+{
+	for (const struct coord_cmd *c = coord_cmds; c->name; c++)
+		if (strcmp(c->name, cmd) == 0)
+			printf("usage: cutover [-f FLEET.ini] [--json] %s\n%s%s%s", c->usage,
+			    c->help ? "\n  " : "", c->help ? c->help : "", c->help ? "\n" : "");
+	fflush(stdout);
+	return CUT_EXIT_OK;
+}
+
+/* Wrong arguments: the command's usage on stderr, exit 2. */
 int
 coord_usage(const char *cmd)
 {

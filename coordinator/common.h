@@ -24,5 +24,7 @@ void coord_unload(struct coord_run *run);
 
 /* Print "usage: cutover USAGE" for the named command; returns exit code 2. */
 int coord_usage(const char *cmd);
+/* CMD --help: usage and description on stdout; returns exit code 0. */
+int coord_help(const char *cmd);
 
 #endif

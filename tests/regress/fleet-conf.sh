@@ -79,4 +79,17 @@ cp fleet.ini cutover.ini
 expect_exit 0 "$CUTOVER" dump-config --hosts lone
 echo "$OUT" | grep -q '^address = 10.9.9.9$' || fail "default file not read: $OUT"
 
+step "CMD --help prints the usage and exits 0; options may follow ARCHIVE"
+for c in deploy rollback status history; do
+	expect_exit 0 "$CUTOVER" -f fleet.ini $c --help
+	echo "$OUT" | grep -q "^usage: cutover .* $c" || fail "$c --help: $OUT"
+done
+expect_exit 0 "$CUTOVER" -f fleet.ini deploy web-1.0.tgz --dry-run --app web --group web --batch 2
+echo "$OUT" | grep -q '^batch 1: web01 web02$' || fail "plan: $OUT"
+echo "$OUT" | grep -q '^batch 2: web03$' || fail "plan: $OUT"
+expect_exit 2 "$CUTOVER" -f fleet.ini deploy a.tgz b.tgz --dry-run
+expect_exit 2 "$CUTOVER" -f fleet.ini deploy --dry-run
+expect_exit 0 "$CUTOVER" -f fleet.ini deploy --dry-run --app web --hosts lone -- web-1.0.tgz
+echo "$OUT" | grep -q '^batch 1: lone$' || fail "plan after --: $OUT"
+
 pass
