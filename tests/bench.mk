@@ -1,0 +1,5 @@
+# tests/bench.mk: `make bench` extras (the target itself is in Makefile.am).
+# bench-serve.sh drives `cutover-agent serve` with tests/proto-client, a
+# check program, so `make bench` builds it too.
+EXTRA_DIST += tests/bench/bench-serve.sh
+bench: tests/proto-client
