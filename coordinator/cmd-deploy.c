@@ -194,7 +194,7 @@ deploy(struct rollout *ro, const struct deploy_opts *o)
 	char rel[RELEASE_ID_MAX + 1], sha[65], left[4096] = "";
 	const unsigned char *map = NULL;
 	struct kvlist a = KVLIST_INIT;
-	size_t starts[4096], nb, bsize, max_fail, failures = 0, lost_sw = 0;
+	size_t starts[4096], nb, bsize, max_fail, failures = 0, lost_sw = 0, unasked = 0;
 	struct stat sb;
 	int fd = -1, r, code = CUT_OK, locked = 0;
 
@@ -234,24 +234,24 @@ deploy(struct rollout *ro, const struct deploy_opts *o)
 	/* Preflight: every host reachable, locked by us, current release recorded. */
 	rollout_event(ro, "start", NULL, "deploy %s %s (sha256 %.12s) to %zu hosts", ro->app, rel, sha, ro->n);
 	rollout_connect(ro);
-	for (size_t i = 0; i < ro->n; i++)
-		node_request(&ro->nodes[i], "lock", NULL);
-	rollout_wait(ro, -1);
+	rollout_lock(ro, max_fail);
 	for (size_t i = 0; i < ro->n; i++) {
 		struct node *nd = &ro->nodes[i];
 
-		if (nd->st == N_IDLE) {
-			nd->locked = 1;
+		if (nd->st == N_IDLE && nd->locked)
 			node_request(nd, "status", NULL);
-		}
 	}
 	rollout_wait(ro, -1);
 	for (size_t i = 0; i < ro->n; i++) {
 		struct node *nd = &ro->nodes[i];
 		const char *cur = kv_get(&nd->res, "current");
 
-		if (nd->st == N_IDLE) {
+		if (nd->st == N_IDLE && nd->locked) {
 			snprintf(nd->prev, sizeof(nd->prev), "%s", cur ? cur : "");
+			continue;
+		}
+		if (nd->st == N_IDLE) {
+			unasked++;	/* lock order stopped before this host */
 			continue;
 		}
 		failures++;
@@ -259,7 +259,7 @@ deploy(struct rollout *ro, const struct deploy_opts *o)
 			locked = 1;
 		rollout_event(ro, "preflight", nd, "%s", nd->why[0] ? nd->why : "failed");
 	}
-	if (failures > max_fail || stop_flag) {
+	if (failures > max_fail || unasked > 0 || stop_flag) {
 		code = stop_flag ? CUT_ERR_FAILED : locked ? CUT_ERR_LOCKED : CUT_ERR_FAILED;
 		rollout_event(ro, "abort", NULL, "preflight: %zu host(s) failed (max_fail %zu); nothing changed",
 		    failures, max_fail);

@@ -218,6 +218,54 @@ rollout_connect(struct rollout *ro)
 	return ok ? CUT_OK : CUT_ERR_HOST;
 }
 
+static int
+by_name(const void *x, const void *y)
+{
+	const struct node *const *a = x, *const *b = y;
+
+	return strcmp((*a)->h->name, (*b)->h->name);
+}
+
+/*
+ * Two coordinators on overlapping fleets must not each end up holding part
+ * of it: the first reachable host in name order is locked alone, and only
+ * once it is held are the others asked (in parallel, for speed). A racing
+ * coordinator loses on that first host and stops before locking anything.
+ */
+int
+rollout_lock(struct rollout *ro, size_t max_fail)
+{
+	struct node **order;
+	size_t m = 0, k, fails = 0;
+
+	if ((order = calloc(ro->n ? ro->n : 1, sizeof(*order))) == NULL)
+		return CUT_ERR_ALLOC;
+	for (size_t i = 0; i < ro->n; i++)
+		if (ro->nodes[i].st == N_IDLE)
+			order[m++] = &ro->nodes[i];
+	qsort(order, m, sizeof(*order), by_name);
+	for (k = 0; k < m; k++) {
+		if (node_request(order[k], "lock", NULL) == CUT_OK)
+			rollout_wait(ro, -1);
+		if (order[k]->st == N_IDLE) {
+			order[k++]->locked = 1;
+			break;
+		}
+		if (++fails > max_fail || (ro->stop && *ro->stop)) {
+			free(order);
+			return CUT_ERR_LOCKED;
+		}
+	}
+	for (size_t i = k; i < m; i++)
+		node_request(order[i], "lock", NULL);
+	rollout_wait(ro, -1);
+	for (size_t i = k; i < m; i++)
+		if (order[i]->st == N_IDLE)
+			order[i]->locked = 1;
+	free(order);
+	return CUT_OK;
+}
+
 int
 node_request(struct node *nd, const char *op, const struct kvlist *args)
 {

@@ -67,6 +67,12 @@ void rollout_event(struct rollout *ro, const char *event, struct node *nd, const
     __attribute__((format(printf, 4, 5)));
 /* Connect + HELLO every node (in parallel); 0 when every node made it. */
 int rollout_connect(struct rollout *ro);
+/*
+ * Take the app lock on every idle node: the first in host-name order alone,
+ * then the rest. Stops early (CUT_ERR_LOCKED) when more than max_fail nodes
+ * fail before one is held; nodes never asked stay unlocked.
+ */
+int rollout_lock(struct rollout *ro, size_t max_fail);
 /* Send one request to an idle node; the node is N_BUSY until its RESULT. */
 int node_request(struct node *nd, const char *op, const struct kvlist *args);
 /* Run the fleet loop until no node is busy, or for at most max_ms (>= 0). */
