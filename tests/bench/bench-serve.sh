@@ -91,36 +91,44 @@ SHA=$(sha256sum "$A" | cut -d' ' -f1)
 MEMBERS=$(tar -tzf "$A" | wc -l)
 UNPACKED=$(gzip -dc "$A" | wc -c)
 
-# time_runs NAME PREP RUN: $RUNS times PREP (untimed), then RUN (timed);
-# leaves the times in $T/times.NAME and prints the median.
-time_runs() {
-	_n=$1; _prep=$2; _run=$3
-	: > "$T/times.$_n"
+# time_set PREP NAME...: $RUNS rounds; each round runs every variant once
+# (run_NAME ROUND, timed) after PREP (untimed), in an order rotated from
+# round to round so that load from elsewhere and slow drifts hit all variants
+# alike. Times go to $T/times.NAME, one line per run.
+time_set() {
+	_prep=$1; shift
+	_nv=$#
+	for _n in "$@"; do : > "$T/times.$_n"; done
 	_r=0
 	while [ $_r -lt "$RUNS" ]; do
-		$_prep
-		sync
-		_t0=$(now)
-		$_run $_r || fail "$_n: run $_r failed"
-		_t1=$(now)
-		echo "$_t1 - $_t0" | bc >> "$T/times.$_n"
+		_k=0
+		while [ $_k -lt $_nv ]; do
+			_i=$(( (_k + _r) % _nv + 1 ))
+			_n=${!_i}
+			$_prep
+			sync
+			_t0=$(now)
+			run_$_n $_r || fail "$_n: run $_r failed"
+			_t1=$(now)
+			echo "$_t1 - $_t0" | bc >> "$T/times.$_n"
+			_k=$((_k + 1))
+		done
 		_r=$((_r + 1))
 	done
-	median < "$T/times.$_n"
 }
 
 # --- 1. local install vs serve over a pipe pair
 W=$T/w
 fresh_local() { rm -rf "$W"; mkdir -p "$W"; }
 run_local() {
-	$TIME -v -o "$T/rss.local.$1" "$CUTOVER_AGENT" install "$W/root" "$A" \
+	$TIME -v -o "$T/host.local.$1" "$CUTOVER_AGENT" install "$W/root" "$A" \
 	    --release bench --sha256 "$SHA" >/dev/null
 }
 run_serve() {
 	printf 'hello\nrequest 1 install %s release=bench sha256=%s\nupload 1 %s %s\nresult 1\n' \
 	    "$W/root" "$SHA" "$A" "$SHA" |
 	    "$PC" -t 60 -- \
-	    $TIME -v -o "$T/rss.serve.$1" "$CUTOVER_AGENT" serve > "$T/serve.out" 2> "$T/serve.err" ||
+	    $TIME -v -o "$T/host.serve.$1" "$CUTOVER_AGENT" serve > "$T/serve.out" 2> "$T/serve.err" ||
 	    { cat "$T/serve.out" "$T/serve.err"; return 1; }
 	grep -q '^RESULT 1 err=0 exit=0' "$T/serve.out" || { cat "$T/serve.out" "$T/serve.err"; return 1; }
 }
@@ -131,11 +139,10 @@ check_tree() {
 
 echo "archive: $SIZE bytes .tgz, $MEMBERS members, $UNPACKED bytes unpacked; $SRC"
 echo "runs: $RUNS each (median), fresh root per run; machine: $(nproc) cores, $(uname -r)"
-# interleave nothing: warm the cache once, then measure each variant
-fresh_local; run_local 0; check_tree "$W/root/releases/bench" local
-fresh_local; run_serve 0; check_tree "$W/root/releases/bench" serve
-T_LOCAL=$(time_runs local fresh_local run_local)
-T_SERVE=$(time_runs serve fresh_local run_serve)
+# one checked warm-up of each, then the interleaved runs
+fresh_local; run_local w; check_tree "$W/root/releases/bench" local
+fresh_local; run_serve w; check_tree "$W/root/releases/bench" serve
+time_set fresh_local local serve
 rm -rf "$W"
 
 # --- 2. over loopback SSH
@@ -159,7 +166,7 @@ EOF
 	SSHC="ssh -q -p $FLEET_PORT -i $T/client -o BatchMode=yes -o IdentitiesOnly=yes -o UserKnownHostsFile=$T/known_hosts -o StrictHostKeyChecking=yes -F /dev/null $HA"
 	ROOT=$T/$H/root
 	# keep_rss NAME: the agent's time(1) report of this run goes to
-	# rss.NAME once fresh_remote (untimed) collects it.
+	# $T/NAME once fresh_remote (untimed) collects it.
 	keep_rss() { echo "$1" > "$T/rss.pending"; }
 	# collect_rss: time(1) writes its report after the agent exits, which may
 	# be after the client is done: bounded wait (3 s), outside the timing.
@@ -170,7 +177,7 @@ EOF
 			_w=$((_w + 1)); [ $_w -le 60 ] || break
 			sleep 0.05
 		done
-		cp "$T/rss.remote.cur" "$T/rss.$(cat "$T/rss.pending")" 2>/dev/null || true
+		cp "$T/rss.remote.cur" "$T/$(cat "$T/rss.pending")" 2>/dev/null || true
 		rm -f "$T/rss.pending"
 	}
 	fresh_remote() {
@@ -179,18 +186,18 @@ EOF
 		mkdir -p "$ROOT" "$T/ref/dir"
 	}
 	run_cutover() {
-		$TIME -v -o "$T/rss.coord.$1" "$CUTOVER" -f "$T/fleet.ini" deploy --batch 1 "$A" \
+		$TIME -v -o "$T/client.cutover.$1" "$CUTOVER" -f "$T/fleet.ini" deploy --batch 1 "$A" \
 		    > "$T/cut.out" 2> "$T/cut.err" || { cat "$T/cut.out" "$T/cut.err"; return 1; }
-		keep_rss "agent-ssh.$1"
+		keep_rss "host.cutover.$1"
 	}
 	run_ref() {
-		$TIME -v -o "$T/rss.sshcat.$1" $SSHC "cat > $T/ref/f" < "$A" &&
-		    $SSHC "$TIME -v -o $T/rss.tar.$1 tar -xzf $T/ref/f -C $T/ref/dir"
+		$TIME -v -o "$T/client.ref.$1" $SSHC "cat > $T/ref/f" < "$A" &&
+		    $SSHC "$TIME -v -o $T/host.ref.$1 tar -xzf $T/ref/f -C $T/ref/dir"
 	}
 	run_sshagent() {
-		$TIME -v -o "$T/rss.sshcli.$1" $SSHC "$TIME -v -o $T/rss.remote.cur $CUTOVER_AGENT install $ROOT - --release bench --sha256 $SHA" \
+		$TIME -v -o "$T/client.sshagent.$1" $SSHC "$TIME -v -o $T/rss.remote.cur $CUTOVER_AGENT install $ROOT - --release bench --sha256 $SHA" \
 		    < "$A" > /dev/null
-		keep_rss "agent-sshcli.$1"
+		keep_rss "host.sshagent.$1"
 	}
 	# one warm-up of each, checked
 	fresh_remote; run_cutover w
@@ -199,37 +206,50 @@ EOF
 	fresh_remote; run_ref w; check_tree "$T/ref/dir" "ssh+tar"
 	fresh_remote; run_sshagent w; check_tree "$ROOT/releases/bench" "ssh agent install"
 	CIPHER=$($SSHC -v true 2>&1 | sed -n 's/.*kex: server->client cipher: \([^ ]*\).*/\1/p' | head -1)
-	T_CUT=$(time_runs cutover fresh_remote run_cutover)
-	T_REF=$(time_runs ref fresh_remote run_ref)
-	T_SSHA=$(time_runs sshagent fresh_remote run_sshagent)
+	time_set fresh_remote cutover ref sshagent
 	fresh_remote
 fi
 
 # --- the table
-allrss() { for f in "$T"/rss.$1.[0-9]*; do rss "$f"; done | maxof; }
+# the median of times.NAME
+med() { median < "$T/times.$1"; }
+# peak RSS (KiB) over the runs of a variant: host side / client side
+peak() { for f in "$T"/$1.$2.[0-9]*; do rss "$f"; done | maxof; }
+# median CPU seconds (user + sys) of the host-side process
+cpu() {
+	for f in "$T"/host.$1.[0-9]*; do
+		awk -F': ' '/User time|System time/ { s += $2 } END { printf "%.2f\n", s }' "$f"
+	done | median | awk '{ printf "%.2f", $1 }'
+}
 ratio() { echo "scale=2; $1 / $2" | bc | sed 's/^\./0./'; }
 # verdict A OP B: "met" when A OP B holds (bc), else "MISSED".
 verdict() { if [ "$(echo "$1 $2 $3" | bc)" = 1 ]; then echo "met"; else echo "MISSED"; fi; }
-runs() { tr '\n' ' ' < "$T/times.$1" | awk '{ for (i = 1; i <= NF; i++) printf "%s%.3f", (i > 1 ? " " : ""), $i }'; }
+runs() { awk '{ printf "%s%.2f", (NR > 1 ? " " : ""), $1 }' "$T/times.$1"; }
+row() {
+	printf '%-46s %8.3f %8s %9s %9s   %s\n' "$2" "$(med "$1")" "$(cpu "$1")" \
+	    "$(peak host "$1")" "${3:-$(peak client "$1")}" "$(runs "$1")"
+}
 echo
-printf '%-44s %9s %12s %12s   %s\n' "variant" "median s" "host RSS KiB" "client KiB" "runs (s)"
-printf '%-44s %9.3f %12s %12s   %s\n' "1a local: cutover-agent install ROOT FILE" "$T_LOCAL" "$(allrss local)" "-" "$(runs local)"
-printf '%-44s %9.3f %12s %12s   %s\n' "1b serve over a pipe (proto-client)" "$T_SERVE" "$(allrss serve)" "-" "$(runs serve)"
+printf '%-46s %8s %8s %9s %9s   %s\n' "variant" "median s" "host cpu" "host KiB" "clnt KiB" "runs (s), interleaved"
+row local "1a local: cutover-agent install ROOT FILE" -
+row serve "1b serve over a pipe (tests/proto-client)" -
 if [ $SSH_OK = 1 ]; then
-	printf '%-44s %9.3f %12s %12s   %s\n' "2a cutover deploy, 1 host (libssh2)" "$T_CUT" "$(allrss agent-ssh)" "$(allrss coord)" "$(runs cutover)"
-	printf '%-44s %9.3f %12s %12s   %s\n' "2b ref: ssh 'cat>f' && ssh tar -xzf" "$T_REF" "$(allrss tar)" "$(allrss sshcat)" "$(runs ref)"
-	printf '%-44s %9.3f %12s %12s   %s\n' "2c ssh host cutover-agent install - (OpenSSH)" "$T_SSHA" "$(allrss agent-sshcli)" "$(allrss sshcli)" "$(runs sshagent)"
+	row cutover "2a cutover deploy to 1 host (libssh2)"
+	row ref "2b ref: ssh 'cat > f' && ssh tar -xzf f"
+	row sshagent "2c ssh host cutover-agent install - <archive"
 fi
 echo
-R1=$(ratio "$T_SERVE" "$T_LOCAL")
-echo "serve/local:            ${R1}x  (target <= 1.10: $(verdict "$T_SERVE" "<=" "$T_LOCAL * 1.1"))"
+T_LOCAL=$(med local); T_SERVE=$(med serve)
+echo "serve/local:           $(ratio "$T_SERVE" "$T_LOCAL")x  (target <= 1.10: $(verdict "$T_SERVE" "<=" "$T_LOCAL * 1.1"))"
 if [ $SSH_OK = 1 ]; then
-	R2=$(ratio "$T_CUT" "$T_REF")
-	R3=$(ratio "$T_SSHA" "$T_REF")
-	echo "cutover deploy/ref:     ${R2}x  (target < 1.00: $(verdict "$T_CUT" "<" "$T_REF"))"
-	echo "ssh agent install/ref:  ${R3}x  (for comparison; OpenSSH cipher ${CIPHER:-?}, libssh2 aes128-ctr)"
-	echo "(2a includes preflight, activate and a health check; 2b has no fsync, 2a/2c fsync the release)"
+	T_CUT=$(med cutover); T_REF=$(med ref); T_SSHA=$(med sshagent)
+	echo "cutover deploy/ref:    $(ratio "$T_CUT" "$T_REF")x  (target < 1.00: $(verdict "$T_CUT" "<" "$T_REF"))"
+	echo "ssh agent install/ref: $(ratio "$T_SSHA" "$T_REF")x  (for comparison: the agent under OpenSSH)"
+	echo "ciphers: OpenSSH ${CIPHER:-?}, libssh2 aes128-ctr. 2a includes preflight, activate and"
+	echo "a health check; 2a/2c fsync the release, 2b does not. cutover mmaps the archive, so its"
+	echo "RSS counts the archive's page-cache pages."
 else
-	echo "SSH part skipped: no ssh/sshd/coordinator"
+	echo "SSH part skipped: no ssh, sshd or coordinator binary"
 fi
-echo "host RSS = the process unpacking (agent or tar); client = cutover or the ssh client(s)"
+echo "host = the process that unpacks (agent, or tar for 2b): CPU user+sys median, peak RSS;"
+echo "clnt = peak RSS of cutover or of the ssh client(s)."
