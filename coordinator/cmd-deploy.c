@@ -151,6 +151,43 @@ report(struct rollout *ro, const char *outcome, int code, const char *left_behin
 	return cut_exit_code(code);
 }
 
+/* Append one record per node for which pick() holds, in one write + fsync. */
+static void
+journal_nodes(struct rollout *ro, const char *type, size_t from, size_t to,
+    int (*pick)(const struct node *))
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *m;
+
+	if (ro->j.fd < 0 || (m = open_memstream(&text, &len)) == NULL)
+		return;
+	for (size_t i = from; i < to && i < ro->n; i++)
+		if (pick(&ro->nodes[i]))
+			fprintf(m, "%s name=%s\n", type, ro->nodes[i].h->name);
+	if (fclose(m) == 0)
+		rj_write(&ro->j, text, len);
+	free(text);
+}
+
+static int
+pick_activating(const struct node *nd)
+{
+	return nd->st == N_BUSY && nd->op && strcmp(nd->op, "activate") == 0;
+}
+
+static int
+pick_switched(const struct node *nd)
+{
+	return nd->switched && nd->st == N_IDLE;
+}
+
+static int
+pick_failed(const struct node *nd)
+{
+	return nd->staged && nd->st != N_IDLE;
+}
+
 /* Switch nodes back, newest first, one at a time; names of failures into left. */
 static void
 reverse(struct rollout *ro, char *left, size_t leftlen)
@@ -158,6 +195,7 @@ reverse(struct rollout *ro, char *left, size_t leftlen)
 	struct kvlist a = KVLIST_INIT;
 	size_t used = strlen(left);
 
+	ro->phase = "reverse";
 	rollout_event(ro, "reverse", NULL, "switching hosts back, node by node");
 	for (size_t k = ro->n; k-- > 0;) {
 		struct node *nd = &ro->nodes[k];
@@ -177,6 +215,7 @@ reverse(struct rollout *ro, char *left, size_t leftlen)
 			rollout_wait(ro, -1);
 		if (nd->st == N_IDLE) {
 			nd->reversed = 1;
+			rj_printf(&ro->j, "reversed name=%s release=%s", nd->h->name, nd->prev);
 			rollout_event(ro, "reversed", nd, "back on %s", nd->prev);
 		} else {
 			rollout_event(ro, "stuck", nd, "%s", nd->why);
@@ -188,13 +227,85 @@ reverse(struct rollout *ro, char *left, size_t leftlen)
 	rollout_event(ro, "reversed", NULL, "reversal done");
 }
 
+/*
+ * An earlier rollout of this app that never finished (coordinator killed,
+ * or partial) recorded what each host ran before it. A host that is not
+ * back on that release keeps it as its previous release: it is where a
+ * reversal, or a later rollback, must take it. Returns how many did.
+ */
+static size_t
+inherit(struct rollout *ro)
+{
+	struct rj_rollout last;
+	size_t n = 0;
+
+	if (rj_last(ro->g->fleet_file, ro->app, &last) != CUT_OK || !rj_unsettled(&last)) {
+		rj_rollout_free(&last);
+		return 0;
+	}
+	for (size_t i = 0; i < ro->n; i++) {
+		struct node *nd = &ro->nodes[i];
+		const struct rj_host *h = rj_find(&last, nd->h->name);
+
+		if (!nd->locked || nd->st != N_IDLE || h == NULL || !h->switching || h->reversed ||
+		    strcmp(nd->prev, h->prev) == 0)
+			continue;
+		snprintf(nd->prev, sizeof(nd->prev), "%s", h->prev);
+		nd->switched = 1;	/* off its previous release: a reversal target */
+		n++;
+	}
+	if (n > 0)
+		rollout_event(ro, "resume", NULL,
+		    "the rollout of %s was not finished (%s); %zu host(s) keep their recorded previous release",
+		    last.release, last.ended ? last.outcome : "interrupted", n);
+	rj_rollout_free(&last);
+	return n;
+}
+
+/* The start record: release, checksum, and every locked host's previous release. */
+static void
+journal_start(struct rollout *ro, const char *sha)
+{
+	char *text = NULL;
+	size_t len = 0, n = 0;
+	FILE *m;
+
+	for (size_t i = 0; i < ro->n; i++)
+		n += ro->nodes[i].locked && ro->nodes[i].st == N_IDLE;
+	if (ro->j.fd < 0 || (m = open_memstream(&text, &len)) == NULL)
+		return;
+	fprintf(m, "start ts=%lld release=%s sha256=%s hosts=%zu\n", now_ms(), ro->release, sha, n);
+	for (size_t i = 0; i < ro->n; i++) {
+		const struct node *nd = &ro->nodes[i];
+
+		if (!nd->locked || nd->st != N_IDLE)
+			continue;
+		fprintf(m, "host name=%s prev=%s\n", nd->h->name, nd->prev);
+		if (nd->switched)
+			fprintf(m, "switched name=%s\n", nd->h->name);
+	}
+	if (fclose(m) == 0)
+		rj_write(&ro->j, text, len);
+	free(text);
+}
+
+/* The journal's end record, then the report. */
+static int
+finish(struct rollout *ro, const char *outcome, int code, const char *left)
+{
+	rj_printf(&ro->j, "end ts=%lld outcome=%s", now_ms(), outcome);
+	rollout_finish(ro);
+	ro->phase = outcome;
+	return report(ro, outcome, code, left);
+}
+
 static int
 deploy(struct rollout *ro, const struct deploy_opts *o)
 {
 	char rel[RELEASE_ID_MAX + 1], sha[65], left[4096] = "";
 	const unsigned char *map = NULL;
 	struct kvlist a = KVLIST_INIT;
-	size_t starts[4096], nb, bsize, max_fail, failures = 0, lost_sw = 0, unasked = 0;
+	size_t starts[4096], nb, bsize, max_fail, failures = 0, unasked = 0;
 	struct stat sb;
 	int fd = -1, r, code = CUT_OK, locked = 0;
 
@@ -228,10 +339,16 @@ deploy(struct rollout *ro, const struct deploy_opts *o)
 	if (map == MAP_FAILED)
 		return log_error("deploy: cannot map \"%s\": %s", o->archive, strerror(errno)), CUT_EXIT_BAD_INPUT;
 	sha256_hex(map, (size_t)sb.st_size, sha);
+	/* No rollout we could not account for afterwards. */
+	if (rj_open(&ro->j, ro->g->fleet_file, ro->app) != CUT_OK) {
+		munmap((void *)map, (size_t)sb.st_size);
+		return CUT_EXIT_USAGE;
+	}
 	rollout_sigsetup(&stop_flag);
 	ro->stop = &stop_flag;
 
 	/* Preflight: every host reachable, locked by us, current release recorded. */
+	ro->phase = "preflight";
 	rollout_event(ro, "start", NULL, "deploy %s %s (sha256 %.12s) to %zu hosts", ro->app, rel, sha, ro->n);
 	rollout_connect(ro);
 	rollout_lock(ro, max_fail);
@@ -261,16 +378,20 @@ deploy(struct rollout *ro, const struct deploy_opts *o)
 	}
 	if (failures > max_fail || unasked > 0 || stop_flag) {
 		code = stop_flag ? CUT_ERR_FAILED : locked ? CUT_ERR_LOCKED : CUT_ERR_FAILED;
-		rollout_event(ro, "abort", NULL, "preflight: %zu host(s) failed (max_fail %zu); nothing changed",
-		    failures, max_fail);
+		rollout_event(ro, "abort", NULL, "preflight: %zu host(s) failed (max_fail %zu)%s; nothing changed",
+		    failures, max_fail, stop_flag ? ", interrupted" : "");
 		rollout_finish(ro);
+		ro->phase = "aborted";
 		r = report(ro, "aborted", code, "");
 		munmap((void *)map, (size_t)sb.st_size);
 		return r;
 	}
 	rollout_event(ro, "preflight", NULL, "%zu hosts locked", ro->n - failures);
+	inherit(ro);
+	journal_start(ro, sha);
 
 	/* Stage: upload + install everywhere at once, skipping hosts that have it. */
+	ro->phase = "stage";
 	kv_add(&a, "sha256", sha);
 	for (size_t i = 0; i < ro->n; i++)
 		if (ro->nodes[i].st == N_IDLE)
@@ -309,72 +430,77 @@ deploy(struct rollout *ro, const struct deploy_opts *o)
 	if (code == CUT_ERR_BAD_ARCHIVE || failures > max_fail || stop_flag) {
 		if (code != CUT_ERR_BAD_ARCHIVE)
 			code = CUT_ERR_FAILED;
-		rollout_event(ro, "abort", NULL, "stage failed; nothing was switched");
-		rollout_finish(ro);
-		r = report(ro, "aborted", code, "");
+		rollout_event(ro, "abort", NULL, "stage %s; nothing was switched",
+		    stop_flag ? "interrupted" : "failed");
+		r = finish(ro, "aborted", code, "");
 		munmap((void *)map, (size_t)sb.st_size);
 		return r;
 	}
 	rollout_event(ro, "staged", NULL, "release %s on every host", rel);
 
-	/* Switch in batches. */
+	/* Switch in batches; every host is activated and its release checked, none skipped. */
 	kv_add(&a, "release", rel);
 	for (size_t b = 0; b < nb && code == CUT_OK; b++) {
 		size_t end = b + 1 < nb ? starts[b + 1] : ro->n;
+		char phase[32];
 
-		if (stop_flag) {
-			code = CUT_ERR_REVERSED;
-			rollout_event(ro, "interrupt", NULL, "signal received; stop switching");
-			break;
-		}
+		snprintf(phase, sizeof(phase), "switch %zu/%zu", b + 1, nb);
+		ro->phase = phase;
 		rollout_event(ro, "batch", NULL, "batch %zu/%zu", b + 1, nb);
 		for (size_t i = starts[b]; i < end; i++)
 			if (ro->nodes[i].staged && ro->nodes[i].st == N_IDLE)
 				node_request(&ro->nodes[i], "activate", &a);
+		journal_nodes(ro, "switching", starts[b], end, pick_activating);
 		rollout_wait(ro, -1);
 		if (o->bake > 0 && !stop_flag) {
+			ro->phase = "bake";
 			rollout_wait(ro, o->bake * 1000);
 			for (size_t i = starts[b]; i < end; i++)
 				if (ro->nodes[i].st == N_IDLE)
 					node_request(&ro->nodes[i], "status", NULL);
 			rollout_wait(ro, -1);
+			ro->phase = phase;
 		}
 		for (size_t i = starts[b]; i < end; i++) {
 			struct node *nd = &ro->nodes[i];
-			const char *cur = kv_get(&nd->res, "current");
+			const char *cur = kv_get(&nd->res, o->bake > 0 ? "current" : "release");
 
 			if (!nd->staged)
 				continue;
-			if (nd->st == N_IDLE && (o->bake <= 0 || (cur && strcmp(cur, rel) == 0))) {
+			if (nd->st == N_IDLE && cur && strcmp(cur, rel) == 0) {
 				nd->switched = 1;
 				rollout_event(ro, "switched", nd, "now on %s", rel);
 				continue;
 			}
 			failures++;
-			if (nd->st == N_LOST) {
-				/* Unknown whether it switched: try to bring it back too. */
-				nd->switched = 1;
-				lost_sw++;
+			if (nd->st == N_IDLE) {
+				nd->st = N_FAILED;	/* answered, but not on the release */
+				snprintf(nd->why, sizeof(nd->why), "reports %s, not %s", cur ? cur : "no release", rel);
 			}
+			if (nd->st == N_LOST)
+				nd->switched = 1;	/* unknown whether it switched: bring it back too */
 			rollout_event(ro, "failed", nd, "%s", nd->why[0] ? nd->why : "not on the new release after bake");
 		}
+		journal_nodes(ro, "switched", starts[b], end, pick_switched);
+		journal_nodes(ro, "failed", starts[b], end, pick_failed);
 		if (failures > max_fail)
 			code = CUT_ERR_REVERSED;
+		else if (stop_flag) {
+			code = CUT_ERR_REVERSED;
+			rollout_event(ro, "interrupt", NULL, "signal received; stop switching");
+		}
 	}
 	kv_free(&a);
 	if (code != CUT_OK) {
 		reverse(ro, left, sizeof(left));
-		rollout_finish(ro);
-		r = report(ro, left[0] ? "partial" : "reversed", left[0] ? CUT_ERR_PARTIAL : code, left);
+		r = finish(ro, left[0] ? "partial" : "reversed", left[0] ? CUT_ERR_PARTIAL : code, left);
 	} else {
 		for (size_t i = 0; i < ro->n; i++)
 			if (ro->nodes[i].st == N_LOST && ro->nodes[i].switched)
 				snprintf(left + strlen(left), sizeof(left) - strlen(left), "%s%s",
 				    left[0] ? " " : "", ro->nodes[i].h->name);
-		rollout_finish(ro);
-		r = report(ro, left[0] ? "partial" : "done", left[0] ? CUT_ERR_PARTIAL : CUT_OK, left);
+		r = finish(ro, left[0] ? "partial" : "done", left[0] ? CUT_ERR_PARTIAL : CUT_OK, left);
 	}
-	(void)lost_sw;
 	munmap((void *)map, (size_t)sb.st_size);
 	return r;
 }

@@ -98,14 +98,112 @@ print_result_json(struct rollout *ro, struct node *nd, const char *cmd)
 	(void)ro;
 }
 
+/*
+ * The newest rollout of our journal, when it did not finish: which hosts it
+ * switched (or may have: activate sent, no answer recorded) and the release
+ * each ran before. Printed after the host rows.
+ */
+static void
+print_unsettled(const struct copts *g, const char *app)
+{
+	struct rj_rollout r;
+	char ts[32], *sw = NULL, *maybe = NULL, *prev = NULL;
+	size_t swlen = 0, maybelen = 0, prevlen = 0;
+	FILE *fs, *fm, *fp;
+
+	if (rj_last(g->fleet_file, app, &r) != CUT_OK || !rj_unsettled(&r)) {
+		rj_rollout_free(&r);
+		return;
+	}
+	fs = open_memstream(&sw, &swlen);
+	fm = open_memstream(&maybe, &maybelen);
+	fp = open_memstream(&prev, &prevlen);
+	for (size_t i = 0; fs && fm && fp && i < r.n; i++) {
+		const struct rj_host *h = &r.hosts[i];
+
+		if (!h->switching || h->reversed)
+			continue;
+		fprintf(h->switched ? fs : fm, "%s%s", ftell(h->switched ? fs : fm) ? " " : "", h->name);
+		fprintf(fp, "%s%s=%s", ftell(fp) ? " " : "", h->name, h->prev[0] ? h->prev : "-");
+	}
+	if (fs)
+		fclose(fs);
+	if (fm)
+		fclose(fm);
+	if (fp)
+		fclose(fp);
+	format_time(r.ts, ts);
+	if (g->json) {
+		struct kvlist ev = KVLIST_INIT;
+
+		kv_add(&ev, "event", "unfinished_rollout");
+		kv_add(&ev, "release", r.release);
+		kv_add(&ev, "sha256", r.sha256);
+		kv_add(&ev, "started", ts);
+		kv_add(&ev, "state", r.ended ? r.outcome : "interrupted");
+		kv_add(&ev, "switched", sw ? sw : "");
+		kv_add(&ev, "maybe_switched", maybe ? maybe : "");
+		kv_add(&ev, "previous", prev ? prev : "");
+		kv_add(&ev, "journal", r.path);
+		kv_print_json(&ev, stdout);
+		kv_free(&ev);
+	} else {
+		printf("\nrollout of %s started %s %s (journal %s)\n", r.release, ts,
+		    r.ended ? "ended partial" : "was interrupted: no end record", r.path);
+		printf("  switched:       %s\n", sw && *sw ? sw : "-");
+		if (maybe && *maybe)
+			printf("  maybe switched: %s (activation sent, no answer recorded)\n", maybe);
+		printf("  previous:       %s\n", prev && *prev ? prev : "-");
+		printf("  converge with `cutover deploy` of the same archive, or go back with `cutover rollback`\n");
+	}
+	free(sw);
+	free(maybe);
+	free(prev);
+	rj_rollout_free(&r);
+}
+
+/*
+ * Which nodes a rollback moves, and where. Without --to, after a rollout
+ * our journal shows unfinished, only the hosts it switched move, each to
+ * the previous release recorded there (the agents' own "previous" may be
+ * older or newer than what the fleet ran before). Otherwise every host goes
+ * to its agent's previous release (or --to). Returns 1 in journal mode.
+ */
+static int
+rollback_targets(struct rollout *ro, const struct iopts *o, char (*target)[RJ_REL_MAX],
+    int *move, struct rj_rollout *last)
+{
+	int from_journal = 0;
+
+	if (o->to == NULL && rj_last(ro->g->fleet_file, ro->app, last) == CUT_OK && rj_unsettled(last))
+		from_journal = 1;
+	for (size_t i = 0; i < ro->n; i++) {
+		const struct rj_host *h = from_journal ? rj_find(last, ro->nodes[i].h->name) : NULL;
+
+		target[i][0] = '\0';
+		move[i] = !from_journal;
+		if (h && h->switching && !h->reversed) {
+			move[i] = 1;
+			snprintf(target[i], RJ_REL_MAX, "%s", h->prev);
+		}
+	}
+	if (from_journal)
+		rollout_event(ro, "journal", NULL, "the rollout of %s was not finished; going back to the "
+		    "previous releases recorded in %s", last->release, last->path);
+	return from_journal;
+}
+
 int
 cmd_rollback(const struct copts *g, int argc, char **argv)
 {
 	struct kvlist a = KVLIST_INIT;
+	struct rj_rollout last;
 	struct rollout ro;
 	struct iopts o;
-	size_t bsize, failed = 0;
-	int rc;
+	char (*target)[RJ_REL_MAX];
+	int *move;
+	size_t bsize, failed = 0, moved = 0;
+	int rc, from_journal;
 
 	if ((rc = parse("rollback", argc, argv, &o, 1)) != 0)
 		return rc < 0 ? CUT_EXIT_OK : rc;
@@ -116,12 +214,37 @@ cmd_rollback(const struct copts *g, int argc, char **argv)
 		rollout_close(&ro);
 		return CUT_EXIT_USAGE;
 	}
-	if (o.to)
-		kv_add(&a, "to", o.to);
+	memset(&last, 0, sizeof(last));
+	target = calloc(ro.n, sizeof(*target));
+	move = calloc(ro.n, sizeof(*move));
+	if (target == NULL || move == NULL) {
+		free(target);
+		free(move);
+		rollout_close(&ro);
+		return log_error("out of memory"), CUT_EXIT_REVERSED;
+	}
+	from_journal = rollback_targets(&ro, &o, target, move, &last);
+	if (from_journal && rj_open(&ro.j, g->fleet_file, ro.app) != CUT_OK)
+		log_error("rollback: going on without recording it");
 	for (size_t s = 0; s < ro.n; s += bsize) {
-		for (size_t i = s; i < ro.n && i < s + bsize; i++)
-			if (ro.nodes[i].st == N_IDLE)
-				node_request(&ro.nodes[i], "rollback", &a);
+		for (size_t i = s; i < ro.n && i < s + bsize; i++) {
+			struct node *nd = &ro.nodes[i];
+
+			if (nd->st != N_IDLE || !move[i])
+				continue;
+			kv_free(&a);
+			if (!from_journal) {
+				if (o.to)
+					kv_add(&a, "to", o.to);
+				node_request(nd, "rollback", &a);
+			} else if (target[i][0] == '\0') {
+				nd->st = N_FAILED;
+				snprintf(nd->why, sizeof(nd->why), "no previous release recorded (it had none)");
+			} else {
+				kv_add(&a, "release", target[i]);
+				node_request(nd, "activate", &a);
+			}
+		}
 		rollout_wait(&ro, -1);
 	}
 	kv_free(&a);
@@ -131,8 +254,15 @@ cmd_rollback(const struct copts *g, int argc, char **argv)
 
 		if (nd->st != N_IDLE)
 			failed++;
+		else if (move[i])
+			moved++;
+		if (from_journal && move[i] && nd->st == N_IDLE)
+			rj_printf(&ro.j, "reversed name=%s release=%s", nd->h->name, target[i]);
 		if (g->json)
 			print_result_json(&ro, nd, "rollback");
+		else if (nd->st == N_IDLE && !move[i])
+			printf("%-16s unchanged: not switched by the unfinished rollout of %s\n",
+			    nd->h->name, last.release);
 		else if (nd->st == N_IDLE)
 			printf("%-16s rolled back: %s -> %s\n", nd->h->name,
 			    kv_get(&nd->res, "previous") ? kv_get(&nd->res, "previous") : "?",
@@ -141,8 +271,13 @@ cmd_rollback(const struct copts *g, int argc, char **argv)
 		else
 			printf("%-16s FAILED: %s\n", nd->h->name, nd->why);
 	}
+	if (from_journal && failed == 0)
+		rj_printf(&ro.j, "end ts=%lld outcome=rolled-back", now_ms());
 	fflush(stdout);
-	rc = failed == 0 ? CUT_EXIT_OK : failed == ro.n ? CUT_EXIT_REVERSED : CUT_EXIT_PARTIAL;
+	rc = failed == 0 ? CUT_EXIT_OK : moved == 0 ? CUT_EXIT_REVERSED : CUT_EXIT_PARTIAL;
+	free(target);
+	free(move);
+	rj_rollout_free(&last);
 	rollout_close(&ro);
 	return rc;
 }
@@ -201,6 +336,7 @@ cmd_status(const struct copts *g, int argc, char **argv)
 			printf("%-16s %-24s %-24s %-8s yes%s\n", nd->h->name, c && *c ? c : "-",
 			    p && *p ? p : "-", lk && *lk ? "locked" : "free", drift ? "  DRIFT" : "");
 	}
+	print_unsettled(g, ro.app);
 	fflush(stdout);
 	rollout_close(&ro);
 	return down == 0 ? CUT_EXIT_OK : CUT_EXIT_PARTIAL;

@@ -10,7 +10,8 @@ libcoord_a_SOURCES = \
 	coordinator/cmd.c coordinator/common.c coordinator/ssh.c coordinator/fleet.c \
 	coordinator/cmd-debug-exec.c coordinator/cmd-dump-config.c \
 	coordinator/session.h coordinator/session.c coordinator/rollout.h coordinator/rollout.c \
-	coordinator/cmd-deploy.c coordinator/cmd-incident.c
+	coordinator/cmd-deploy.c coordinator/cmd-incident.c \
+	coordinator/rjournal.h coordinator/rjournal.c coordinator/progress.h coordinator/progress.c
 libcoord_a_CFLAGS = $(AM_CFLAGS) $(LIBSSH2_CFLAGS) $(LIBCRYPTO_CFLAGS) $(INIH_CFLAGS)
 COORD_LIBS = libcoord.a libcutconf.a libcutover.a $(LIBSSH2_LIBS) $(LIBCRYPTO_LIBS) $(INIH_LIBS)
 cutover_SOURCES = coordinator/main.c

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "err.h"
 #include "fsutil.h"
@@ -35,6 +36,8 @@ on_result(struct sess *s, const struct msg *m)
 	nd->err = m->code;
 	nd->exit_code = m->exit_code;
 	nd->st = m->code == 0 ? N_IDLE : N_FAILED;
+	if (m->code == 0 && nd->op && strcmp(nd->op, "install") == 0)
+		nd->staged = 1;
 	if (m->code != 0) {
 		const char *why = kv_get(&m->kv, "error");
 
@@ -100,12 +103,17 @@ rollout_open(struct rollout *ro, const struct copts *g, const char *hosts, const
 		nd->s.on_event = on_event;
 	}
 	ro->app = ro->run.sel.global.app;
+	ro->j.fd = -1;
+	progress_init(&ro->pg, isatty(STDERR_FILENO) && !g->json);
 	return CUT_EXIT_OK;
 }
 
 void
 rollout_close(struct rollout *ro)
 {
+	rollout_progress(ro, 1);
+	progress_end(&ro->pg);
+	rj_close(&ro->j);
 	for (size_t i = 0; i < ro->n; i++) {
 		struct node *nd = &ro->nodes[i];
 
@@ -145,8 +153,38 @@ rollout_event(struct rollout *ro, const char *event, struct node *nd, const char
 		kv_free(&ev);
 		return;
 	}
+	/* On a terminal the live view shows routine progress; only news gets a line. */
+	if (ro->pg.on && (strcmp(event, "switched") == 0 || strcmp(event, "batch") == 0 ||
+	    strcmp(event, "staged") == 0 || (strcmp(event, "reversed") == 0 && nd) ||
+	    (strcmp(event, "preflight") == 0 && nd == NULL))) {
+		rollout_progress(ro, 1);
+		return;
+	}
+	progress_clear(&ro->pg);
 	fprintf(stderr, "[%6.1fs] %-9s %s%s%s\n", (double)(mono_ms() - ro->t0) / 1000.0, event,
 	    nd ? nd->h->name : "", nd && text[0] ? ": " : "", text);
+	rollout_progress(ro, 1);
+}
+
+void
+rollout_progress(struct rollout *ro, int force)
+{
+	struct progress_counts c = { 0 };
+
+	if (!ro->pg.on || ro->phase == NULL)
+		return;
+	c.phase = ro->phase;
+	c.total = ro->n;
+	c.elapsed_ms = mono_ms() - ro->t0;
+	for (size_t i = 0; i < ro->n; i++) {
+		const struct node *nd = &ro->nodes[i];
+
+		c.staged += nd->staged != 0;
+		c.switched += nd->switched && !nd->reversed;
+		c.reversed += nd->reversed != 0;
+		c.failed += nd->st == N_FAILED || nd->st == N_LOST;
+	}
+	progress_draw(&ro->pg, &c, force);
 }
 
 /* Mark nodes whose host finished (failed or closed) as lost. */
@@ -196,11 +234,12 @@ rollout_wait(struct rollout *ro, long long max_ms)
 	for (;;) {
 		fleet_perform(&ro->f);
 		reap(ro);
+		rollout_progress(ro, 0);
 		if (max_ms < 0 && !any_busy(ro))
 			return;
 		if (max_ms >= 0 && (mono_ms() >= end || (ro->stop && *ro->stop)))
 			return;
-		if (fleet_poll(&ro->f, max_ms >= 0 ? end - mono_ms() : 1000) != CUT_OK)
+		if (fleet_poll(&ro->f, max_ms >= 0 ? end - mono_ms() : ro->pg.on ? 250 : 1000) != CUT_OK)
 			return;
 	}
 }
@@ -282,6 +321,7 @@ node_request(struct node *nd, const char *op, const struct kvlist *args)
 	nd->why[0] = '\0';
 	nd->err = 0;
 	nd->st = N_BUSY;
+	nd->op = op;
 	return CUT_OK;
 }
 

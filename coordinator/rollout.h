@@ -16,6 +16,8 @@
 #include "common.h"
 #include "fleet.h"
 #include "kv.h"
+#include "progress.h"
+#include "rjournal.h"
 #include "session.h"
 
 enum node_state {
@@ -42,6 +44,7 @@ struct node {
 	int exit_code;		/* agent exit code of the last RESULT */
 	char why[512];		/* last failure, one line */
 	struct kvlist res;	/* fields of the last RESULT */
+	const char *op;		/* last request sent */
 	struct kvlist *records;	/* history RECORDs */
 	size_t nrecords;
 	long long t_done;
@@ -58,6 +61,9 @@ struct rollout {
 	long long t0;
 	volatile int *stop;	/* set by SIGINT/SIGTERM */
 	int closing;		/* rollout_finish: sessions closed on purpose */
+	const char *phase;	/* shown by the progress view */
+	struct progress pg;	/* live view on a terminal (progress.c) */
+	struct rjournal j;	/* our rollout journal (deploy/rollback), fd -1 when closed */
 };
 
 int rollout_open(struct rollout *ro, const struct copts *g, const char *hosts, const char *group);
@@ -79,6 +85,8 @@ int node_request(struct node *nd, const char *op, const struct kvlist *args);
 void rollout_wait(struct rollout *ro, long long max_ms);
 /* Close every session (EOF to the agents, which release their locks). */
 void rollout_finish(struct rollout *ro);
+/* Redraw the progress view (throttled unless force); no-op off a terminal. */
+void rollout_progress(struct rollout *ro, int force);
 /* SIGINT/SIGTERM set *flag instead of killing us. */
 void rollout_sigsetup(volatile int *flag);
 

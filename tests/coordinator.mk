@@ -7,6 +7,7 @@ COORD_TESTS = \
 	tests/regress/fleet-transport.sh \
 	tests/regress/fleet-deploy.sh \
 	tests/regress/fleet-partial.sh \
-	tests/regress/fleet-race.sh
+	tests/regress/fleet-race.sh \
+	tests/regress/fleet-journal.sh
 TESTS += $(COORD_TESTS)
 EXTRA_DIST += $(COORD_TESTS)

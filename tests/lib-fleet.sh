@@ -8,9 +8,14 @@
 #	$T/hNN/root       the agent's app root (app "web" in agent.ini)
 #	$T/hNN/agent.ini  agent config for that host
 #	$T/hNN/sshd_config, hostkey, sshd.pid, sshd.log, authorized_keys
-# Shared: $T/client (ed25519 identity), $T/known_hosts, $T/fleet.ini.
+# Shared: $T/client (ed25519 identity), $T/known_hosts, $T/fleet.ini,
+# $T/state (XDG_STATE_HOME: the coordinator's rollout journals).
 # FLEET_FORCED=1 before start_fleet installs authorized_keys with
 # restrict,command="$CUTOVER_AGENT --config .../agent.ini serve" instead.
+
+# The coordinator's rollout journal goes under $T, not the real home.
+XDG_STATE_HOME=$T/state
+export XDG_STATE_HOME
 
 : "${FLEET_PORT:=2222}"
 : "${FLEET_FORCED:=0}"

@@ -1,0 +1,348 @@
+/*
+ * The coordinator's rollout journal (rjournal.h): where it lives, appending
+ * fsync'ed records, and reading the newest rollout back. The file may be
+ * torn (coordinator killed mid-write) or edited by hand: lines are bounded,
+ * checked token by token, and anything malformed is skipped.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <openssl/evp.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "err.h"
+#include "fsutil.h"
+#include "log.h"
+#include "rjournal.h"
+
+#define RJ_LINE_MAX	1024
+#define RJ_READ_MAX	(4 << 20)	/* only the last 4 MiB are read back */
+#define RJ_HOSTS_MAX	100000
+
+/* Candidate state directories, in order of preference; n filled. */
+static size_t
+state_dirs(char dirs[3][PATH_MAX])
+{
+	const char *x = getenv("XDG_STATE_HOME"), *home = getenv("HOME");
+	size_t n = 0;
+
+	if (x && x[0] == '/' && strlen(x) < PATH_MAX - 16)
+		snprintf(dirs[n++], PATH_MAX, "%s/cutover", x);
+	if (home && home[0] == '/' && strlen(home) < PATH_MAX - 32)
+		snprintf(dirs[n++], PATH_MAX, "%s/.local/state/cutover", home);
+	if (geteuid() == 0)
+		snprintf(dirs[n++], PATH_MAX, "/var/lib/cutover");
+	return n;
+}
+
+/* "APP-HASH.journal": readable app part, hash of the fleet file's real path and app. */
+static int
+file_name(const char *fleet_file, const char *app, char *out, size_t outlen)
+{
+	char real[PATH_MAX], safe[65];
+	unsigned char md[32];
+	unsigned int mdlen = 0;
+	EVP_MD_CTX *c;
+	size_t k = 0;
+
+	if (realpath(fleet_file, real) == NULL)
+		snprintf(real, sizeof(real), "%s", fleet_file);
+	if ((c = EVP_MD_CTX_new()) == NULL)
+		return CUT_ERR_ALLOC;
+	if (EVP_DigestInit_ex(c, EVP_sha256(), NULL) != 1 ||
+	    EVP_DigestUpdate(c, real, strlen(real) + 1) != 1 ||
+	    EVP_DigestUpdate(c, app, strlen(app)) != 1 ||
+	    EVP_DigestFinal_ex(c, md, &mdlen) != 1 || mdlen != 32) {
+		EVP_MD_CTX_free(c);
+		return CUT_ERR_INTERNAL;
+	}
+	EVP_MD_CTX_free(c);
+	for (const char *p = app; *p && k < sizeof(safe) - 1; p++) {
+		int ok = (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		    (*p >= '0' && *p <= '9') || *p == '.' || *p == '-' || *p == '_';
+
+		if (k == 0 && *p == '/')
+			continue;
+		safe[k++] = ok ? *p : '_';
+	}
+	safe[k] = '\0';
+	snprintf(out, outlen, "%s-%02x%02x%02x%02x%02x%02x%02x%02x.journal", k ? safe : "app",
+	    md[0], md[1], md[2], md[3], md[4], md[5], md[6], md[7]);
+	return CUT_OK;
+}
+
+/* mkdir -p with mode 0700 for the parts we create. */
+static int
+mkdirs(const char *path)
+{
+	char tmp[PATH_MAX];
+
+	snprintf(tmp, sizeof(tmp), "%s", path);
+	for (char *p = tmp + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(tmp, 0700) != 0 && errno != EEXIST)
+			return CUT_ERR_SYSTEM;
+		*p = '/';
+	}
+	if (mkdir(tmp, 0700) != 0 && errno != EEXIST)
+		return CUT_ERR_SYSTEM;
+	return CUT_OK;
+}
+
+int
+rj_open(struct rjournal *j, const char *fleet_file, const char *app)
+{
+	char dirs[3][PATH_MAX], name[128];
+	size_t n = state_dirs(dirs);
+	int r, fd;
+
+	j->fd = -1;
+	j->path[0] = '\0';
+	if ((r = file_name(fleet_file, app, name, sizeof(name))) != CUT_OK)
+		return r;
+	for (size_t i = 0; i < n; i++) {
+		if (mkdirs(dirs[i]) != CUT_OK)
+			continue;
+		snprintf(j->path, sizeof(j->path), "%s/%s", dirs[i], name);
+		fd = open(j->path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+		if (fd >= 0) {
+			j->fd = fd;
+			return CUT_OK;
+		}
+	}
+	log_error("no usable state directory for the rollout journal ($XDG_STATE_HOME, "
+	    "~/.local/state, /var/lib/cutover)%s%s", j->path[0] ? ": " : "",
+	    j->path[0] ? strerror(errno) : "");
+	j->path[0] = '\0';
+	return CUT_ERR_SYSTEM;
+}
+
+int
+rj_write(struct rjournal *j, const char *text, size_t len)
+{
+	if (j->fd < 0 || len == 0)
+		return CUT_OK;
+	if (write_full(j->fd, text, len) != CUT_OK || fsync(j->fd) != 0) {
+		log_error("rollout journal %s: %s", j->path, strerror(errno));
+		return CUT_ERR_SYSTEM;
+	}
+	return CUT_OK;
+}
+
+int
+rj_printf(struct rjournal *j, const char *fmt, ...)
+{
+	char line[RJ_LINE_MAX];
+	va_list ap;
+	int n;
+
+	if (j->fd < 0)
+		return CUT_OK;
+	va_start(ap, fmt);
+	n = vsnprintf(line, sizeof(line) - 1, fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= sizeof(line) - 1)
+		return CUT_ERR_INTERNAL;
+	line[n++] = '\n';
+	return rj_write(j, line, (size_t)n);
+}
+
+void
+rj_close(struct rjournal *j)
+{
+	if (j->fd >= 0)
+		close(j->fd);
+	j->fd = -1;
+}
+
+/* Values are release IDs, host names, hex and words: nothing else is accepted. */
+static int
+value_ok(const char *v, size_t max)
+{
+	size_t n = strlen(v);
+
+	if (n >= max)
+		return 0;
+	for (; *v; v++)
+		if (!((*v >= 'a' && *v <= 'z') || (*v >= 'A' && *v <= 'Z') ||
+		    (*v >= '0' && *v <= '9') || strchr("._+-:", *v)))
+			return 0;
+	return 1;
+}
+
+/* The value of key in a tokenised line, or NULL. */
+static const char *
+field(char **tok, size_t ntok, const char *key)
+{
+	size_t kl = strlen(key);
+
+	for (size_t i = 1; i < ntok; i++)
+		if (strncmp(tok[i], key, kl) == 0 && tok[i][kl] == '=')
+			return tok[i] + kl + 1;
+	return NULL;
+}
+
+static struct rj_host *
+find_host(struct rj_rollout *r, const char *name)
+{
+	for (size_t i = 0; i < r->n; i++)
+		if (strcmp(r->hosts[i].name, name) == 0)
+			return &r->hosts[i];
+	return NULL;
+}
+
+const struct rj_host *
+rj_find(const struct rj_rollout *r, const char *name)
+{
+	return find_host((struct rj_rollout *)r, name);
+}
+
+/* Apply one line to r; a start line begins a new rollout. */
+static void
+apply(struct rj_rollout *r, char *line)
+{
+	char *tok[16], *save = NULL, *t;
+	const char *v, *name;
+	struct rj_host *h, *nh;
+	size_t n = 0;
+
+	for (t = strtok_r(line, " ", &save); t && n < 16; t = strtok_r(NULL, " ", &save))
+		tok[n++] = t;
+	if (n == 0)
+		return;
+	for (size_t i = 1; i < n; i++) {
+		char *eq = strchr(tok[i], '=');
+
+		if (eq == NULL || !value_ok(eq + 1, RJ_NAME_MAX))
+			return;
+	}
+	if (strcmp(tok[0], "start") == 0) {
+		const char *rel = field(tok, n, "release"), *sha = field(tok, n, "sha256");
+
+		if (rel == NULL || *rel == '\0')
+			return;
+		free(r->hosts);
+		r->hosts = NULL;
+		r->n = 0;
+		r->found = 1;
+		r->ended = 0;
+		r->outcome[0] = '\0';
+		r->ts = (v = field(tok, n, "ts")) ? strtoll(v, NULL, 10) : 0;
+		snprintf(r->release, sizeof(r->release), "%s", rel);
+		snprintf(r->sha256, sizeof(r->sha256), "%s", sha ? sha : "");
+		return;
+	}
+	if (!r->found)
+		return;
+	if (strcmp(tok[0], "end") == 0) {
+		r->ended = 1;
+		snprintf(r->outcome, sizeof(r->outcome), "%s", (v = field(tok, n, "outcome")) ? v : "");
+		return;
+	}
+	if ((name = field(tok, n, "name")) == NULL || *name == '\0')
+		return;
+	h = find_host(r, name);
+	if (strcmp(tok[0], "host") == 0) {
+		if (h != NULL || r->n >= RJ_HOSTS_MAX)
+			return;
+		if ((nh = realloc(r->hosts, (r->n + 1) * sizeof(*nh))) == NULL)
+			return;
+		r->hosts = nh;
+		h = &r->hosts[r->n++];
+		memset(h, 0, sizeof(*h));
+		snprintf(h->name, sizeof(h->name), "%s", name);
+		snprintf(h->prev, sizeof(h->prev), "%s", (v = field(tok, n, "prev")) ? v : "");
+		return;
+	}
+	if (h == NULL)
+		return;
+	if (strcmp(tok[0], "switching") == 0)
+		h->switching = 1;
+	else if (strcmp(tok[0], "switched") == 0)
+		h->switching = h->switched = 1;
+	else if (strcmp(tok[0], "failed") == 0)
+		h->failed = 1;
+	else if (strcmp(tok[0], "reversed") == 0)
+		h->reversed = 1;
+}
+
+int
+rj_last(const char *fleet_file, const char *app, struct rj_rollout *r)
+{
+	char dirs[3][PATH_MAX], name[128], *buf, *p, *nl;
+	size_t n = state_dirs(dirs);
+	struct stat sb;
+	ssize_t got;
+	off_t off;
+	int fd = -1, rc;
+
+	memset(r, 0, sizeof(*r));
+	if ((rc = file_name(fleet_file, app, name, sizeof(name))) != CUT_OK)
+		return rc;
+	for (size_t i = 0; i < n && fd < 0; i++) {
+		snprintf(r->path, sizeof(r->path), "%s/%s", dirs[i], name);
+		fd = open(r->path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	}
+	if (fd < 0) {
+		r->path[0] = '\0';
+		return CUT_OK;
+	}
+	if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
+		close(fd);
+		return CUT_OK;
+	}
+	off = sb.st_size > RJ_READ_MAX ? sb.st_size - RJ_READ_MAX : 0;
+	if ((buf = malloc(RJ_READ_MAX + 1)) == NULL) {
+		close(fd);
+		return CUT_ERR_ALLOC;
+	}
+	got = lseek(fd, off, SEEK_SET) == off ? read_full(fd, buf, RJ_READ_MAX) : -1;
+	close(fd);
+	if (got < 0) {
+		free(buf);
+		return CUT_ERR_SYSTEM;
+	}
+	buf[got] = '\0';
+	p = buf;
+	if (off > 0 && (p = strchr(buf, '\n')) != NULL)
+		p++;	/* we started mid-line */
+	/* Only whole lines: a torn last line (killed mid-write) is ignored. */
+	for (; p && (nl = memchr(p, '\n', (size_t)(buf + got - p))) != NULL; p = nl + 1) {
+		*nl = '\0';
+		if (nl - p < RJ_LINE_MAX && strlen(p) == (size_t)(nl - p))
+			apply(r, p);
+	}
+	free(buf);
+	return CUT_OK;
+}
+
+void
+rj_rollout_free(struct rj_rollout *r)
+{
+	free(r->hosts);
+	r->hosts = NULL;
+	r->n = 0;
+}
+
+int
+rj_unsettled(const struct rj_rollout *r)
+{
+	if (!r->found)
+		return 0;
+	if (!r->ended)
+		return 1;
+	if (strcmp(r->outcome, "done") == 0)
+		return 0;
+	for (size_t i = 0; i < r->n; i++)
+		if (r->hosts[i].switching && !r->hosts[i].reversed)
+			return 1;
+	return 0;
+}
