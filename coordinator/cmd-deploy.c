@@ -110,6 +110,7 @@ print_plan(struct rollout *ro, const struct deploy_opts *o, const size_t *starts
 static int
 report(struct rollout *ro, const char *outcome, int code, const char *left_behind)
 {
+	progress_clear(&ro->pg);
 	for (size_t i = 0; i < ro->n; i++) {
 		struct node *nd = &ro->nodes[i];
 		const char *o = nd->reversed ? "reversed" : nd->switched ? "switched" :

@@ -8,6 +8,8 @@ COORD_TESTS = \
 	tests/regress/fleet-deploy.sh \
 	tests/regress/fleet-partial.sh \
 	tests/regress/fleet-race.sh \
-	tests/regress/fleet-journal.sh
+	tests/regress/fleet-journal.sh \
+	tests/regress/fleet-signal.sh \
+	tests/regress/fleet-forced.sh
 TESTS += $(COORD_TESTS)
 EXTRA_DIST += $(COORD_TESTS)
