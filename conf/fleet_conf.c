@@ -461,50 +461,6 @@ settings_build(struct fleet_settings *st, const struct fleet_section **layers, s
 	return CUT_ERR_ALLOC;
 }
 
-/* Append host name to the selection (once), resolving its settings. */
-static int
-add_host(const struct fleet_conf *fc, const struct fleet_section *group,
-    struct fleet_sel *sel, const char *name)
-{
-	const struct fleet_section **layers;
-	const struct fleet_section *hs;
-	struct fleet_host *nh, *h;
-	size_t nl = 0;
-	int r;
-
-	for (size_t i = 0; i < sel->n; i++)
-		if (strcmp(sel->hosts[i].name, name) == 0)
-			return CUT_OK;
-	if ((layers = calloc(fc->nsec + 2, sizeof(*layers))) == NULL)
-		return CUT_ERR_ALLOC;
-	layers[nl++] = lookup(fc, FSEC_FLEET, NULL);
-	if (group)
-		layers[nl++] = group;
-	else
-		for (size_t i = 0; i < fc->nsec; i++)
-			if (fc->sec[i].kind == FSEC_GROUP && group_has(&fc->sec[i], name))
-				layers[nl++] = &fc->sec[i];
-	hs = lookup(fc, FSEC_HOST, name);
-	layers[nl++] = hs;
-	if ((nh = realloc(sel->hosts, (sel->n + 1) * sizeof(*nh))) == NULL) {
-		free(layers);
-		return CUT_ERR_ALLOC;
-	}
-	sel->hosts = nh;
-	h = &sel->hosts[sel->n];
-	memset(h, 0, sizeof(*h));
-	r = settings_build(&h->s, layers, nl);
-	free(layers);
-	if (r != CUT_OK)
-		return r;
-	h->name = strdup(name);
-	h->address = strdup(hs && hs->address ? hs->address : name);
-	sel->n++;
-	if (h->name == NULL || h->address == NULL)
-		return CUT_ERR_ALLOC;
-	return CUT_OK;
-}
-
 /* Is name a host of the file (a [host] section or a group member)? */
 static int
 known_host(const struct fleet_conf *fc, const char *name)
@@ -518,6 +474,139 @@ known_host(const struct fleet_conf *fc, const char *name)
 			return 1;
 	}
 	return 0;
+}
+
+/* Settings of host name: [fleet], then group (or every group naming it), then [host name]. */
+static int
+resolve_host(const struct fleet_conf *fc, const struct fleet_section *group, const char *name,
+    struct fleet_host *h)
+{
+	const struct fleet_section **layers;
+	const struct fleet_section *hs;
+	size_t nl = 0;
+	int r;
+
+	memset(h, 0, sizeof(*h));
+	if ((layers = calloc(fc->nsec + 2, sizeof(*layers))) == NULL)
+		return CUT_ERR_ALLOC;
+	layers[nl++] = lookup(fc, FSEC_FLEET, NULL);
+	if (group)
+		layers[nl++] = group;
+	else
+		for (size_t i = 0; i < fc->nsec; i++)
+			if (fc->sec[i].kind == FSEC_GROUP && group_has(&fc->sec[i], name))
+				layers[nl++] = &fc->sec[i];
+	hs = lookup(fc, FSEC_HOST, name);
+	layers[nl++] = hs;
+	r = settings_build(&h->s, layers, nl);
+	free(layers);
+	if (r != CUT_OK)
+		return r;
+	h->name = strdup(name);
+	h->address = strdup(hs && hs->address ? hs->address : name);
+	if (h->name == NULL || h->address == NULL)
+		return CUT_ERR_ALLOC;
+	return CUT_OK;
+}
+
+static void
+host_free_fields(struct fleet_host *h)
+{
+	if (h->jump) {
+		host_free_fields(h->jump);
+		free(h->jump);
+	}
+	free(h->name);
+	free(h->address);
+	settings_free(&h->s);
+	memset(h, 0, sizeof(*h));
+}
+
+/*
+ * The jump host of h from its jump value [USER@]HOST[:PORT]: HOST's own
+ * settings when the file describes it, else h's settings with HOST as the
+ * address and port 22.
+ */
+static int
+resolve_jump(const struct fleet_conf *fc, struct fleet_host *h, char *err, size_t errlen)
+{
+	char spec[FLEET_NAME_MAX * 2 + 2], *host = spec, *user = NULL, *port, *at;
+	struct fleet_host *j;
+	long long pv = 0;
+	int r;
+
+	if (strlen(h->s.jump) >= sizeof(spec)) {
+		snprintf(err, errlen, "%s: jump: \"%.40s...\" is too long", h->name, h->s.jump);
+		return CUT_ERR_CONFIG;
+	}
+	snprintf(spec, sizeof(spec), "%s", h->s.jump);
+	if ((at = strrchr(spec, '@')) != NULL) {
+		*at = '\0';
+		user = spec;
+		host = at + 1;
+	}
+	if ((port = strrchr(host, ':')) != NULL) {
+		*port++ = '\0';
+		if (parse_int(port, 1, 65535, &pv) != 0) {
+			snprintf(err, errlen, "%s: jump: \"%s\" is not a port", h->name, port);
+			return CUT_ERR_CONFIG;
+		}
+	}
+	if (!name_ok(host) || (user && (*user == '\0' || strpbrk(user, " \t/:") != NULL))) {
+		snprintf(err, errlen, "%s: jump: \"%s\" is not [USER@]HOST[:PORT]", h->name, h->s.jump);
+		return CUT_ERR_CONFIG;
+	}
+	if ((j = calloc(1, sizeof(*j))) == NULL)
+		return CUT_ERR_ALLOC;
+	if (known_host(fc, host))
+		r = resolve_host(fc, NULL, host, j);
+	else {
+		const struct fleet_section *layers[1] = { lookup(fc, FSEC_FLEET, NULL) };
+
+		r = settings_build(&j->s, layers, 1);
+		j->name = strdup(host);
+		j->address = strdup(host);
+		if (r == CUT_OK && (j->name == NULL || j->address == NULL))
+			r = CUT_ERR_ALLOC;
+		if (r == CUT_OK)
+			j->s.port = 22;
+	}
+	if (r == CUT_OK && user) {
+		free(j->s.user);
+		if ((j->s.user = strdup(user)) == NULL)
+			r = CUT_ERR_ALLOC;
+	}
+	if (r == CUT_OK && pv)
+		j->s.port = pv;
+	if (r != CUT_OK) {
+		host_free_fields(j);
+		free(j);
+		return r;
+	}
+	j->s.jump[0] = '\0';	/* one hop only */
+	h->jump = j;
+	return CUT_OK;
+}
+
+/* Append host name to the selection (once), resolving its settings. */
+static int
+add_host(const struct fleet_conf *fc, const struct fleet_section *group,
+    struct fleet_sel *sel, const char *name, char *err, size_t errlen)
+{
+	struct fleet_host *nh;
+	int r;
+
+	for (size_t i = 0; i < sel->n; i++)
+		if (strcmp(sel->hosts[i].name, name) == 0)
+			return CUT_OK;
+	if ((nh = realloc(sel->hosts, (sel->n + 1) * sizeof(*nh))) == NULL)
+		return CUT_ERR_ALLOC;
+	sel->hosts = nh;
+	r = resolve_host(fc, group, name, &sel->hosts[sel->n]);
+	sel->n++;
+	if (r == CUT_OK && sel->hosts[sel->n - 1].s.jump[0] != '\0')
+		r = resolve_jump(fc, &sel->hosts[sel->n - 1], err, errlen);
+	return r;
 }
 
 int
@@ -554,21 +643,21 @@ fleet_select(const struct fleet_conf *fc, const char *hosts_csv, const char *gro
 				r = CUT_ERR_USAGE;
 				goto fail;
 			}
-			if ((r = add_host(fc, NULL, sel, *p)) != CUT_OK)
+			if ((r = add_host(fc, NULL, sel, *p, err, errlen)) != CUT_OK)
 				goto fail;
 		}
 	} else if (g) {
 		for (char **p = g->hosts; p && *p; p++)
-			if ((r = add_host(fc, g, sel, *p)) != CUT_OK)
+			if ((r = add_host(fc, g, sel, *p, err, errlen)) != CUT_OK)
 				goto fail;
 	} else {
 		for (size_t i = 0; i < fc->nsec; i++) {
 			const struct fleet_section *s = &fc->sec[i];
 
-			if (s->kind == FSEC_HOST && (r = add_host(fc, NULL, sel, s->name)) != CUT_OK)
+			if (s->kind == FSEC_HOST && (r = add_host(fc, NULL, sel, s->name, err, errlen)) != CUT_OK)
 				goto fail;
 			for (char **p = s->kind == FSEC_GROUP ? s->hosts : NULL; p && *p; p++)
-				if ((r = add_host(fc, NULL, sel, *p)) != CUT_OK)
+				if ((r = add_host(fc, NULL, sel, *p, err, errlen)) != CUT_OK)
 					goto fail;
 		}
 	}
@@ -591,11 +680,8 @@ fleet_select(const struct fleet_conf *fc, const char *hosts_csv, const char *gro
 void
 fleet_sel_free(struct fleet_sel *sel)
 {
-	for (size_t i = 0; i < sel->n; i++) {
-		free(sel->hosts[i].name);
-		free(sel->hosts[i].address);
-		settings_free(&sel->hosts[i].s);
-	}
+	for (size_t i = 0; i < sel->n; i++)
+		host_free_fields(&sel->hosts[i]);
 	free(sel->hosts);
 	settings_free(&sel->global);
 	memset(sel, 0, sizeof(*sel));

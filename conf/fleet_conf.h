@@ -73,6 +73,12 @@ struct fleet_host {
 	char *name;
 	char *address;		/* defaults to name */
 	struct fleet_settings s;
+	/*
+	 * jump = [USER@]HOST[:PORT]: the bastion, resolved like a host of the
+	 * file (its [host] section and groups; its own jump is ignored) with
+	 * USER and PORT overriding; NULL when the host is reached directly.
+	 */
+	struct fleet_host *jump;
 };
 
 /* A resolved selection: rollout-wide settings plus hosts in order. */

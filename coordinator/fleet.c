@@ -35,8 +35,8 @@ fleet_init(struct fleet *f, const struct fleet_sel *sel, size_t parallel)
 	memset(f, 0, sizeof(*f));
 	f->parallel = parallel ? parallel : 1;
 	if ((f->hosts = calloc(sel->n ? sel->n : 1, sizeof(*f->hosts))) == NULL ||
-	    (f->pfd = calloc(sel->n ? sel->n : 1, sizeof(*f->pfd))) == NULL ||
-	    (f->pidx = calloc(sel->n ? sel->n : 1, sizeof(*f->pidx))) == NULL)
+	    (f->pfd = calloc(sel->n ? 3 * sel->n : 1, sizeof(*f->pfd))) == NULL ||
+	    (f->pidx = calloc(sel->n ? 3 * sel->n : 1, sizeof(*f->pidx))) == NULL)
 		goto nomem;
 	for (size_t i = 0; i < sel->n; i++) {
 		if ((f->hosts[i] = host_new(&sel->hosts[i], i)) == NULL)
@@ -117,15 +117,21 @@ fleet_poll(struct fleet *f, long long max_ms)
 		short ev = host_poll_events(h);
 		long long d = host_next_deadline(h);
 
+		size_t extra;
+
 		if (d && (deadline == 0 || d < deadline))
 			deadline = d;
-		if (ev == 0)
-			continue;
-		f->pfd[np].fd = h->fd;
-		f->pfd[np].events = ev;
-		f->pfd[np].revents = 0;
-		f->pidx[np] = i;
-		np++;
+		if (ev != 0) {
+			f->pfd[np].fd = h->fd;
+			f->pfd[np].events = ev;
+			f->pfd[np].revents = 0;
+			f->pidx[np] = i;
+			np++;
+		}
+		/* A jump tunnel adds the jump session's socket and the pump end. */
+		extra = host_poll_extra(h, &f->pfd[np]);
+		for (size_t k = 0; k < extra; k++)
+			f->pidx[np++] = i;
 	}
 	wait = max_ms;
 	if (deadline) {

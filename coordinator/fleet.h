@@ -28,7 +28,7 @@ struct fleet {
 	size_t n;
 	size_t parallel;
 	int verbose;
-	struct pollfd *pfd;	/* scratch, n entries */
+	struct pollfd *pfd;	/* scratch, 3 per host (jump tunnels use 3) */
 	size_t *pidx;		/* pfd slot -> host index */
 };
 

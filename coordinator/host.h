@@ -21,6 +21,7 @@
 #define CUT_HOST_H
 
 #include <stddef.h>
+#include <poll.h>
 #include <libssh2.h>
 
 #include "fleet_conf.h"
@@ -91,6 +92,20 @@ struct host {
 	long long t_start, t_open, t_end;	/* mono ms */
 	int reported;			/* handed out by fleet_info_read */
 	int verbose;
+
+	/*
+	 * jump = HOST: the session runs over a direct-tcpip channel of a
+	 * session to the jump host. libssh2 wants a socket, so h->fd is one
+	 * end of a socketpair and host_step() pumps bytes between the other
+	 * end (pump_fd) and the channel.
+	 */
+	struct host *jump;		/* the jump host's session; NULL when direct */
+	int tunnel_only;		/* this host IS a jump session: stop before CHANNEL */
+	LIBSSH2_CHANNEL *tunnel;	/* direct-tcpip on jump->ssh */
+	int pump_fd;
+	unsigned char *pump_buf;	/* [0, PUMP) channel -> pump_fd, [PUMP, 2*PUMP) the other way */
+	size_t down_off, down_len, up_off, up_len;
+	int down_eof, up_eof;		/* EOF passed on in that direction */
 };
 
 const char *host_state_name(enum host_state s);
@@ -107,6 +122,8 @@ int host_start(struct host *h);
 void host_step(struct host *h);
 /* poll() events h waits for (0 when it has no socket). */
 short host_poll_events(const struct host *h);
+/* Extra descriptors of a jump tunnel (jump session, pump end) into p[0..1]; returns how many. */
+size_t host_poll_extra(const struct host *h, struct pollfd *p);
 /* Earliest deadline of h in mono ms, 0 for none. */
 long long host_next_deadline(const struct host *h);
 /* Fail h if one of its deadlines has passed. */

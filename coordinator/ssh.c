@@ -29,6 +29,7 @@
 #define PREF_CRYPT	"aes128-ctr,aes192-ctr,aes256-ctr"
 #define PREF_HOSTKEY	"ssh-ed25519,ecdsa-sha2-nistp256,ecdsa-sha2-nistp384,ecdsa-sha2-nistp521,ssh-rsa"
 #define READ_CHUNK	32768
+#define PUMP		65536	/* bytes buffered each way through a jump tunnel */
 
 static const char *const state_names[HOST_STATE_MAX_] = {
 	"waiting", "connecting", "handshake", "auth", "channel", "exec",
@@ -52,6 +53,7 @@ host_new(const struct fleet_host *conf, size_t idx)
 	h->name = conf->name;
 	h->idx = idx;
 	h->fd = -1;
+	h->pump_fd = -1;
 	h->exit_status = -1;
 	h->command = conf->s.agent_command;
 	return h;
@@ -112,6 +114,24 @@ teardown(struct host *h)
 		close(h->fd);
 		h->fd = -1;
 	}
+	if (h->pump_fd >= 0) {
+		close(h->pump_fd);
+		h->pump_fd = -1;
+	}
+	if (h->jump) {
+		/* Shut the jump socket first: freeing the channel must not wait on it. */
+		if (h->jump->fd >= 0)
+			shutdown(h->jump->fd, SHUT_RDWR);
+		if (h->jump->ssh)
+			libssh2_session_set_blocking(h->jump->ssh, 1);
+		if (h->tunnel)
+			libssh2_channel_free(h->tunnel);
+		h->tunnel = NULL;
+		host_free(h->jump);
+		h->jump = NULL;
+	}
+	free(h->pump_buf);
+	h->pump_buf = NULL;
 	wq_clear(h);
 }
 
@@ -173,9 +193,16 @@ host_start(struct host *h)
 
 	h->t_start = mono_ms();
 	h->phase_deadline = h->t_start + h->conf->s.connect_timeout * 1000;
-	if (h->conf->s.jump[0] != '\0')
-		return host_fail(h, CUT_ERR_CONFIG, "jump = %s: jump hosts are not supported yet",
-		    h->conf->s.jump);
+	if (h->conf->jump) {
+		/* Connect to the jump host; step_connecting() opens the tunnel. */
+		if ((h->jump = host_new(h->conf->jump, h->idx)) == NULL)
+			return host_fail(h, CUT_ERR_ALLOC, "jump: out of memory");
+		h->jump->tunnel_only = 1;
+		if (host_start(h->jump) != CUT_OK)
+			return host_fail(h, h->jump->err, "jump %s: %s", h->jump->name, h->jump->msg);
+		host_set_state(h, HOST_CONNECTING);
+		return CUT_OK;
+	}
 	memset(&hints, 0, sizeof(hints));
 	hints.ai_family = AF_UNSPEC;
 	hints.ai_socktype = SOCK_STREAM;
@@ -199,6 +226,132 @@ host_start(struct host *h)
 	return CUT_OK;
 }
 
+/*
+ * Bring the jump session up to the point where it could open a channel,
+ * then open a direct-tcpip channel to our address and port through it and
+ * give our session one end of a socketpair; pump() carries the bytes.
+ */
+static int
+open_tunnel(struct host *h)
+{
+	struct host *j = h->jump;
+	int sp[2];
+
+	if (h->tunnel == NULL) {
+		host_step(j);
+		if (j->state == HOST_FAILED)
+			return host_fail(h, j->err ? j->err : CUT_ERR_HOST, "jump %s: %s", j->name, j->msg);
+		if (j->state != HOST_CHANNEL)
+			return LIBSSH2_ERROR_EAGAIN;
+		h->tunnel = libssh2_channel_direct_tcpip_ex(j->ssh, h->conf->address,
+		    (int)h->conf->s.port, "127.0.0.1", 22);
+		if (h->tunnel == NULL) {
+			if (libssh2_session_last_errno(j->ssh) == LIBSSH2_ERROR_EAGAIN)
+				return LIBSSH2_ERROR_EAGAIN;
+			return host_fail(h, CUT_ERR_HOST, "jump %s: forwarding to %s port %lld refused: %s",
+			    j->name, h->conf->address, h->conf->s.port, ssh_errmsg(j));
+		}
+	}
+	if ((h->pump_buf = malloc(2 * PUMP)) == NULL)
+		return host_fail(h, CUT_ERR_ALLOC, "jump: out of memory");
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, sp) != 0)
+		return host_fail(h, CUT_ERR_SYSTEM, "socketpair: %s", strerror(errno));
+	h->fd = sp[0];
+	h->pump_fd = sp[1];
+	return CUT_OK;
+}
+
+/* Move bytes between the tunnel channel and our socketpair end until both would block. */
+static int
+pump(struct host *h)
+{
+	unsigned char *down = h->pump_buf, *up = h->pump_buf + PUMP;
+	ssize_t n;
+	int moved;
+
+	do {
+		moved = 0;
+		if (h->down_off == h->down_len && !h->down_eof) {
+			n = libssh2_channel_read(h->tunnel, (char *)down, PUMP);
+			if (n > 0) {
+				h->down_off = 0;
+				h->down_len = (size_t)n;
+				moved = 1;
+			} else if (n == 0 && libssh2_channel_eof(h->tunnel)) {
+				shutdown(h->pump_fd, SHUT_WR);
+				h->down_eof = 1;
+			} else if (n < 0 && n != LIBSSH2_ERROR_EAGAIN)
+				return host_fail(h, CUT_ERR_HOST, "jump %s: tunnel read: %s",
+				    h->jump->name, ssh_errmsg(h->jump));
+		}
+		if (h->down_off < h->down_len) {
+			n = write(h->pump_fd, down + h->down_off, h->down_len - h->down_off);
+			if (n > 0) {
+				h->down_off += (size_t)n;
+				moved = 1;
+			} else if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
+				h->down_off = h->down_len = 0;	/* our session is gone */
+				h->down_eof = 1;
+			}
+		}
+		if (h->up_off == h->up_len && !h->up_eof) {
+			n = read(h->pump_fd, up, PUMP);
+			if (n > 0) {
+				h->up_off = 0;
+				h->up_len = (size_t)n;
+				moved = 1;
+			} else if (n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR))
+				h->up_eof = 1;
+		}
+		if (h->up_off < h->up_len) {
+			n = libssh2_channel_write(h->tunnel, (const char *)up + h->up_off, h->up_len - h->up_off);
+			if (n > 0) {
+				h->up_off += (size_t)n;
+				moved = 1;
+			} else if (n < 0 && n != LIBSSH2_ERROR_EAGAIN)
+				return host_fail(h, CUT_ERR_HOST, "jump %s: tunnel write: %s",
+				    h->jump->name, ssh_errmsg(h->jump));
+		}
+	} while (moved && !host_is_final(h));
+	return CUT_OK;
+}
+
+size_t
+host_poll_extra(const struct host *h, struct pollfd *p)
+{
+	size_t n = 0;
+
+	if (h->jump == NULL || host_is_final(h))
+		return 0;
+	if (h->jump->fd >= 0) {
+		p[n].fd = h->jump->fd;
+		p[n].revents = 0;
+		if (h->jump->state == HOST_CONNECTING)
+			p[n].events = POLLOUT;
+		else {
+			int dir = h->jump->ssh ? libssh2_session_block_directions(h->jump->ssh) : 0;
+
+			p[n].events = POLLIN | ((dir & LIBSSH2_SESSION_BLOCK_OUTBOUND) ? POLLOUT : 0);
+		}
+		n++;
+	}
+	if (h->pump_fd >= 0) {
+		short ev = 0;
+
+		if (h->up_off == h->up_len && !h->up_eof)
+			ev |= POLLIN;
+		if (h->down_off < h->down_len)
+			ev |= POLLOUT;
+		if (ev) {
+			p[n].fd = h->pump_fd;
+			p[n].events = ev;
+			p[n].revents = 0;
+			n++;
+		}
+	}
+	return n;
+}
+
 /* The connect finished (or failed): create the session and start the handshake. */
 static int
 step_connecting(struct host *h)
@@ -207,13 +360,20 @@ step_connecting(struct host *h)
 	socklen_t sl = sizeof(soerr);
 	struct pollfd p = { .fd = h->fd, .events = POLLOUT };
 
-	if (poll(&p, 1, 0) <= 0)
-		return LIBSSH2_ERROR_EAGAIN;
-	if (getsockopt(h->fd, SOL_SOCKET, SO_ERROR, &soerr, &sl) != 0)
-		soerr = errno;
-	if (soerr != 0)
-		return host_fail(h, CUT_ERR_HOST, "connect to %s port %lld: %s",
-		    h->conf->address, h->conf->s.port, strerror(soerr));
+	if (h->jump) {
+		int r = open_tunnel(h);
+
+		if (r != CUT_OK)
+			return r;
+	} else {
+		if (poll(&p, 1, 0) <= 0)
+			return LIBSSH2_ERROR_EAGAIN;
+		if (getsockopt(h->fd, SOL_SOCKET, SO_ERROR, &soerr, &sl) != 0)
+			soerr = errno;
+		if (soerr != 0)
+			return host_fail(h, CUT_ERR_HOST, "connect to %s port %lld: %s",
+			    h->conf->address, h->conf->s.port, strerror(soerr));
+	}
 	if ((h->ssh = libssh2_session_init()) == NULL)
 		return host_fail(h, CUT_ERR_ALLOC, "ssh session: out of memory");
 	libssh2_session_set_blocking(h->ssh, 0);
@@ -403,6 +563,8 @@ step_running(struct host *h)
 	if (h->conf->s.keepalive > 0 && mono_ms() >= h->keepalive_next) {
 		if (libssh2_keepalive_send(h->ssh, &secs) == 0)
 			h->keepalive_next = mono_ms() + (long long)(secs > 0 ? secs : 1) * 1000;
+		if (h->jump && h->jump->ssh)
+			libssh2_keepalive_send(h->jump->ssh, &secs);
 	}
 	return LIBSSH2_ERROR_EAGAIN;
 }
@@ -414,6 +576,8 @@ host_step(struct host *h)
 	int r = CUT_OK;
 	char *sig = NULL;
 
+	if (h->tunnel && h->pump_fd >= 0 && (pump(h) != CUT_OK || host_is_final(h)))
+		return;
 	/* Each case either changes state and loops, or returns on EAGAIN. */
 	while (r == CUT_OK && !host_is_final(h)) {
 		switch (h->state) {
@@ -438,6 +602,8 @@ host_step(struct host *h)
 			r = step_auth(h);
 			break;
 		case HOST_CHANNEL:
+			if (h->tunnel_only)
+				return;	/* a jump session: the target opens its tunnel */
 			ch = libssh2_channel_open_session(h->ssh);
 			if (ch == NULL) {
 				if (libssh2_session_last_errno(h->ssh) == LIBSSH2_ERROR_EAGAIN)
@@ -490,6 +656,9 @@ host_step(struct host *h)
 			return;
 		}
 	}
+	/* What our session just wrote goes out through the tunnel now. */
+	if (h->tunnel && h->pump_fd >= 0 && !host_is_final(h))
+		pump(h);
 }
 
 short

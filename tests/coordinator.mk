@@ -10,6 +10,7 @@ COORD_TESTS = \
 	tests/regress/fleet-race.sh \
 	tests/regress/fleet-journal.sh \
 	tests/regress/fleet-signal.sh \
-	tests/regress/fleet-forced.sh
+	tests/regress/fleet-forced.sh \
+	tests/regress/fleet-jump.sh
 TESTS += $(COORD_TESTS)
 EXTRA_DIST += $(COORD_TESTS)

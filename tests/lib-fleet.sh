@@ -66,6 +66,7 @@ EOF
 }
 
 # start_sshd hNN: configure and start one sshd; its PID is in $T/hNN/sshd.pid.
+# $SSHD_EXTRA (lines) is appended to its sshd_config.
 start_sshd() {
 	_h=$1; _d=$T/$_h; _a=$(host_addr "$_h")
 	mkdir -p "$_d"
@@ -88,6 +89,7 @@ StrictModes no
 UsePAM no
 MaxStartups 200
 MaxSessions 50
+${SSHD_EXTRA:-}
 EOF
 	rm -f "$_d/sshd.pid"
 	"$SSHD" -f "$_d/sshd_config" -E "$_d/sshd.log" || { cat "$_d/sshd.log"; fail "sshd $_h did not start"; }
