@@ -311,9 +311,10 @@ rj_last(const char *fleet_file, const char *app, struct rj_rollout *r)
 		return CUT_ERR_SYSTEM;
 	}
 	buf[got] = '\0';
-	p = buf;
-	if (off > 0 && (p = strchr(buf, '\n')) != NULL)
-		p++;	/* we started mid-line */
+	/* Started mid-file: skip to the first whole line. */
+	p = off > 0 ? strchr(buf, '\n') : buf;
+	if (off > 0 && p != NULL)
+		p++;
 	/* Only whole lines: a torn last line (killed mid-write) is ignored. */
 	for (; p && (nl = memchr(p, '\n', (size_t)(buf + got - p))) != NULL; p = nl + 1) {
 		*nl = '\0';
