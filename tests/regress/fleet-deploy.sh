@@ -3,7 +3,7 @@
 # host (exit 1), unreachable host at preflight (nothing changed), a second
 # concurrent rollout refused, fleet rollback and status, --json parsed.
 . "$top_srcdir/tests/lib.sh"
-FLEET_PORT=$((${FLEET_PORT_BASE:-2220} + 3))	# own port: tests may run in parallel
+FLEET_PORT=$((${FLEET_PORT_BASE:-2300} + 3))	# own port: tests may run in parallel
 . "$top_srcdir/tests/lib-fleet.sh"
 
 start_fleet 10

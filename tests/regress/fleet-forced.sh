@@ -4,7 +4,7 @@
 # rollback work through the forced command, and whatever else a holder of
 # the key asks sshd to run only ever reaches the agent, which answers with a
 # protocol error.
-FLEET_PORT=$((${FLEET_PORT_BASE:-2220} + 8))	# own port: tests may run in parallel
+FLEET_PORT=$((${FLEET_PORT_BASE:-2300} + 8))	# own port: tests may run in parallel
 FLEET_FORCED=1
 . "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/lib-fleet.sh"

@@ -5,7 +5,7 @@
 # releases; re-running the deploy converges every host; and after a string
 # of killed rollouts, `cutover rollback` takes the hosts back to the
 # releases recorded in the journal (not the agents' own idea of "previous").
-FLEET_PORT=$((${FLEET_PORT_BASE:-2220} + 6))	# own port: tests may run in parallel
+FLEET_PORT=$((${FLEET_PORT_BASE:-2300} + 6))	# own port: tests may run in parallel
 . "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/lib-fleet.sh"
 

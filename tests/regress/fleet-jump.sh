@@ -4,7 +4,7 @@
 # h50 listens on 127.0.0.50; what proves the path: the jump sshd logs the
 # forwarding request to 127.0.0.50, a jump host that forbids forwarding makes
 # the target unreachable (its sshd sees no login), and so does a dead jump.
-FLEET_PORT=$((${FLEET_PORT_BASE:-2220} + 9))	# own port: tests may run in parallel
+FLEET_PORT=$((${FLEET_PORT_BASE:-2300} + 9))	# own port: tests may run in parallel
 . "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/lib-fleet.sh"
 

@@ -3,7 +3,7 @@
 # another host, every reachable host is switched back, and the coordinator
 # exits 5 naming the host it could not bring back.
 . "$top_srcdir/tests/lib.sh"
-FLEET_PORT=$((${FLEET_PORT_BASE:-2220} + 4))	# own port: tests may run in parallel
+FLEET_PORT=$((${FLEET_PORT_BASE:-2300} + 4))	# own port: tests may run in parallel
 . "$top_srcdir/tests/lib-fleet.sh"
 
 start_fleet 4

@@ -3,7 +3,7 @@
 # taken in host-name order (the first host alone, then the rest), so exactly
 # one wins (exit 0) and the other stops at preflight (exit 4) having changed
 # nothing: its release is on no host. Repeated a few times.
-FLEET_PORT=$((${FLEET_PORT_BASE:-2220} + 5))	# own port: tests may run in parallel
+FLEET_PORT=$((${FLEET_PORT_BASE:-2300} + 5))	# own port: tests may run in parallel
 . "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/lib-fleet.sh"
 

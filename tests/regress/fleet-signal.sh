@@ -2,7 +2,7 @@
 # SIGTERM (and SIGINT) during a rollout: the coordinator stops switching,
 # switches the already-switched hosts back node by node, and exits 1 with
 # every host on its previous release and the journal closed.
-FLEET_PORT=$((${FLEET_PORT_BASE:-2220} + 7))	# own port: tests may run in parallel
+FLEET_PORT=$((${FLEET_PORT_BASE:-2300} + 7))	# own port: tests may run in parallel
 . "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/lib-fleet.sh"
 

@@ -3,7 +3,7 @@
 # a command and its output comes back; a wrong host key, an unknown host and
 # an unreachable address each fail that host with a clear message.
 . "$top_srcdir/tests/lib.sh"
-FLEET_PORT=$((${FLEET_PORT_BASE:-2220} + 2))	# own port: tests may run in parallel
+FLEET_PORT=$((${FLEET_PORT_BASE:-2300} + 2))	# own port: tests may run in parallel
 . "$top_srcdir/tests/lib-fleet.sh"
 
 start_fleet 3
