@@ -124,7 +124,13 @@ at_exit "mountpoint -q $M && { umount $M || umount -l $M; }; rm -f $T/fs.img"
 # fresh_fs N: an empty file system at $M with room for N hosts x 2 releases.
 fresh_fs() {
 	if [ "$BENCH_FS" = ext4 ]; then
-		if mountpoint -q "$M"; then umount "$M" || fail "umount $M"; fi
+		# Agents of the last run may still be exiting: retry for 5 s.
+		_u=0
+		while mountpoint -q "$M"; do
+			umount "$M" 2>/dev/null && break
+			_u=$((_u + 1)); [ $_u -le 50 ] || fail "umount $M: busy"
+			sleep 0.1
+		done
 		rm -f "$T/fs.img"
 		truncate -s $(( (AUNPACKED * 3 + ASIZE / 1048576 * 2) * $1 + 2048 ))M "$T/fs.img" || fail "truncate"
 		mkfs.ext4 -q -F -N $(( AENTRIES * 3 * $1 + 100000 )) \
