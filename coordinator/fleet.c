@@ -67,15 +67,23 @@ fleet_start_all(struct fleet *f)
 		f->hosts[i]->reported = 0;
 }
 
-/* Hosts holding a connection slot. */
+/*
+ * Hosts holding a connection slot: only those still setting up (connect,
+ * key exchange, auth, channel). A rollout keeps every session open to its
+ * end, so counting open sessions would starve hosts past `parallel` forever;
+ * `parallel` bounds the expensive handshakes instead.
+ */
 static size_t
 active_count(const struct fleet *f)
 {
 	size_t a = 0;
 
-	for (size_t i = 0; i < f->n; i++)
-		if (f->hosts[i]->state != HOST_WAITING && !host_is_final(f->hosts[i]))
+	for (size_t i = 0; i < f->n; i++) {
+		enum host_state st = f->hosts[i]->state;
+
+		if (st >= HOST_CONNECTING && st <= HOST_EXEC)
 			a++;
+	}
 	return a;
 }
 

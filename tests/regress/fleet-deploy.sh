@@ -96,4 +96,12 @@ wait $first || fail "first rollout failed: $(cat "$T/first.out")"
 all_on web-3.0
 sed -i 's|^health = .*|health = true|' "$T/h20/agent.ini"
 
+step "a rollout to more hosts than parallel connections finishes (sessions do not hog slots)"
+sed -i 's|^\[fleet\]$|[fleet]\nparallel = 3|' "$T/fleet.ini"
+all_hosts=$(echo $FLEET_HOSTS | tr ' ' ',')
+expect_exit 0 timeout 120 $C deploy --hosts "$all_hosts" --batch 4 "$T/web-1.0.tgz"
+all_on web-1.0
+expect_exit 0 timeout 60 $C rollback --hosts "$all_hosts"
+all_on web-3.0
+
 pass
