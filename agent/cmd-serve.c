@@ -31,6 +31,12 @@ private_stdio(int *in, int *out)
 		return CUT_ERR_SYSTEM;
 	if (null > STDERR_FILENO)
 		close(null);
+	/*
+	 * Under sshd, stdin is a pipe of 64 KiB: sshd then buffers megabytes of
+	 * upload itself and spends its CPU on that. A 1 MiB pipe halves sshd's
+	 * cost per upload (measured). Not a pipe, or not allowed: no matter.
+	 */
+	(void)fcntl(*in, F_SETPIPE_SZ, 1 << 20);
 	return CUT_OK;
 }
 
