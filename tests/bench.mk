@@ -3,3 +3,5 @@
 # check program, so `make bench` builds it too.
 EXTRA_DIST += tests/bench/bench-serve.sh
 bench: tests/proto-client
+EXTRA_DIST += tests/bench/bench-fleet.sh tests/bench/fleet-shell.sh \
+	tests/bench/fleet-ansible/deploy.yml tests/bench/fleet-ansible/inventory.sh
