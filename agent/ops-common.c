@@ -102,7 +102,7 @@ add_outcome(struct kvlist *end, const char *id, const char *prev, const char *ou
 
 int
 switch_release(struct app *app, const char *op, const char *id, const char *prev,
-    int explicit_target, const struct sink *sink, struct kvlist *res)
+    const struct sink *sink, struct kvlist *res)
 {
 	struct hook_ctx h = { .app = app, .release = id, .previous = prev, .sink = sink };
 	struct kvlist rec = KVLIST_INIT;
@@ -147,8 +147,6 @@ switch_release(struct app *app, const char *op, const char *id, const char *prev
 	}
 	add_outcome(&rec, id, prev, r == CUT_OK ? "ok" : "reversed", started,
 	    r == CUT_OK ? NULL : why, &h);
-	if (explicit_target)
-		kv_add(&rec, "explicit", "true");
 	if (back != CUT_OK)
 		kv_add(&rec, "reverse_error", backwhy);
 	if (journal_append(app, op, "end", &rec) != CUT_OK && r == CUT_OK)

@@ -113,14 +113,20 @@ replay_one(void *ctx, const struct kvlist *rec)
 		ri->installed_ms = kv_get_int(rec, "ts_ms", 0);
 	} else if ((strcmp(op, "activate") == 0 || strcmp(op, "rollback") == 0) &&
 	    strcmp(outcome, "ok") == 0) {
-		/* A plain rollback pops the release it leaves (so two rollbacks go back
-		 * two releases); any switch pushes its target. */
-		const char *from = kv_get(rec, "previous");
-
-		if (strcmp(op, "rollback") == 0 && kv_get(rec, "explicit") == NULL &&
-		    from && st->nstack > 0 &&
-		    strcmp(st->stack[st->nstack - 1], from) == 0)
-			st->nstack--;
+		/*
+		 * A rollback to a release still in the history goes back in it:
+		 * everything above that release is dropped, so two rollbacks go
+		 * back two releases, and a release that was rolled away from is
+		 * never the next rollback target. Any other switch pushes.
+		 */
+		if (strcmp(op, "rollback") == 0) {
+			for (size_t i = st->nstack; i-- > 0;) {
+				if (strcmp(st->stack[i], id) == 0) {
+					st->nstack = i;
+					break;
+				}
+			}
+		}
 		ri->activated = 1;
 		ri->bad = 0;	/* a release that later activated fine is good again */
 		st->last_activation_seq = rp->seq;

@@ -189,6 +189,13 @@ pick_failed(const struct node *nd)
 	return nd->staged && nd->st != N_IDLE;
 }
 
+/* Failed, but its agent put the previous release back itself (exit 1). */
+static int
+pick_self_reverted(const struct node *nd)
+{
+	return pick_failed(nd) && nd->err == CUT_ERR_REVERSED;
+}
+
 /* Switch nodes back, newest first, one at a time; names of failures into left. */
 static void
 reverse(struct rollout *ro, char *left, size_t leftlen)
@@ -211,8 +218,10 @@ reverse(struct rollout *ro, char *left, size_t leftlen)
 			continue;
 		}
 		kv_free(&a);
-		kv_add(&a, "release", nd->prev);
-		if (node_request(nd, "activate", &a) == CUT_OK)
+		/* A rollback, not an activate: the agent then drops the abandoned
+		 * release from its history, so its next rollback cannot pick it. */
+		kv_add(&a, "to", nd->prev);
+		if (node_request(nd, "rollback", &a) == CUT_OK)
 			rollout_wait(ro, -1);
 		if (nd->st == N_IDLE) {
 			nd->reversed = 1;
@@ -484,6 +493,7 @@ deploy(struct rollout *ro, const struct deploy_opts *o)
 		}
 		journal_nodes(ro, "switched", starts[b], end, pick_switched);
 		journal_nodes(ro, "failed", starts[b], end, pick_failed);
+		journal_nodes(ro, "reversed", starts[b], end, pick_self_reverted);
 		if (failures > max_fail)
 			code = CUT_ERR_REVERSED;
 		else if (stop_flag) {

@@ -241,8 +241,8 @@ cmd_rollback(const struct copts *g, int argc, char **argv)
 				nd->st = N_FAILED;
 				snprintf(nd->why, sizeof(nd->why), "no previous release recorded (it had none)");
 			} else {
-				kv_add(&a, "release", target[i]);
-				node_request(nd, "activate", &a);
+				kv_add(&a, "to", target[i]);
+				node_request(nd, "rollback", &a);
 			}
 		}
 		rollout_wait(&ro, -1);

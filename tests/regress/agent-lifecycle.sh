@@ -36,6 +36,8 @@ step "rollback goes to the previous release from the journal, twice"
 touch -d '2001-01-01' "$R/releases/web-2.0"
 expect_exit 0 agent rollback "$R"
 [ "$(cat "$R/current/index.html")" = v2 ] || fail "first rollback not on v2"
+expect_exit 0 agent --json status "$R"
+printf '%s\n' "$OUT" | grep -q '"previous":"web-1.0"' || fail "the release rolled away from is still a target: $OUT"
 expect_exit 0 agent rollback "$R"
 [ "$(cat "$R/current/index.html")" = v1 ] || fail "second rollback not on v1"
 
