@@ -44,7 +44,8 @@ op_prune(struct app *app, int keep, const struct sink *sink, struct kvlist *res)
 		keep = (int)app->conf.keep;
 	if ((r = state_load(app, &st)) != CUT_OK)
 		return op_fail(res, r, "cannot read state: %s", strerror(errno));
-	qsort(st.rel, st.nrel, sizeof(*st.rel), newest_first);
+	if (st.nrel > 0)	/* qsort(NULL, 0) is undefined */
+		qsort(st.rel, st.nrel, sizeof(*st.rel), newest_first);
 	prev = state_rollback_target(&st);
 
 	kv_add_int(&rec, "keep", keep);

@@ -50,7 +50,8 @@ op_status(struct app *app, const struct sink *sink, struct kvlist *res)
 	(void)sink;
 	if ((r = state_load(app, &st)) != CUT_OK)
 		return op_fail(res, r, "cannot read state: %s", strerror(errno));
-	qsort(st.rel, st.nrel, sizeof(*st.rel), by_install_order);
+	if (st.nrel > 0)	/* qsort(NULL, 0) is undefined */
+		qsort(st.rel, st.nrel, sizeof(*st.rel), by_install_order);
 	prev = state_rollback_target(&st);
 	locked = app_lock_probe(app, holder, sizeof(holder));
 

@@ -394,7 +394,8 @@ cmd_history(const struct copts *g, int argc, char **argv)
 			rows[n++].kv = &ro.nodes[i].records[k];
 		}
 	}
-	qsort(rows, n, sizeof(*rows), by_time);
+	if (n > 1)
+		qsort(rows, n, sizeof(*rows), by_time);
 	for (size_t i = 0; i < n; i++) {
 		struct kvlist ev = KVLIST_INIT;
 

@@ -282,7 +282,8 @@ rollout_lock(struct rollout *ro, size_t max_fail)
 	for (size_t i = 0; i < ro->n; i++)
 		if (ro->nodes[i].st == N_IDLE)
 			order[m++] = &ro->nodes[i];
-	qsort(order, m, sizeof(*order), by_name);
+	if (m > 1)
+		qsort(order, m, sizeof(*order), by_name);
 	for (k = 0; k < m; k++) {
 		if (node_request(order[k], "lock", NULL) == CUT_OK)
 			rollout_wait(ro, -1);
