@@ -100,6 +100,21 @@ add_outcome(struct kvlist *end, const char *id, const char *prev, const char *ou
 		kv_add(end, "output", h->output);
 }
 
+/* The checksum the journal recorded when id was installed ("" if unknown). */
+static void
+release_sha256(struct app *app, const char *id, char sha[65])
+{
+	struct state st;
+	const struct release_info *ri;
+
+	sha[0] = '\0';
+	if (state_load(app, &st) != CUT_OK)
+		return;
+	if ((ri = state_find(&st, id)) != NULL)
+		memcpy(sha, ri->sha256, 65);
+	state_free(&st);
+}
+
 int
 switch_release(struct app *app, const char *op, const char *id, const char *prev,
     const struct sink *sink, struct kvlist *res)
@@ -107,11 +122,14 @@ switch_release(struct app *app, const char *op, const char *id, const char *prev
 	struct hook_ctx h = { .app = app, .release = id, .previous = prev, .sink = sink };
 	struct kvlist rec = KVLIST_INIT;
 	long long started = mono_ms();
-	char why[512] = "", backwhy[512] = "";
+	char why[512] = "", backwhy[512] = "", sha[65] = "";
 	int r, back = CUT_OK, timeout = (int)app->conf.hook_timeout;
 
+	release_sha256(app, id, sha);
 	kv_add(&rec, "release", id);
 	kv_add(&rec, "previous", prev);
+	if (sha[0])
+		kv_add(&rec, "sha256", sha);
 	if ((r = journal_append(app, op, "begin", &rec)) != CUT_OK) {
 		kv_free(&rec);
 		return op_fail(res, r, "cannot write journal: %s", strerror(errno));
@@ -147,6 +165,8 @@ switch_release(struct app *app, const char *op, const char *id, const char *prev
 	}
 	add_outcome(&rec, id, prev, r == CUT_OK ? "ok" : "reversed", started,
 	    r == CUT_OK ? NULL : why, &h);
+	if (sha[0])
+		kv_add(&rec, "sha256", sha);
 	if (back != CUT_OK)
 		kv_add(&rec, "reverse_error", backwhy);
 	if (journal_append(app, op, "end", &rec) != CUT_OK && r == CUT_OK)

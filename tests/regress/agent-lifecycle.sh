@@ -69,6 +69,8 @@ ops = [(r["op"], r["phase"]) for r in recs if "op" in r]
 assert ops.count(("install", "end")) == 3, ops
 assert ops.count(("rollback", "end")) == 3, ops
 assert all("time" in r for r in recs if "op" in r)
+sw = [r for r in recs if r.get("op") in ("activate", "rollback") and r.get("phase") == "end"]
+assert sw and all(len(r.get("sha256", "")) == 64 for r in sw), sw
 ' || fail "history json: $OUT"
 
 step "bad release IDs are rejected with 3"
