@@ -22,8 +22,8 @@ release_present(struct app *app, const char *id)
 
 /* Switch to id unless it is already current. op: "activate" or "rollback". */
 static int
-switch_checked(struct app *app, const char *op, const char *id, const struct sink *sink,
-    struct kvlist *res)
+switch_checked(struct app *app, const char *op, const char *id, const char *sha,
+    const struct sink *sink, struct kvlist *res)
 {
 	char cur[RELEASE_ID_MAX + 1];
 	int r;
@@ -40,7 +40,7 @@ switch_checked(struct app *app, const char *op, const char *id, const struct sin
 		kv_addf(res, "message", "%s is already current", id);
 		return CUT_OK;
 	}
-	r = switch_release(app, op, id, cur, sink, res);
+	r = switch_release(app, op, id, cur, sha, sink, res);
 	if (r == CUT_OK)
 		kv_addf(res, "message", "%s %s (was %s)",
 		    strcmp(op, "rollback") == 0 ? "rolled back to" : "activated", id,
@@ -51,7 +51,7 @@ switch_checked(struct app *app, const char *op, const char *id, const struct sin
 int
 op_activate(struct app *app, const char *id, const struct sink *sink, struct kvlist *res)
 {
-	return switch_checked(app, "activate", id, sink, res);
+	return switch_checked(app, "activate", id, NULL, sink, res);
 }
 
 int
@@ -71,7 +71,7 @@ op_deploy(struct app *app, const struct install_req *req, const struct sink *sin
 	snprintf(id, sizeof(id), "%s", kv_get(&sub, "release"));
 	kv_set(res, "sha256", kv_get(&sub, "sha256"));
 	kv_free(&sub);
-	if ((r = switch_checked(app, "activate", id, sink, &sub)) != CUT_OK) {
+	if ((r = switch_checked(app, "activate", id, NULL, sink, &sub)) != CUT_OK) {
 		kv_copy(res, &sub);
 		kv_free(&sub);
 		return r;
@@ -94,12 +94,13 @@ int
 op_rollback(struct app *app, const char *to, const struct sink *sink, struct kvlist *res)
 {
 	struct state st;
-	char target[RELEASE_ID_MAX + 1];
+	char target[RELEASE_ID_MAX + 1], sha[65];
+	const struct release_info *ri;
 	const char *t;
 	int r;
 
 	if (to != NULL)
-		return switch_checked(app, "rollback", to, sink, res);
+		return switch_checked(app, "rollback", to, NULL, sink, res);
 	if ((r = state_load(app, &st)) != CUT_OK)
 		return op_fail(res, r, "cannot read state: %s", strerror(errno));
 	t = state_rollback_target(&st);
@@ -111,6 +112,9 @@ op_rollback(struct app *app, const char *to, const struct sink *sink, struct kvl
 		return r;
 	}
 	snprintf(target, sizeof(target), "%s", t);
+	/* Hand the checksum on: the switch need not replay the journal again. */
+	ri = state_find(&st, target);
+	snprintf(sha, sizeof(sha), "%s", ri ? ri->sha256 : "");
 	state_free(&st);
-	return switch_checked(app, "rollback", target, sink, res);
+	return switch_checked(app, "rollback", target, sha, sink, res);
 }

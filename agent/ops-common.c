@@ -117,7 +117,7 @@ release_sha256(struct app *app, const char *id, char sha[65])
 
 int
 switch_release(struct app *app, const char *op, const char *id, const char *prev,
-    const struct sink *sink, struct kvlist *res)
+    const char *known_sha, const struct sink *sink, struct kvlist *res)
 {
 	struct hook_ctx h = { .app = app, .release = id, .previous = prev, .sink = sink };
 	struct kvlist rec = KVLIST_INIT;
@@ -125,7 +125,10 @@ switch_release(struct app *app, const char *op, const char *id, const char *prev
 	char why[512] = "", backwhy[512] = "", sha[65] = "";
 	int r, back = CUT_OK, timeout = (int)app->conf.hook_timeout;
 
-	release_sha256(app, id, sha);
+	if (known_sha != NULL)
+		snprintf(sha, sizeof(sha), "%s", known_sha);
+	else
+		release_sha256(app, id, sha);
 	kv_add(&rec, "release", id);
 	kv_add(&rec, "previous", prev);
 	if (sha[0])
