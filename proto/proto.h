@@ -20,13 +20,19 @@
 #define CUT_PROTO_H
 
 #define PROTO_MAJOR	1	/* incompatible changes */
-#define PROTO_MINOR	0	/* compatible additions */
+#define PROTO_MINOR	1	/* compatible additions */
 
 /*
  * Capabilities this build offers in HELLO, space separated. A peer may only
  * rely on a capability both sides listed.
  */
 #define PROTO_CAPS	"upload have lock events records"
+/*
+ * 1.1: offered by an agent whose libarchive reads zstd; the client may then
+ * send a zstd recompression of the archive with archive_sha256 naming the
+ * original (PROTOCOL section 5).
+ */
+#define PROTO_CAP_ZSTD	"zstd"
 
 /* --- Limits. Every cap a decoder enforces is here, nowhere else. --- */
 #define PROTO_HEADER_LEN	4			/* the u32 length */
