@@ -83,10 +83,15 @@ sys:
 	return CUT_ERR_SYSTEM;
 }
 
-/* The release exists: a no-op when the bytes are the same, else an error. */
+/*
+ * The release exists: a no-op when it came from the same archive, else an
+ * error. The bytes are still read and checked against want; what is
+ * compared with the journal is the identity: ident (the client's
+ * archive_sha256) when given, else the bytes' own digest.
+ */
 static int
 install_existing(struct app *app, const struct install_req *req, const char *id,
-    const unsigned char *want, struct kvlist *res)
+    const unsigned char *want, const char *ident, struct kvlist *res)
 {
 	struct state st;
 	unsigned char got[32];
@@ -101,19 +106,23 @@ install_existing(struct app *app, const struct install_req *req, const char *id,
 	if (want != NULL && memcmp(want, got, 32) != 0)
 		return op_fail(res, CUT_ERR_CHECKSUM, "%s: archive sha256 is %s, expected %s",
 		    id, hex, req->sha256);
+	if (ident == NULL)
+		ident = hex;
 	if ((r = state_load(app, &st)) != CUT_OK)
 		return op_fail(res, r, "cannot read state: %s", strerror(errno));
 	ri = state_find(&st, id);
-	if (ri == NULL || strcmp(ri->sha256, hex) != 0) {
+	if (ri == NULL || strcmp(ri->sha256, ident) != 0) {
 		r = op_fail(res, CUT_ERR_EXISTS,
 		    "release %s already exists with different content (sha256 %s, archive %s)",
-		    id, ri && ri->sha256[0] ? ri->sha256 : "unknown", hex);
+		    id, ri && ri->sha256[0] ? ri->sha256 : "unknown", ident);
 		state_free(&st);
 		return r;
 	}
 	state_free(&st);
 	kv_set(res, "release", id);
-	kv_set(res, "sha256", hex);
+	kv_set(res, "sha256", ident);
+	if (ident != hex)
+		kv_set(res, "stream_sha256", hex);
 	kv_add_bool(res, "unchanged", 1);
 	kv_addf(res, "message", "%s already installed (same sha256)", id);
 	return CUT_OK;
@@ -124,7 +133,9 @@ op_install(struct app *app, const struct install_req *req, const struct sink *si
     struct kvlist *res)
 {
 	char id[RELEASE_ID_MAX + 1], stage[RELEASE_ID_MAX + 32], hex[65], why[1024] = "";
-	unsigned char want[32];
+	char ihex[65] = "";	/* archive_sha256, lower-case, or "" */
+	const char *ident = hex;	/* the release's identity digest */
+	unsigned char want[32], orig[32];
 	struct unpack_limits lim = { app->conf.max_entries, app->conf.max_bytes };
 	struct unpack_stats us;
 	struct kvlist rec = KVLIST_INIT;
@@ -143,8 +154,16 @@ op_install(struct app *app, const struct install_req *req, const struct sink *si
 	if (req->sha256 != NULL && sha256_parse(req->sha256, want) != CUT_OK)
 		return op_fail(res, CUT_ERR_CHECKSUM, "--sha256: \"%.100s\" is not 64 hex digits",
 		    req->sha256);
+	if (req->archive_sha256 != NULL) {
+		if (sha256_parse(req->archive_sha256, orig) != CUT_OK)
+			return op_fail(res, CUT_ERR_CHECKSUM, "archive_sha256: \"%.100s\" is not "
+			    "64 hex digits", req->archive_sha256);
+		sha256_hex(orig, ihex);
+		ident = ihex;
+	}
 	if (faccessat(app->releasesfd, id, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
-		return install_existing(app, req, id, req->sha256 ? want : NULL, res);
+		return install_existing(app, req, id, req->sha256 ? want : NULL,
+		    ihex[0] ? ihex : NULL, res);
 
 	kv_add(&rec, "release", id);
 	kv_add(&rec, "archive", req->archive_name ? req->archive_name : "-");
@@ -199,7 +218,9 @@ out:
 	kv_add(&rec, "outcome", r == CUT_OK ? "ok" : "failed");
 	kv_add_int(&rec, "duration_ms", mono_ms() - started);
 	if (r == CUT_OK) {
-		kv_add(&rec, "sha256", hex);
+		kv_add(&rec, "sha256", ident);
+		if (ihex[0])
+			kv_add(&rec, "stream_sha256", hex);
 		kv_add_int(&rec, "entries", us.entries);
 		kv_add_int(&rec, "bytes", us.bytes);
 	} else {
@@ -214,11 +235,13 @@ out:
 	kv_set(res, "release", id);
 	if (r != CUT_OK)
 		return op_fail(res, r, "%s", why);
-	kv_set(res, "sha256", hex);
+	kv_set(res, "sha256", ident);
+	if (ihex[0])
+		kv_set(res, "stream_sha256", hex);
 	kv_add_int(res, "entries", us.entries);
 	kv_add_int(res, "bytes", us.bytes);
 	kv_add_int(res, "duration_ms", mono_ms() - started);
 	kv_addf(res, "message", "installed %s (%lld files, %lld bytes, sha256 %.12s)",
-	    id, us.entries, us.bytes, hex);
+	    id, us.entries, us.bytes, ident);
 	return CUT_OK;
 }

@@ -19,7 +19,14 @@
 struct install_req {
 	const char *release;		/* ID, or NULL to derive from archive_name */
 	const char *archive_name;	/* for ID derivation and the journal */
-	const char *sha256;		/* expected hex digest, or NULL */
+	const char *sha256;		/* expected hex digest of src's bytes, or NULL */
+	/*
+	 * Protocol 1.1: src is a recompression of the user's archive and this
+	 * is that archive's hex digest, or NULL. When set it is the release's
+	 * identity (journalled and returned as sha256, compared with an
+	 * existing release's); src's own digest is journalled as stream_sha256.
+	 */
+	const char *archive_sha256;
 	const struct byte_source *src;
 };
 

@@ -14,6 +14,7 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include <archive.h>
 #include <openssl/evp.h>
 
 #include "app.h"
@@ -313,7 +314,36 @@ have_release(struct app *app, const char *id, const char *sha)
 	return have;
 }
 
-/* install and deploy: shortcut when the release is here, else stream DATA. */
+/*
+ * A digest arg (sha256, archive_sha256) into out as lower-case hex. 0 when
+ * absent (out empty), 1 when set, or a CUT_ERR_CHECKSUM naming the key.
+ */
+static int
+digest_arg(const struct msg *req, const char *key, char out[PROTO_SHA256_HEX + 1],
+    struct kvlist *res)
+{
+	const char *p = arg(req, key);
+	size_t i;
+
+	out[0] = '\0';
+	if (p == NULL)
+		return 0;
+	for (i = 0; i < PROTO_SHA256_HEX && isxdigit((unsigned char)p[i]); i++)
+		out[i] = (char)tolower((unsigned char)p[i]);
+	out[i] = '\0';
+	if (p[i] != '\0' || i != PROTO_SHA256_HEX) {
+		out[0] = '\0';
+		return op_fail(res, CUT_ERR_CHECKSUM, "%s: \"%.100s\" is not 64 hex digits",
+		    key, p);
+	}
+	return 1;
+}
+
+/*
+ * install and deploy: shortcut when the release is here, else stream DATA.
+ * The release's identity is archive_sha256 when given (a recompressed
+ * upload, PROTOCOL section 5), else sha256.
+ */
 static int
 h_upload(struct serve *s, const struct msg *req, struct app *app, struct kvlist *res)
 {
@@ -321,7 +351,8 @@ h_upload(struct serve *s, const struct msg *req, struct app *app, struct kvlist 
 	struct sink sink = { sink_event_frame, sink_record_frame, s };
 	struct install_req ir = { 0 };
 	struct byte_source src = { upload_read, s };
-	char sha[PROTO_SHA256_HEX + 1] = "";
+	char sha[PROTO_SHA256_HEX + 1], orig[PROTO_SHA256_HEX + 1];
+	const char *ident;
 	int r;
 
 	ir.release = arg(req, "release");
@@ -330,18 +361,13 @@ h_upload(struct serve *s, const struct msg *req, struct app *app, struct kvlist 
 		ir.archive_name = ir.release;
 	if (ir.archive_name == NULL)
 		return op_fail(res, CUT_ERR_USAGE, "%s needs a release or an archive_name", req->op);
-	if (arg(req, "sha256") != NULL) {
-		const char *p = arg(req, "sha256");
-		size_t i;
-
-		for (i = 0; i < PROTO_SHA256_HEX && p[i] != '\0'; i++)
-			sha[i] = (char)tolower((unsigned char)p[i]);
-		sha[i] = '\0';
-		if (p[i] != '\0' || i != PROTO_SHA256_HEX)
-			return op_fail(res, CUT_ERR_CHECKSUM, "sha256: \"%.100s\" is not 64 hex digits", p);
-		ir.sha256 = sha;
-	}
-	if (ir.release != NULL && ir.sha256 != NULL && have_release(app, ir.release, sha)) {
+	if ((r = digest_arg(req, "sha256", sha, res)) < 0 ||
+	    (r = digest_arg(req, "archive_sha256", orig, res)) < 0)
+		return r;
+	ir.sha256 = sha[0] ? sha : NULL;
+	ir.archive_sha256 = orig[0] ? orig : NULL;
+	ident = orig[0] ? orig : sha[0] ? sha : NULL;
+	if (ir.release != NULL && ident != NULL && have_release(app, ir.release, ident)) {
 		if (deploy) {
 			r = op_activate(app, ir.release, &sink, res);
 		} else {
@@ -350,7 +376,7 @@ h_upload(struct serve *s, const struct msg *req, struct app *app, struct kvlist 
 			kv_add_bool(res, "unchanged", 1);
 			kv_addf(res, "message", "%s already installed (same sha256)", ir.release);
 		}
-		kv_set(res, "sha256", sha);
+		kv_set(res, "sha256", ident);
 		kv_add_bool(res, "have", 1);
 		return r;
 	}
@@ -635,6 +661,28 @@ done:
 		(void)flush_out(s, IO_TIMEOUT_MS);
 }
 
+/*
+ * Our HELLO caps: zstd only when this libarchive decodes it itself
+ * (ARCHIVE_WARN means an external zstd program, which we do not count on).
+ * Probed once per process.
+ */
+static const char *
+agent_caps(void)
+{
+	static int zstd = -1;
+
+	if (zstd < 0) {
+		struct archive *ar = archive_read_new();
+
+		zstd = 0;
+		if (ar != NULL) {
+			zstd = archive_read_support_filter_zstd(ar) == ARCHIVE_OK;
+			archive_read_free(ar);
+		}
+	}
+	return zstd ? PROTO_CAPS " " PROTO_CAP_ZSTD : PROTO_CAPS;
+}
+
 /* Exchange HELLOs: ours goes out first; theirs must be the first frame in. */
 static int
 hello(struct serve *s)
@@ -643,7 +691,7 @@ hello(struct serve *s)
 	struct msg m;
 	int r;
 
-	if ((r = msg_put_hello(&s->obuf, PROTO_MAJOR, PROTO_MINOR, PROTO_CAPS)) != CUT_OK)
+	if ((r = msg_put_hello(&s->obuf, PROTO_MAJOR, PROTO_MINOR, agent_caps())) != CUT_OK)
 		return r;
 	if ((r = next_frame(s, &f, IO_TIMEOUT_MS)) != CUT_OK) {
 		if (r == CUT_ERR_TIMEOUT)

@@ -36,7 +36,7 @@ libagent_a_SOURCES += agent/serve.c agent/serve.h agent/cmd-serve.c
 check_PROGRAMS += tests/proto-client
 tests_proto_client_SOURCES = tests/proto-client.c
 tests_proto_client_LDADD = libcutover.a
-SERVE_TESTS = tests/regress/serve-pipe.sh tests/regress/serve-malformed.sh \
+SERVE_TESTS = tests/regress/serve-pipe.sh tests/regress/serve-zstd.sh tests/regress/serve-malformed.sh \
 	tests/regress/serve-upload-cut.sh
 TESTS += $(SERVE_TESTS)
 EXTRA_DIST += $(SERVE_TESTS)
