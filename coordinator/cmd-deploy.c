@@ -22,6 +22,7 @@
 #include "log.h"
 #include "release_id.h"
 #include "rollout.h"
+#include "stage.h"
 
 static volatile int stop_flag;
 
@@ -317,7 +318,11 @@ deploy(struct rollout *ro, const struct deploy_opts *o)
 	struct kvlist a = KVLIST_INIT;
 	size_t starts[4096], nb, bsize, max_fail, failures = 0, unasked = 0;
 	struct stat sb;
-	int fd = -1, r, code = CUT_OK, locked = 0;
+	struct recompress rc;
+	struct stage_src src;
+	int fd = -1, r, code = CUT_OK, locked = 0, level;
+
+	recompress_init(&rc);
 
 	ro->app = o->app ? o->app : ro->app;
 	if (ro->app == NULL || ro->app[0] == '\0')
@@ -349,8 +354,13 @@ deploy(struct rollout *ro, const struct deploy_opts *o)
 	if (map == MAP_FAILED)
 		return log_error("deploy: cannot map \"%s\": %s", o->archive, strerror(errno)), CUT_EXIT_BAD_INPUT;
 	sha256_hex(map, (size_t)sb.st_size, sha);
+	/* Recompressed while preflight runs; staging waits for it. */
+	if ((level = stage_recompress_level(ro)) > 0 && recompress_worth(map, (size_t)sb.st_size) &&
+	    recompress_start(&rc, map, (size_t)sb.st_size, level) != CUT_OK)
+		log_info("deploy: not recompressing: %s", rc.why);
 	/* No rollout we could not account for afterwards. */
 	if (rj_open(&ro->j, ro->g->fleet_file, ro->app) != CUT_OK) {
+		recompress_free(&rc);
 		munmap((void *)map, (size_t)sb.st_size);
 		return CUT_EXIT_USAGE;
 	}
@@ -393,6 +403,7 @@ deploy(struct rollout *ro, const struct deploy_opts *o)
 		rollout_finish(ro);
 		ro->phase = "aborted";
 		r = report(ro, "aborted", code, "");
+		recompress_free(&rc);
 		munmap((void *)map, (size_t)sb.st_size);
 		return r;
 	}
@@ -402,27 +413,13 @@ deploy(struct rollout *ro, const struct deploy_opts *o)
 
 	/* Stage: upload + install everywhere at once, skipping hosts that have it. */
 	ro->phase = "stage";
-	kv_add(&a, "sha256", sha);
-	for (size_t i = 0; i < ro->n; i++)
-		if (ro->nodes[i].st == N_IDLE)
-			node_request(&ro->nodes[i], "have", &a);
-	rollout_wait(ro, -1);
-	kv_free(&a);
-	kv_add(&a, "release", rel);
-	kv_add(&a, "archive_name", strrchr(o->archive, '/') ? strrchr(o->archive, '/') + 1 : o->archive);
-	kv_add(&a, "sha256", sha);
-	for (size_t i = 0; i < ro->n; i++) {
-		struct node *nd = &ro->nodes[i];
-		const char *have = kv_get(&nd->res, "have"), *hrel = kv_get(&nd->res, "release");
-
-		if (nd->st != N_IDLE)
-			continue;
-		nd->have = have && strcmp(have, "true") == 0 && hrel && strcmp(hrel, rel) == 0;
-		if (node_request(nd, "install", &a) == CUT_OK && !nd->have)
-			sess_upload(&nd->s, map, (size_t)sb.st_size, sha);
-	}
-	rollout_wait(ro, -1);
-	kv_free(&a);
+	src.map = map;
+	src.len = (size_t)sb.st_size;
+	src.sha256 = sha;
+	src.release = rel;
+	src.archive_name = strrchr(o->archive, '/') ? strrchr(o->archive, '/') + 1 : o->archive;
+	src.rc = &rc;
+	stage_run(ro, &src);
 	for (size_t i = 0; i < ro->n; i++) {
 		struct node *nd = &ro->nodes[i];
 
@@ -443,6 +440,7 @@ deploy(struct rollout *ro, const struct deploy_opts *o)
 		rollout_event(ro, "abort", NULL, "stage %s; nothing was switched",
 		    stop_flag ? "interrupted" : "failed");
 		r = finish(ro, "aborted", code, "");
+		recompress_free(&rc);
 		munmap((void *)map, (size_t)sb.st_size);
 		return r;
 	}
@@ -512,6 +510,7 @@ deploy(struct rollout *ro, const struct deploy_opts *o)
 				    left[0] ? " " : "", ro->nodes[i].h->name);
 		r = finish(ro, left[0] ? "partial" : "done", left[0] ? CUT_ERR_PARTIAL : CUT_OK, left);
 	}
+	recompress_free(&rc);
 	munmap((void *)map, (size_t)sb.st_size);
 	return r;
 }

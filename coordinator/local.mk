@@ -11,8 +11,11 @@ libcoord_a_SOURCES = \
 	coordinator/cmd-debug-exec.c coordinator/cmd-dump-config.c \
 	coordinator/session.h coordinator/session.c coordinator/rollout.h coordinator/rollout.c \
 	coordinator/cmd-deploy.c coordinator/cmd-incident.c \
-	coordinator/rjournal.h coordinator/rjournal.c coordinator/progress.h coordinator/progress.c
-libcoord_a_CFLAGS = $(AM_CFLAGS) $(LIBSSH2_CFLAGS) $(LIBCRYPTO_CFLAGS) $(INIH_CFLAGS)
-COORD_LIBS = libcoord.a libcutconf.a libcutover.a $(LIBSSH2_LIBS) $(LIBCRYPTO_LIBS) $(INIH_LIBS)
+	coordinator/rjournal.h coordinator/rjournal.c coordinator/progress.h coordinator/progress.c \
+	coordinator/recompress.h coordinator/recompress.c coordinator/stage.h coordinator/stage.c
+# libarchive recompresses the release to zstd once per rollout, in a thread.
+libcoord_a_CFLAGS = $(AM_CFLAGS) -pthread $(LIBSSH2_CFLAGS) $(LIBCRYPTO_CFLAGS) $(LIBARCHIVE_CFLAGS) $(INIH_CFLAGS)
+COORD_LIBS = libcoord.a libcutconf.a libcutover.a $(LIBSSH2_LIBS) $(LIBARCHIVE_LIBS) $(LIBCRYPTO_LIBS) $(INIH_LIBS)
 cutover_SOURCES = coordinator/main.c
 cutover_LDADD = $(COORD_LIBS)
+cutover_LDFLAGS = -pthread

@@ -42,6 +42,8 @@ int sess_attach(struct sess *s, struct host *h, void *user);
 void sess_detach(struct sess *s);
 /* Send one REQUEST; op_timeout starts. Returns 0 or CUT_ERR_*. */
 int sess_request(struct sess *s, const char *op, const char *app, const struct kvlist *args);
+/* The agent listed cap (a whole word) in its HELLO. */
+int sess_has_cap(const struct sess *s, const char *cap);
 /* Stream len bytes at base as DATA frames of the current request, then DATA_END. */
 int sess_upload(struct sess *s, const unsigned char *base, size_t len, const char *sha256hex);
 

@@ -11,6 +11,7 @@ COORD_TESTS = \
 	tests/regress/fleet-journal.sh \
 	tests/regress/fleet-signal.sh \
 	tests/regress/fleet-forced.sh \
-	tests/regress/fleet-jump.sh
+	tests/regress/fleet-jump.sh \
+	tests/regress/fleet-recompress.sh
 TESTS += $(COORD_TESTS)
 EXTRA_DIST += $(COORD_TESTS)
