@@ -70,6 +70,8 @@ op_deploy(struct app *app, const struct install_req *req, const struct sink *sin
 	}
 	snprintf(id, sizeof(id), "%s", kv_get(&sub, "release"));
 	kv_set(res, "sha256", kv_get(&sub, "sha256"));
+	if (kv_get(&sub, "stream_sha256") != NULL)
+		kv_set(res, "stream_sha256", kv_get(&sub, "stream_sha256"));
 	kv_free(&sub);
 	if ((r = switch_checked(app, "activate", id, NULL, sink, &sub)) != CUT_OK) {
 		kv_copy(res, &sub);

@@ -211,8 +211,12 @@ upload_finish(struct serve *s, const char *sha)
 
 	if (sha[0] == '\0')
 		return CUT_OK;
-	if (s->up_want != NULL)
-		return strcmp(sha, s->up_want) == 0 ? CUT_OK : CUT_ERR_CHECKSUM;
+	if (s->up_want != NULL) {
+		if (strcmp(sha, s->up_want) == 0)
+			return CUT_OK;
+		log_error("serve: DATA_END sha256 %s differs from the request's %s", sha, s->up_want);
+		return CUT_ERR_CHECKSUM;
+	}
 	if (s->up_md == NULL || EVP_DigestFinal_ex(s->up_md, md, &mdlen) != 1 || mdlen != 32)
 		return CUT_ERR_INTERNAL;
 	sha256_hex(md, hex);

@@ -181,6 +181,10 @@ read_failed(struct unpack *u, struct archive *ar, const char *name)
 		    strerror(u->in.err_errno));
 		return CUT_ERR_SYSTEM;
 	}
+	if (u->in.err == CUT_ERR_CHECKSUM) {
+		set_why(u->why, u->whylen, "the stream's end names another sha256");
+		return u->in.err;
+	}
 	if (u->in.err != 0) {
 		set_why(u->why, u->whylen, "archive stream cut off");
 		return u->in.err;

@@ -44,7 +44,7 @@ printf '%s\n' "$OUT" | python3 -c '
 import json, sys
 ev = [json.loads(l) for l in sys.stdin if l.strip()]
 rc = [e for e in ev if e["event"] == "recompressed"]
-assert len(rc) == 1 and rc[0]["message"].startswith("zstd -3: "), rc
+assert len(rc) == 1 and rc[0]["message"].startswith("zstd -1: "), rc
 assert [e for e in ev if e["event"] == "result"][0]["outcome"] == "done"
 ' || fail "json: $OUT"
 for h in h11 h12 h13; do
@@ -65,9 +65,9 @@ for h in h11 h12 h13; do [ "$(current_of $h)" = web-1.0 ] || fail "$h left web-1
 
 step "xz and plain tar are recompressed too; the trees match"
 expect_exit 0 $C --json deploy --batch 3 "$T/web-2.0.tar.xz"
-printf '%s\n' "$OUT" | grep -q '"event":"recompressed".*"message":"zstd -3' || fail "xz not recompressed: $OUT"
+printf '%s\n' "$OUT" | grep -q '"event":"recompressed".*"message":"zstd -1' || fail "xz not recompressed: $OUT"
 expect_exit 0 $C --json deploy --batch 3 "$T/web-3.0.tar"
-printf '%s\n' "$OUT" | grep -q '"event":"recompressed".*"message":"zstd -3' || fail "tar not recompressed: $OUT"
+printf '%s\n' "$OUT" | grep -q '"event":"recompressed".*"message":"zstd -1' || fail "tar not recompressed: $OUT"
 for h in h11 h12 h13; do
 	[ "$(tree_digest "$T/$h/root/releases/web-2.0")" = "$REF" ] || fail "$h: web-2.0 differs"
 	[ "$(tree_digest "$T/$h/root/releases/web-3.0")" = "$REF" ] || fail "$h: web-3.0 differs"
