@@ -95,4 +95,14 @@ for h in h11 h12 h13; do
 	[ -e "$T/$h/root/releases/web-6.0" ] && fail "$h: a partial web-6.0 is left"
 	[ -z "$(ls -A "$T/$h/root/.cutover/staging" 2>/dev/null)" ] || fail "$h: staging not empty"
 done
+
+step "a gzip stream that is not a tar is sent as is and rejected the same way"
+printf 'not a tar archive\n' | gzip > "$T/web-7.0.tgz"
+expect_exit 3 $C --json deploy --batch 3 "$T/web-7.0.tgz"
+printf '%s\n' "$OUT" | grep -q '"event":"recompressed".*not recompressed (not a tar archive)' ||
+	fail "no 'not a tar archive' event: $OUT"
+for h in h11 h12 h13; do
+	[ "$(current_of $h)" = web-5.0 ] || fail "$h moved to $(current_of $h)"
+	[ -e "$T/$h/root/releases/web-7.0" ] && fail "$h: a partial web-7.0 is left"
+done
 pass
