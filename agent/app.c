@@ -15,6 +15,7 @@
 #include "err.h"
 #include "fsutil.h"
 #include "log.h"
+#include "state.h"
 
 #define LOCK_FILE "lock"
 
@@ -167,12 +168,14 @@ app_lock(struct app *app, int wait_seconds, char *holder, size_t holderlen)
 	}
 	write_holder(fd);
 	app->lockfd = fd;
+	app_state_drop(app);	/* a state read before the lock may be stale */
 	return CUT_OK;
 }
 
 void
 app_unlock(struct app *app)
 {
+	app_state_drop(app);
 	if (app->lockfd >= 0) {
 		/* Leave the holder text: the lock state is the flock, not the file. */
 		close(app->lockfd);

@@ -23,6 +23,8 @@
 #define SHARED_DIR "shared"
 #define CURRENT_LINK "current"
 
+struct state;
+
 struct app {
 	struct app_conf conf;	/* name, root and every [app] key */
 	char **shared;		/* validated shared paths, NULL-terminated */
@@ -30,6 +32,7 @@ struct app {
 	int statefd;		/* ROOT/.cutover */
 	int releasesfd;		/* ROOT/releases */
 	int lockfd;		/* ROOT/.cutover/lock while held, else -1 */
+	struct state *state;	/* journal state while locked (state.h app_state), or NULL */
 };
 
 /*
@@ -46,6 +49,7 @@ void app_close(struct app *app);
  * then describes who holds it: "pid 123, user deploy, since ..., cutover-agent deploy ...".
  */
 int app_lock(struct app *app, int wait_seconds, char *holder, size_t holderlen);
+/* Also forgets app->state: without the lock others may append. */
 void app_unlock(struct app *app);
 /* Lock state without taking it: 0 free, 1 held (holder filled). */
 int app_lock_probe(struct app *app, char *holder, size_t holderlen);

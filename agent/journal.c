@@ -13,6 +13,7 @@
 #include "fault.h"
 #include "fsutil.h"
 #include "journal.h"
+#include "state.h"
 
 /* Keys whose values are numbers, so JSON output types them as such. */
 static const char *const int_keys[] = {
@@ -63,20 +64,51 @@ current_user(void)
 	return pw ? pw->pw_name : "?";
 }
 
-/* If the file ends in a torn line, end it so our record starts clean. */
+/*
+ * If the file ends in a torn line, end it so our record starts clean.
+ * *torn says so: that line is a record to readers from now on.
+ */
 static int
-terminate_torn_line(int fd)
+terminate_torn_line(int fd, int *torn)
 {
 	struct stat st;
 	char last;
 
+	*torn = 0;
 	if (fstat(fd, &st) == -1)
 		return CUT_ERR_SYSTEM;
 	if (st.st_size == 0)
 		return CUT_OK;
 	if (pread(fd, &last, 1, st.st_size - 1) != 1)
 		return CUT_ERR_SYSTEM;
-	return last == '\n' ? CUT_OK : write_full(fd, "\n", 1);
+	if (last == '\n')
+		return CUT_OK;
+	*torn = 1;
+	return write_full(fd, "\n", 1);
+}
+
+static int parse_line(char *line, struct kvlist *rec);
+
+/*
+ * Fold the line just written into the app's state as a replay would read
+ * it back, so the two cannot disagree. After a failed or partial write, or
+ * when a torn line became a record, the state is dropped instead and the
+ * next app_state() replays the file.
+ */
+static void
+fold_written(struct app *app, char *line, int ok)
+{
+	struct kvlist rec = KVLIST_INIT;
+	int saved = errno;	/* the caller reports a failed append's */
+
+	if (app->state == NULL)
+		return;
+	if (!ok || parse_line(line, &rec) != CUT_OK)
+		app_state_drop(app);
+	else
+		app_state_journalled(app, &rec);
+	kv_free(&rec);
+	errno = saved;
 }
 
 int
@@ -88,7 +120,7 @@ journal_append(struct app *app, const char *op, const char *phase,
 	char *p = line, tbuf[32], num[32];
 	size_t left = sizeof(line) - 2;
 	long long ts = now_ms();
-	int fd, r;
+	int fd, r, torn = 0;
 
 	format_time(ts, tbuf);
 	append_field(&p, &left, "time", tbuf);
@@ -115,11 +147,13 @@ journal_append(struct app *app, const char *op, const char *phase,
 	fd = openat(app->statefd, JOURNAL_FILE, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
 	if (fd == -1)
 		return CUT_ERR_SYSTEM;
-	if ((r = terminate_torn_line(fd)) == CUT_OK &&
+	if ((r = terminate_torn_line(fd, &torn)) == CUT_OK &&
 	    (r = write_full(fd, line, (size_t)(p - line))) == CUT_OK &&
 	    fdatasync(fd) == -1)
 		r = CUT_ERR_SYSTEM;
 	close(fd);
+	p[-1] = '\0';
+	fold_written(app, line, r == CUT_OK && !torn);
 	FAULT_POINT("journal.appended");
 	return r;
 }

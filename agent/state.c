@@ -71,45 +71,44 @@ stack_push(struct state *st, const char *id)
 	return CUT_OK;
 }
 
-struct replay {
-	struct state *st;
-	long long seq;
-	int err;
-};
-
-/* Fold one journal record into the state. */
-static int
-replay_one(void *ctx, const struct kvlist *rec)
+/*
+ * Fold one journal record into the state: the replay's step, and what
+ * journal_append does with each record it writes, so a state kept across
+ * appends always equals a fresh replay of the file.
+ */
+int
+state_apply(struct state *st, const struct kvlist *rec)
 {
-	struct replay *rp = ctx;
-	struct state *st = rp->st;
 	const char *op = kv_get(rec, "op"), *phase = kv_get(rec, "phase");
 	const char *id = kv_get(rec, "release"), *outcome = kv_get(rec, "outcome");
 	const char *bad = kv_get(rec, "bad");
 	struct release_info *ri;
+	int r;
 
-	rp->seq++;
+	if (op == NULL)
+		return CUT_OK;	/* not a record; the replay never sees it either */
+	st->seq++;
 	if (phase && strcmp(phase, "begin") == 0) {
 		kv_free(&st->pending);
-		if ((rp->err = kv_copy(&st->pending, rec)) != CUT_OK)
-			return 1;
+		if ((r = kv_copy(&st->pending, rec)) != CUT_OK)
+			return r;
 		st->has_pending = 1;
-		return 0;
+		return CUT_OK;
 	}
 	st->has_pending = 0;
 	kv_free(&st->pending);
 	if (bad && (ri = state_get(st, bad)) != NULL)
 		ri->bad = 1;
 	if (id == NULL || outcome == NULL)
-		return 0;
+		return CUT_OK;
 	if ((ri = state_get(st, id)) == NULL)
-		return 0;
+		return CUT_OK;
 	if (strcmp(op, "install") == 0 && (strcmp(outcome, "ok") == 0 || strcmp(outcome, "present") == 0)) {
 		const char *sha = kv_get(rec, "sha256");
 
 		if (sha && strlen(sha) == 64)
 			strcpy(ri->sha256, sha);
-		ri->installed_seq = rp->seq;
+		ri->installed_seq = st->seq;
 		ri->installed_ms = kv_get_int(rec, "ts_ms", 0);
 	} else if ((strcmp(op, "activate") == 0 || strcmp(op, "rollback") == 0) &&
 	    strcmp(outcome, "ok") == 0) {
@@ -129,17 +128,33 @@ replay_one(void *ctx, const struct kvlist *rec)
 		}
 		ri->activated = 1;
 		ri->bad = 0;	/* a release that later activated fine is good again */
-		st->last_activation_seq = rp->seq;
-		if ((rp->err = stack_push(st, id)) != CUT_OK)
-			return 1;
+		st->last_activation_seq = st->seq;
+		if ((r = stack_push(st, id)) != CUT_OK)
+			return r;
 	} else if (strcmp(op, "pin") == 0 && strcmp(outcome, "ok") == 0) {
 		ri->pinned = 1;
 	} else if (strcmp(op, "unpin") == 0 && strcmp(outcome, "ok") == 0) {
 		ri->pinned = 0;
 	}
-	return 0;
+	return CUT_OK;
 }
 
+struct replay {
+	struct state *st;
+	int err;
+};
+
+/* journal_foreach callback: stop at the first record that cannot be folded in. */
+static int
+replay_one(void *ctx, const struct kvlist *rec)
+{
+	struct replay *rp = ctx;
+
+	rp->err = state_apply(rp->st, rec);
+	return rp->err != CUT_OK;
+}
+
+/* Mark every release directory on disk, adding those the journal never named. */
 static int
 scan_releases(struct app *app, struct state *st)
 {
@@ -172,20 +187,84 @@ scan_releases(struct app *app, struct state *st)
 	return CUT_OK;
 }
 
+/* Fold the whole journal into st, which holds no disk facts yet. */
+static int
+replay_journal(struct app *app, struct state *st)
+{
+	struct replay rp = { .st = st };
+	int r;
+
+	if ((r = journal_foreach(app, replay_one, &rp)) != CUT_OK)
+		return r;
+	return rp.err;
+}
+
 int
 state_load(struct app *app, struct state *st)
 {
-	struct replay rp = { .st = st };
 	int r;
 
 	memset(st, 0, sizeof(*st));
 	if ((r = read_current(app, st->current)) != CUT_OK)
 		return r;
-	if ((r = journal_foreach(app, replay_one, &rp)) != CUT_OK)
+	if ((r = replay_journal(app, st)) != CUT_OK)
 		return r;
-	if (rp.err != CUT_OK)
-		return rp.err;
 	return scan_releases(app, st);
+}
+
+/* current and on_disk as the disk has them now: hooks and swaps change them. */
+static int
+refresh_disk(struct app *app, struct state *st)
+{
+	int r;
+
+	if ((r = read_current(app, st->current)) != CUT_OK)
+		return r;
+	for (size_t i = 0; i < st->nrel; i++)
+		st->rel[i].on_disk = 0;
+	return scan_releases(app, st);
+}
+
+int
+app_state(struct app *app, const struct state **stp)
+{
+	struct state *st = app->state;
+	int r;
+
+	*stp = NULL;
+	if (st == NULL) {
+		/* The one replay of this lock: everything after is appended by us. */
+		if ((st = calloc(1, sizeof(*st))) == NULL)
+			return CUT_ERR_ALLOC;
+		if ((r = replay_journal(app, st)) != CUT_OK) {
+			state_free(st);
+			free(st);
+			return r;
+		}
+		app->state = st;
+	}
+	if ((r = refresh_disk(app, st)) != CUT_OK)
+		return r;
+	*stp = st;
+	return CUT_OK;
+}
+
+void
+app_state_journalled(struct app *app, const struct kvlist *rec)
+{
+	/* Half-folded is worse than none: the next app_state() replays. */
+	if (app->state != NULL && state_apply(app->state, rec) != CUT_OK)
+		app_state_drop(app);
+}
+
+void
+app_state_drop(struct app *app)
+{
+	if (app->state == NULL)
+		return;
+	state_free(app->state);
+	free(app->state);
+	app->state = NULL;
 }
 
 void

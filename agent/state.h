@@ -3,9 +3,12 @@
  * disk: which releases exist, which is current, which ones are bad, pinned
  * or never activated, and where a rollback goes.
  *
- *	struct state st;
+ *	const struct state *st;              // under the lock
+ *	r = app_state(app, &st);
+ *	const char *to = state_rollback_target(st);
+ *
+ *	struct state st;                     // read-only commands, no lock
  *	r = state_load(app, &st);
- *	const char *to = state_rollback_target(&st);
  *	state_free(&st);
  */
 #ifndef CUT_STATE_H
@@ -33,13 +36,31 @@ struct state {
 	char (*stack)[RELEASE_ID_MAX + 1];	/* activation history, oldest first */
 	size_t nstack;
 	long long last_activation_seq;		/* journal position of the last switch */
+	long long seq;				/* records folded in so far */
 	/* The last "begin" with no "end" after it: a killed operation. */
 	struct kvlist pending;
 	int has_pending;
 };
 
+/* Replay the whole journal and look at the disk: a private copy, for reads without the lock. */
 int state_load(struct app *app, struct state *st);
 void state_free(struct state *st);
+/* Fold one journal record into st (the replay's step); 0 or CUT_ERR_ALLOC. */
+int state_apply(struct state *st, const struct kvlist *rec);
+
+/*
+ * Under the lock: the app's state, kept in app->state. The journal is
+ * replayed at the first call only (recovery's, so it sees the file as it
+ * was at lock time); journal_append folds each record it writes in with
+ * state_apply, and current and on_disk are re-read from the disk on every
+ * call. Do not modify it; it and what it points to are valid until the
+ * next app_state(), journal_append() or app_unlock().
+ */
+int app_state(struct app *app, const struct state **stp);
+/* journal_append wrote rec: fold it into app->state, if loaded. */
+void app_state_journalled(struct app *app, const struct kvlist *rec);
+/* Forget app->state; the next app_state() replays the journal. */
+void app_state_drop(struct app *app);
 
 struct release_info *state_find(const struct state *st, const char *id);
 /* Previous good release on disk (journal order), or NULL. */
