@@ -22,8 +22,8 @@ release_present(struct app *app, const char *id)
 
 /* Switch to id unless it is already current. op: "activate" or "rollback". */
 static int
-switch_checked(struct app *app, const char *op, const char *id, const char *sha,
-    const struct sink *sink, struct kvlist *res)
+switch_checked(struct app *app, const char *op, const char *id, const struct sink *sink,
+    struct kvlist *res)
 {
 	char cur[RELEASE_ID_MAX + 1];
 	int r;
@@ -40,7 +40,7 @@ switch_checked(struct app *app, const char *op, const char *id, const char *sha,
 		kv_addf(res, "message", "%s is already current", id);
 		return CUT_OK;
 	}
-	r = switch_release(app, op, id, cur, sha, sink, res);
+	r = switch_release(app, op, id, cur, sink, res);
 	if (r == CUT_OK)
 		kv_addf(res, "message", "%s %s (was %s)",
 		    strcmp(op, "rollback") == 0 ? "rolled back to" : "activated", id,
@@ -51,7 +51,7 @@ switch_checked(struct app *app, const char *op, const char *id, const char *sha,
 int
 op_activate(struct app *app, const char *id, const struct sink *sink, struct kvlist *res)
 {
-	return switch_checked(app, "activate", id, NULL, sink, res);
+	return switch_checked(app, "activate", id, sink, res);
 }
 
 int
@@ -73,7 +73,7 @@ op_deploy(struct app *app, const struct install_req *req, const struct sink *sin
 	if (kv_get(&sub, "stream_sha256") != NULL)
 		kv_set(res, "stream_sha256", kv_get(&sub, "stream_sha256"));
 	kv_free(&sub);
-	if ((r = switch_checked(app, "activate", id, NULL, sink, &sub)) != CUT_OK) {
+	if ((r = switch_checked(app, "activate", id, sink, &sub)) != CUT_OK) {
 		kv_copy(res, &sub);
 		kv_free(&sub);
 		return r;
@@ -95,28 +95,20 @@ op_deploy(struct app *app, const struct install_req *req, const struct sink *sin
 int
 op_rollback(struct app *app, const char *to, const struct sink *sink, struct kvlist *res)
 {
-	struct state st;
-	char target[RELEASE_ID_MAX + 1], sha[65];
-	const struct release_info *ri;
+	const struct state *st;
+	char target[RELEASE_ID_MAX + 1];
 	const char *t;
 	int r;
 
 	if (to != NULL)
-		return switch_checked(app, "rollback", to, NULL, sink, res);
-	if ((r = state_load(app, &st)) != CUT_OK)
+		return switch_checked(app, "rollback", to, sink, res);
+	if ((r = app_state(app, &st)) != CUT_OK)
 		return op_fail(res, r, "cannot read state: %s", strerror(errno));
-	t = state_rollback_target(&st);
-	if (t == NULL) {
-		r = op_fail(res, CUT_ERR_NO_RELEASE,
+	if ((t = state_rollback_target(st)) == NULL)
+		return op_fail(res, CUT_ERR_NO_RELEASE,
 		    "no previous good release to roll back to (current: %s)",
-		    st.current[0] ? st.current : "none");
-		state_free(&st);
-		return r;
-	}
+		    st->current[0] ? st->current : "none");
+	/* A copy: the switch's journal records change the state under t. */
 	snprintf(target, sizeof(target), "%s", t);
-	/* Hand the checksum on: the switch need not replay the journal again. */
-	ri = state_find(&st, target);
-	snprintf(sha, sizeof(sha), "%s", ri ? ri->sha256 : "");
-	state_free(&st);
-	return switch_checked(app, "rollback", target, sha, sink, res);
+	return switch_checked(app, "rollback", target, sink, res);
 }

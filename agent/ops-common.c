@@ -104,20 +104,19 @@ add_outcome(struct kvlist *end, const char *id, const char *prev, const char *ou
 static void
 release_sha256(struct app *app, const char *id, char sha[65])
 {
-	struct state st;
+	const struct state *st;
 	const struct release_info *ri;
 
 	sha[0] = '\0';
-	if (state_load(app, &st) != CUT_OK)
+	if (app_state(app, &st) != CUT_OK)
 		return;
-	if ((ri = state_find(&st, id)) != NULL)
+	if ((ri = state_find(st, id)) != NULL)
 		memcpy(sha, ri->sha256, 65);
-	state_free(&st);
 }
 
 int
 switch_release(struct app *app, const char *op, const char *id, const char *prev,
-    const char *known_sha, const struct sink *sink, struct kvlist *res)
+    const struct sink *sink, struct kvlist *res)
 {
 	struct hook_ctx h = { .app = app, .release = id, .previous = prev, .sink = sink };
 	struct kvlist rec = KVLIST_INIT;
@@ -125,10 +124,7 @@ switch_release(struct app *app, const char *op, const char *id, const char *prev
 	char why[512] = "", backwhy[512] = "", sha[65] = "";
 	int r, back = CUT_OK, timeout = (int)app->conf.hook_timeout;
 
-	if (known_sha != NULL)
-		snprintf(sha, sizeof(sha), "%s", known_sha);
-	else
-		release_sha256(app, id, sha);
+	release_sha256(app, id, sha);
 	kv_add(&rec, "release", id);
 	kv_add(&rec, "previous", prev);
 	if (sha[0])

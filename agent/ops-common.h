@@ -17,11 +17,10 @@ void emit_message(const struct sink *sink, const char *event, const char *fmt, .
 /*
  * Switch current to id (op "activate" or "rollback"), with hooks and the
  * health check; on failure restore prev and mark id bad. Journals begin
- * and end. sha: id's SHA-256 for the journal, or NULL to look it up.
- * CUT_OK, CUT_ERR_REVERSED, or a system error.
+ * and end. CUT_OK, CUT_ERR_REVERSED, or a system error.
  */
 int switch_release(struct app *app, const char *op, const char *id, const char *prev,
-    const char *sha, const struct sink *sink, struct kvlist *res);
+    const struct sink *sink, struct kvlist *res);
 
 /* Move releases/ID out of the way atomically, then delete it. */
 int remove_release(struct app *app, const char *id);

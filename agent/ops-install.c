@@ -93,7 +93,7 @@ static int
 install_existing(struct app *app, const struct install_req *req, const char *id,
     const unsigned char *want, const char *ident, struct kvlist *res)
 {
-	struct state st;
+	const struct state *st;
 	unsigned char got[32];
 	char hex[65];
 	long long bytes = 0;
@@ -108,17 +108,13 @@ install_existing(struct app *app, const struct install_req *req, const char *id,
 		    id, hex, req->sha256);
 	if (ident == NULL)
 		ident = hex;
-	if ((r = state_load(app, &st)) != CUT_OK)
+	if ((r = app_state(app, &st)) != CUT_OK)
 		return op_fail(res, r, "cannot read state: %s", strerror(errno));
-	ri = state_find(&st, id);
-	if (ri == NULL || strcmp(ri->sha256, ident) != 0) {
-		r = op_fail(res, CUT_ERR_EXISTS,
+	ri = state_find(st, id);
+	if (ri == NULL || strcmp(ri->sha256, ident) != 0)
+		return op_fail(res, CUT_ERR_EXISTS,
 		    "release %s already exists with different content (sha256 %s, archive %s)",
 		    id, ri && ri->sha256[0] ? ri->sha256 : "unknown", ident);
-		state_free(&st);
-		return r;
-	}
-	state_free(&st);
 	kv_set(res, "release", id);
 	kv_set(res, "sha256", ident);
 	if (ident != hex)

@@ -32,34 +32,43 @@ newest_first(const void *a, const void *b)
 int
 op_prune(struct app *app, int keep, const struct sink *sink, struct kvlist *res)
 {
-	struct state st;
+	const struct state *st;
+	struct release_info *rel = NULL;
 	struct kvlist rec = KVLIST_INIT;
-	const char *prev;
+	char cur[RELEASE_ID_MAX + 1], prev[RELEASE_ID_MAX + 1] = "";
 	char *removed = NULL;
-	size_t rlen = 0;
-	long long good = 0, nremoved = 0;
+	size_t rlen = 0, nrel;
+	long long good = 0, nremoved = 0, last_activation_seq;
 	int r = CUT_OK;
 
 	if (keep <= 0)
 		keep = (int)app->conf.keep;
-	if ((r = state_load(app, &st)) != CUT_OK)
+	if ((r = app_state(app, &st)) != CUT_OK)
 		return op_fail(res, r, "cannot read state: %s", strerror(errno));
-	if (st.nrel > 0)	/* qsort(NULL, 0) is undefined */
-		qsort(st.rel, st.nrel, sizeof(*st.rel), newest_first);
-	prev = state_rollback_target(&st);
+	/* A copy to sort and keep: our own journal records change the state. */
+	if ((nrel = st->nrel) > 0) {	/* qsort(NULL, 0) is undefined */
+		if ((rel = malloc(nrel * sizeof(*rel))) == NULL)
+			return op_fail(res, CUT_ERR_ALLOC, "cannot read state: %s", strerror(errno));
+		memcpy(rel, st->rel, nrel * sizeof(*rel));
+		qsort(rel, nrel, sizeof(*rel), newest_first);
+	}
+	snprintf(cur, sizeof(cur), "%s", st->current);
+	if (state_rollback_target(st) != NULL)
+		snprintf(prev, sizeof(prev), "%s", state_rollback_target(st));
+	last_activation_seq = st->last_activation_seq;
 
 	kv_add_int(&rec, "keep", keep);
 	if ((r = journal_append(app, "prune", "begin", &rec)) != CUT_OK) {
 		kv_free(&rec);
-		state_free(&st);
+		free(rel);
 		return op_fail(res, r, "cannot write journal: %s", strerror(errno));
 	}
 	kv_free(&rec);
-	for (size_t i = 0; i < st.nrel; i++) {
-		const struct release_info *ri = &st.rel[i];
-		int protected = strcmp(ri->id, st.current) == 0 ||
-		    (prev && strcmp(ri->id, prev) == 0) || ri->pinned ||
-		    (!ri->activated && !ri->bad && ri->installed_seq > st.last_activation_seq);
+	for (size_t i = 0; i < nrel; i++) {
+		const struct release_info *ri = &rel[i];
+		int protected = strcmp(ri->id, cur) == 0 ||
+		    (prev[0] && strcmp(ri->id, prev) == 0) || ri->pinned ||
+		    (!ri->activated && !ri->bad && ri->installed_seq > last_activation_seq);
 		int is_good = ri->activated && !ri->bad;
 
 		if (!ri->on_disk)
@@ -99,7 +108,7 @@ op_prune(struct app *app, int keep, const struct sink *sink, struct kvlist *res)
 		kv_addf(res, "message", "pruned %lld release%s%s%s", nremoved,
 		    nremoved == 1 ? "" : "s", nremoved ? ": " : "", removed ? removed : "");
 	free(removed);
-	state_free(&st);
+	free(rel);
 	return r;
 }
 

@@ -104,7 +104,7 @@ undo_activation(struct app *app, const struct state *st, const struct sink *sink
 int
 op_recover(struct app *app, const struct sink *sink)
 {
-	struct state st;
+	const struct state *st;
 	struct kvlist rec = KVLIST_INIT;
 	const char *op, *id;
 	int r;
@@ -113,20 +113,20 @@ op_recover(struct app *app, const struct sink *sink)
 	    (r = sweep(app, TRASH_DIR, sink)) != CUT_OK)
 		return r;
 	sweep_temp_links(app);
-	if ((r = state_load(app, &st)) != CUT_OK)
+	/* The first app_state() of the lock: the journal as it is on disk now. */
+	if ((r = app_state(app, &st)) != CUT_OK)
 		return r;
-	if (!st.has_pending) {
-		state_free(&st);
+	if (!st->has_pending)
 		return CUT_OK;
-	}
-	op = kv_get(&st.pending, "op");
-	id = kv_get(&st.pending, "release");
+	/* st is only read until the journal_append below folds the end in. */
+	op = kv_get(&st->pending, "op");
+	id = kv_get(&st->pending, "release");
 	kv_add(&rec, "interrupted", op);
 	kv_add(&rec, "release", id ? id : "");
-	kv_add(&rec, "interrupted_pid", kv_get(&st.pending, "pid"));
+	kv_add(&rec, "interrupted_pid", kv_get(&st->pending, "pid"));
 	if (strcmp(op, "activate") == 0 || strcmp(op, "rollback") == 0) {
-		r = undo_activation(app, &st, sink, &rec);
-	} else if (strcmp(op, "install") == 0 && id != NULL && strcmp(id, st.current) != 0 &&
+		r = undo_activation(app, st, sink, &rec);
+	} else if (strcmp(op, "install") == 0 && id != NULL && strcmp(id, st->current) != 0 &&
 	    faccessat(app->releasesfd, id, F_OK, AT_SYMLINK_NOFOLLOW) == 0) {
 		/* Renamed into place but never journalled: its checksum is unknown. */
 		emit_message(sink, "recover", "interrupted install of %s: removing it", id);
@@ -139,6 +139,5 @@ op_recover(struct app *app, const struct sink *sink)
 	if (r == CUT_OK)
 		r = journal_append(app, "recover", "end", &rec);
 	kv_free(&rec);
-	state_free(&st);
 	return r;
 }

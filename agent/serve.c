@@ -302,20 +302,17 @@ arg(const struct msg *req, const char *key)
 	return v != NULL && *v != '\0' ? v : NULL;
 }
 
-/* 1 if the app already holds releases/ID unpacked from this very archive. */
+/* 1 if the (locked) app already holds releases/ID unpacked from this very archive. */
 static int
 have_release(struct app *app, const char *id, const char *sha)
 {
-	struct state st;
+	const struct state *st;
 	const struct release_info *ri;
-	int have;
 
-	if (state_load(app, &st) != CUT_OK)
+	if (app_state(app, &st) != CUT_OK)
 		return 0;
-	ri = state_find(&st, id);
-	have = ri != NULL && ri->on_disk && strcmp(ri->sha256, sha) == 0;
-	state_free(&st);
-	return have;
+	ri = state_find(st, id);
+	return ri != NULL && ri->on_disk && strcmp(ri->sha256, sha) == 0;
 }
 
 /*
