@@ -19,4 +19,9 @@ tests_unit_test_core_SOURCES = tests/unit/test_core.c
 tests_unit_test_core_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_unit_test_core_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/agent
 tests_unit_test_core_LDADD = $(AGENT_LIBS) $(CMOCKA_LIBS)
+check_PROGRAMS += tests/unit/test_state_cache
+TESTS += tests/unit/test_state_cache
+tests_unit_test_state_cache_CFLAGS = $(tests_unit_test_core_CFLAGS)
+tests_unit_test_state_cache_CPPFLAGS = $(tests_unit_test_core_CPPFLAGS)
+tests_unit_test_state_cache_LDADD = $(tests_unit_test_core_LDADD)
 endif
