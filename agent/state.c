@@ -97,12 +97,15 @@ state_apply(struct state *st, const struct kvlist *rec)
 	}
 	st->has_pending = 0;
 	kv_free(&st->pending);
+	/* An ID state_get cannot add is invalid (skipped) unless memory ran out. */
 	if (bad && (ri = state_get(st, bad)) != NULL)
 		ri->bad = 1;
+	else if (bad && release_id_valid(bad))
+		return CUT_ERR_ALLOC;
 	if (id == NULL || outcome == NULL)
 		return CUT_OK;
 	if ((ri = state_get(st, id)) == NULL)
-		return CUT_OK;
+		return release_id_valid(id) ? CUT_ERR_ALLOC : CUT_OK;
 	if (strcmp(op, "install") == 0 && (strcmp(outcome, "ok") == 0 || strcmp(outcome, "present") == 0)) {
 		const char *sha = kv_get(rec, "sha256");
 

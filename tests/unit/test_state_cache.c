@@ -23,6 +23,8 @@
 
 #define SHA_A "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
 #define SHA_B "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"
+/* Ends append()'s list: a NULL of the type va_arg reads. */
+#define END ((const char *)NULL)
 
 static char tmpdir[64];
 
@@ -120,36 +122,36 @@ test_every_append_folds_in(void **unused)
 	assert_int_equal(st->seq, 0);
 	for (const char *const *id = (const char *const[]){ "a", "b", "c", NULL }; *id; id++)
 		assert_int_equal(mkdirat(app.releasesfd, *id, 0755), 0);
-	append(&app, "install", "begin", "release", "a", "archive", "a.tgz", NULL);
+	append(&app, "install", "begin", "release", "a", "archive", "a.tgz", END);
 	assert_cache_is_replay(&app);
 	assert_true(app.state->has_pending);
-	append(&app, "install", "end", "release", "a", "outcome", "ok", "sha256", SHA_A, NULL);
-	append(&app, "install", "end", "release", "b", "outcome", "ok", "sha256", SHA_B, NULL);
+	append(&app, "install", "end", "release", "a", "outcome", "ok", "sha256", SHA_A, END);
+	append(&app, "install", "end", "release", "b", "outcome", "ok", "sha256", SHA_B, END);
 	append(&app, "install", "end", "release", "c", "outcome", "failed",
-	    "error", "tab\there\nnewline\\back", NULL);
+	    "error", "tab\there\nnewline\\back", END);
 	assert_cache_is_replay(&app);
 	assert_string_equal(state_find(app.state, "b")->sha256, SHA_B);
-	append(&app, "activate", "begin", "release", "a", "previous", "", NULL);
-	append(&app, "activate", "end", "release", "a", "previous", "", "outcome", "ok", NULL);
+	append(&app, "activate", "begin", "release", "a", "previous", "", END);
+	append(&app, "activate", "end", "release", "a", "previous", "", "outcome", "ok", END);
 	assert_int_equal(symlinkat("releases/a", app.rootfd, "current"), 0);
-	append(&app, "activate", "end", "release", "b", "previous", "a", "outcome", "ok", NULL);
+	append(&app, "activate", "end", "release", "b", "previous", "a", "outcome", "ok", END);
 	assert_int_equal(renameat(app.rootfd, "current", app.rootfd, "old"), 0);
 	assert_int_equal(symlinkat("releases/b", app.rootfd, "current"), 0);
 	assert_cache_is_replay(&app);
 	append(&app, "activate", "end", "release", "c", "previous", "b", "outcome", "reversed",
-	    "bad", "c", NULL);
-	append(&app, "rollback", "end", "release", "a", "previous", "b", "outcome", "ok", NULL);
-	append(&app, "pin", "end", "release", "b", "outcome", "ok", NULL);
-	append(&app, "prune", "begin", "keep", "1", NULL);
+	    "bad", "c", END);
+	append(&app, "rollback", "end", "release", "a", "previous", "b", "outcome", "ok", END);
+	append(&app, "pin", "end", "release", "b", "outcome", "ok", END);
+	append(&app, "prune", "begin", "keep", "1", END);
 	assert_int_equal(rm_rf_at(app.releasesfd, "c"), CUT_OK);	/* prune or a hook did it */
-	append(&app, "prune", "end", "outcome", "ok", "removed", "c", NULL);
-	append(&app, "unpin", "end", "release", "b", "outcome", "ok", NULL);
+	append(&app, "prune", "end", "outcome", "ok", "removed", "c", END);
+	append(&app, "unpin", "end", "release", "b", "outcome", "ok", END);
 	assert_cache_is_replay(&app);
 	assert_int_equal(mkdirat(app.releasesfd, "unjournalled", 0755), 0);
 	assert_cache_is_replay(&app);
-	append(&app, "rollback", "begin", "release", "b", "previous", "a", NULL);
+	append(&app, "rollback", "begin", "release", "b", "previous", "a", END);
 	assert_cache_is_replay(&app);
-	append(&app, "recover", "end", "interrupted", "rollback", "outcome", "ok", NULL);
+	append(&app, "recover", "end", "interrupted", "rollback", "outcome", "ok", END);
 	assert_cache_is_replay(&app);
 	app_close(&app);
 }
@@ -165,7 +167,7 @@ test_torn_line_becomes_a_record(void **unused)
 	(void)unused;
 	open_locked(&app);
 	assert_int_equal(mkdirat(app.releasesfd, "a", 0755), 0);
-	append(&app, "install", "end", "release", "a", "outcome", "ok", "sha256", SHA_A, NULL);
+	append(&app, "install", "end", "release", "a", "outcome", "ok", "sha256", SHA_A, END);
 	fd = openat(app.statefd, JOURNAL_FILE, O_WRONLY | O_APPEND);
 	assert_true(fd >= 0);
 	assert_int_equal(write(fd, "op=pin\tphase=end\trelease=a\toutcome=ok", 37), 37);
@@ -173,7 +175,7 @@ test_torn_line_becomes_a_record(void **unused)
 	/* The state as of lock time: the torn pin never happened. */
 	assert_int_equal(app_state(&app, &st), CUT_OK);
 	assert_false(state_find(st, "a")->pinned);
-	append(&app, "activate", "end", "release", "a", "previous", "", "outcome", "ok", NULL);
+	append(&app, "activate", "end", "release", "a", "previous", "", "outcome", "ok", END);
 	assert_cache_is_replay(&app);
 	assert_int_equal(app_state(&app, &st), CUT_OK);
 	assert_true(state_find(st, "a")->pinned);
@@ -196,7 +198,7 @@ test_unlock_forgets(void **unused)
 	app_unlock(&app);
 	assert_null(app.state);
 	open_locked(&other);
-	append(&other, "pin", "end", "release", "a", "outcome", "ok", NULL);
+	append(&other, "pin", "end", "release", "a", "outcome", "ok", END);
 	app_close(&other);
 	assert_int_equal(app_lock(&app, 0, err, sizeof(err)), CUT_OK);
 	assert_int_equal(app_state(&app, &st), CUT_OK);
