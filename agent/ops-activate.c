@@ -83,13 +83,21 @@ op_deploy(struct app *app, const struct install_req *req, const struct sink *sin
 	kv_set(res, "previous", kv_get(&sub, "previous"));
 	kv_set(res, "message", msg ? msg : "");
 	kv_free(&sub);
-	/* Pruning is housekeeping: its failure must not turn a good deploy into a failed one. */
+	prune_after_deploy(app, sink, res);
+	return CUT_OK;
+}
+
+/* Pruning is housekeeping: its failure must not turn a good deploy into a failed one. */
+void
+prune_after_deploy(struct app *app, const struct sink *sink, struct kvlist *res)
+{
+	struct kvlist sub = KVLIST_INIT;
+
 	if (op_prune(app, 0, sink, &sub) != CUT_OK)
 		emit_message(sink, "prune", "prune after deploy failed: %s", kv_get(&sub, "error"));
 	else if (kv_get(&sub, "removed") && *kv_get(&sub, "removed"))
 		kv_set(res, "pruned", kv_get(&sub, "removed"));
 	kv_free(&sub);
-	return CUT_OK;
 }
 
 int

@@ -36,6 +36,8 @@ int op_activate(struct app *app, const char *id, const struct sink *sink,
     struct kvlist *res);
 int op_deploy(struct app *app, const struct install_req *req,
     const struct sink *sink, struct kvlist *res);
+/* The prune every successful deploy ends with; its failure is only reported. */
+void prune_after_deploy(struct app *app, const struct sink *sink, struct kvlist *res);
 /* to: NULL for the journal's previous good release. */
 int op_rollback(struct app *app, const char *to, const struct sink *sink,
     struct kvlist *res);

@@ -370,7 +370,9 @@ h_upload(struct serve *s, const struct msg *req, struct app *app, struct kvlist 
 	ident = orig[0] ? orig : sha[0] ? sha : NULL;
 	if (ir.release != NULL && ident != NULL && have_release(app, ir.release, ident)) {
 		if (deploy) {
-			r = op_activate(app, ir.release, &sink, res);
+			/* The same deploy as with an upload, prune included. */
+			if ((r = op_activate(app, ir.release, &sink, res)) == CUT_OK)
+				prune_after_deploy(app, &sink, res);
 		} else {
 			r = CUT_OK;
 			kv_set(res, "release", ir.release);

@@ -208,11 +208,11 @@ state_load(struct app *app, struct state *st)
 	int r;
 
 	memset(st, 0, sizeof(*st));
-	if ((r = read_current(app, st->current)) != CUT_OK)
-		return r;
-	if ((r = replay_journal(app, st)) != CUT_OK)
-		return r;
-	return scan_releases(app, st);
+	if ((r = read_current(app, st->current)) != CUT_OK ||
+	    (r = replay_journal(app, st)) != CUT_OK ||
+	    (r = scan_releases(app, st)) != CUT_OK)
+		state_free(st);		/* callers return without freeing */
+	return r;
 }
 
 /* current and on_disk as the disk has them now: hooks and swaps change them. */

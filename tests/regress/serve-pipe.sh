@@ -91,4 +91,27 @@ END
 has '^ERROR -15 protocol version mismatch: agent speaks 1\.1, client 2\.[0-9]'
 has '^agent-exit 1'
 grep -q "version mismatch" "$T/err" || fail "no message on stderr"
+step "deploy by the have shortcut prunes like a deploy with an upload"
+P="$T/p"
+printf '[app p]\nroot = %s\nkeep = 1\nhealth = true\n' "$P" > "$T/keep1.ini"
+make_release "$T/r3" "$T/web-3.tar.gz" three
+S3=$(sha256sum "$T/web-3.tar.gz" | cut -d' ' -f1)
+"$PC" -t 20 -- "$CUTOVER_AGENT" --config "$T/keep1.ini" serve >"$T/out" 2>"$T/err" <<END
+hello
+request 1 deploy p release=web-1 sha256=$S1
+upload 1 $T/web-1.tar.gz $S1 1000
+result 1
+request 2 deploy p release=web-2 sha256=$S2
+upload 2 $T/web-2.tar.gz $S2 1000
+result 2
+request 3 install p release=web-3 sha256=$S3
+upload 3 $T/web-3.tar.gz $S3 1000
+result 3
+request 4 deploy p release=web-3 sha256=$S3
+result 4
+END
+has '^RESULT 4 err=0 exit=0 .*"have":true'
+[ "$(readlink "$P/current")" = releases/web-3 ] || fail "current is not web-3"
+[ -d "$P/releases/web-2" ] || fail "the rollback target web-2 was pruned"
+[ -e "$P/releases/web-1" ] && { cat "$T/out"; fail "web-1 kept: the shortcut deploy did not prune (keep = 1)"; }
 pass
