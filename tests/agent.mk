@@ -15,7 +15,7 @@ EXTRA_DIST += $(AGENT_TESTS)
 if HAVE_CMOCKA
 check_PROGRAMS += tests/unit/test_core
 TESTS += tests/unit/test_core
-tests_unit_test_core_SOURCES = tests/unit/test_core.c
+tests_unit_test_core_SOURCES = tests/unit/test_core.c tests/unit/unit-tmpdir.h
 tests_unit_test_core_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_unit_test_core_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/agent
 tests_unit_test_core_LDADD = $(AGENT_LIBS) $(CMOCKA_LIBS)

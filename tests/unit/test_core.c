@@ -22,6 +22,7 @@
 #include "kv.h"
 #include "release_id.h"
 #include "state.h"
+#include "unit-tmpdir.h"
 
 static void
 test_release_id_valid(void **unused)
@@ -88,22 +89,6 @@ test_kv_json_escapes(void **unused)
 	kv_free(&l);
 }
 
-static char tmpdir[64];
-
-static int
-setup_tmp(void **unused)
-{
-	(void)unused;
-	snprintf(tmpdir, sizeof(tmpdir), "/tmp/cutover-unit.XXXXXX");
-	return mkdtemp(tmpdir) == NULL;
-}
-
-static int
-teardown_tmp(void **unused)
-{
-	(void)unused;
-	return rm_rf_at(AT_FDCWD, tmpdir) != CUT_OK;
-}
 
 static void
 write_file(const char *name, const char *text)

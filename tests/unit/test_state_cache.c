@@ -20,28 +20,13 @@
 #include "journal.h"
 #include "kv.h"
 #include "state.h"
+#include "unit-tmpdir.h"
 
 #define SHA_A "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
 #define SHA_B "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"
 /* Ends append()'s list: a NULL of the type va_arg reads. */
 #define END ((const char *)NULL)
 
-static char tmpdir[64];
-
-static int
-setup_tmp(void **unused)
-{
-	(void)unused;
-	snprintf(tmpdir, sizeof(tmpdir), "/tmp/cutover-unit.XXXXXX");
-	return mkdtemp(tmpdir) == NULL;
-}
-
-static int
-teardown_tmp(void **unused)
-{
-	(void)unused;
-	return rm_rf_at(AT_FDCWD, tmpdir) != CUT_OK;
-}
 
 /* Open the test app and take its lock. */
 static void
