@@ -48,6 +48,21 @@ sha256_hex(const unsigned char *p, size_t len, char out[65])
 	return CUT_OK;
 }
 
+/* The zstd level the stage will recompress at, judged by the archive's first block. */
+static int
+plan_recompress(const struct rollout *ro, const char *archive)
+{
+	unsigned char head[512];
+	ssize_t n;
+	int fd, level = stage_recompress_level(ro);
+
+	if (level == 0 || (fd = open(archive, O_RDONLY | O_CLOEXEC)) < 0)
+		return 0;
+	n = read_full(fd, head, sizeof(head));
+	close(fd);
+	return n > 0 && recompress_worth(head, (size_t)n) ? level : 0;
+}
+
 /* Number of hosts in batch b (0-based): the canary batch first, then equal batches. */
 static size_t
 plan_batches(size_t n, size_t canary, size_t bsize, size_t *starts, size_t maxb)
@@ -65,7 +80,7 @@ plan_batches(size_t n, size_t canary, size_t bsize, size_t *starts, size_t maxb)
 
 static void
 print_plan(struct rollout *ro, const struct deploy_opts *o, const size_t *starts, size_t nb,
-    size_t max_fail, size_t bsize)
+    size_t max_fail, size_t bsize, int zlevel)
 {
 	for (size_t b = 0; b < nb; b++) {
 		size_t end = b + 1 < nb ? starts[b + 1] : ro->n;
@@ -99,11 +114,16 @@ print_plan(struct rollout *ro, const struct deploy_opts *o, const size_t *starts
 		kv_add_int(&ev, "batch_size", (long long)bsize);
 		kv_add_int(&ev, "max_fail", (long long)max_fail);
 		kv_add_int(&ev, "bake", o->bake);
+		kv_add_int(&ev, "recompress", zlevel);
 		kv_print_json(&ev, stdout);
 		kv_free(&ev);
-	} else
+	} else {
 		printf("deploy %s release %s to %zu hosts in %zu batches of %zu; max_fail %zu; bake %llds\n",
 		    ro->app, ro->release, ro->n, nb, bsize, max_fail, o->bake);
+		if (zlevel > 0)
+			printf("stage: the archive is recompressed to zstd -%d for hosts whose agent reads zstd\n",
+			    zlevel);
+	}
 	fflush(stdout);
 }
 
@@ -338,7 +358,7 @@ deploy(struct rollout *ro, const struct deploy_opts *o)
 		return log_error("deploy: --batch \"%s\" is not N or N%%", o->batch), CUT_EXIT_USAGE;
 	max_fail = (size_t)(o->max_fail >= 0 ? o->max_fail : ro->run.sel.global.max_fail);
 	nb = plan_batches(ro->n, (size_t)o->canary, bsize, starts, sizeof(starts) / sizeof(starts[0]));
-	print_plan(ro, o, starts, nb, max_fail, bsize);
+	print_plan(ro, o, starts, nb, max_fail, bsize, plan_recompress(ro, o->archive));
 	if (o->dry_run)
 		return CUT_EXIT_OK;
 

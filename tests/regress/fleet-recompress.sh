@@ -38,6 +38,15 @@ for line in sys.stdin:
 ' "$2" "$3"
 }
 
+step "the plan says whether the stage recompresses"
+expect_exit 0 $C deploy --dry-run "$T/web-1.0.tgz"
+echo "$OUT" | grep -q '^stage: the archive is recompressed to zstd -1 ' || fail "plan: $OUT"
+expect_exit 0 $C --json deploy --dry-run "$T/web-1.0.tgz"
+echo "$OUT" | grep -q '"event":"plan_summary".*"recompress":1' || fail "json plan: $OUT"
+gzip -dc "$T/web-1.0.tgz" | zstd -q -c > "$T/web-4.0.tar.zst"
+expect_exit 0 $C deploy --dry-run "$T/web-4.0.tar.zst"
+echo "$OUT" | grep -q 'recompressed' && fail "plan promises to recompress a zstd archive: $OUT"
+
 step "a .tgz goes out as zstd to the hosts that read it"
 expect_exit 0 $C --json deploy --batch 3 "$T/web-1.0.tgz"
 printf '%s\n' "$OUT" | python3 -c '
@@ -74,7 +83,6 @@ for h in h11 h12 h13; do
 done
 
 step "a zstd archive goes out as it is"
-gzip -dc "$T/web-1.0.tgz" | zstd -q -c > "$T/web-4.0.tar.zst"
 expect_exit 0 $C --json deploy --batch 3 "$T/web-4.0.tar.zst"
 printf '%s\n' "$OUT" | grep -q '"event":"recompressed"' && fail "zstd recompressed: $OUT"
 [ "$(field h11 web-4.0 stream_sha256)" = - ] || fail "h11 got a stream digest for a zstd archive"
