@@ -374,10 +374,9 @@ deploy(struct rollout *ro, const struct deploy_opts *o)
 	if (map == MAP_FAILED)
 		return log_error("deploy: cannot map \"%s\": %s", o->archive, strerror(errno)), CUT_EXIT_BAD_INPUT;
 	sha256_hex(map, (size_t)sb.st_size, sha);
-	/* Recompressed while preflight runs; staging waits for it. */
-	if ((level = stage_recompress_level(ro)) > 0 && recompress_worth(map, (size_t)sb.st_size) &&
-	    recompress_start(&rc, map, (size_t)sb.st_size, level) != CUT_OK)
-		log_info("deploy: not recompressing: %s", rc.why);
+	/* Recompressed while preflight runs; staging waits for it (and reports a failure). */
+	if ((level = stage_recompress_level(ro)) > 0 && recompress_worth(map, (size_t)sb.st_size))
+		(void)recompress_start(&rc, map, (size_t)sb.st_size, level);
 	/* No rollout we could not account for afterwards. */
 	if (rj_open(&ro->j, ro->g->fleet_file, ro->app) != CUT_OK) {
 		recompress_free(&rc);

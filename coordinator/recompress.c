@@ -280,6 +280,7 @@ recompress_start(struct recompress *rc, const unsigned char *in, size_t len, int
 	int err;
 
 	recompress_init(rc);
+	rc->tried = 1;
 	rc->why[0] = '\0';
 	rc->in = in;
 	rc->inlen = len;

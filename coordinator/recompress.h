@@ -27,6 +27,7 @@ struct recompress {
 	size_t inlen;
 	int level;			/* zstd level */
 	pthread_t thr;
+	int tried;			/* recompress_start() was called */
 	int started;
 	volatile int cancel;		/* set by recompress_cancel() */
 	int fd;				/* unlinked temp file holding the output */

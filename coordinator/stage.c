@@ -44,7 +44,7 @@ gets_zstd(const struct node *nd, const struct recompress *rc)
 static void
 finish_recompress(struct rollout *ro, struct recompress *rc, size_t uploads, const struct stage_src *src)
 {
-	if (!rc->started)
+	if (!rc->tried)
 		return;
 	if (uploads == 0) {
 		recompress_cancel(rc);

@@ -95,6 +95,15 @@ expect_exit 0 "$CUTOVER" -f "$T/fleet-off.ini" --json deploy --batch 3 "$T/web-5
 printf '%s\n' "$OUT" | grep -q '"event":"recompressed"' && fail "recompressed with recompress = 0: $OUT"
 [ "$(field h12 web-5.0 stream_sha256)" = - ] || fail "h12 got a stream digest with recompress = 0"
 
+step "no room for the zstd copy (TMPDIR unusable): the archive goes as it is, the deploy succeeds"
+tar -C "$T/src" -czf "$T/web-8.0.tgz" .
+TMPDIR=$T/no-such-dir expect_exit 0 $C --json deploy --batch 3 "$T/web-8.0.tgz"
+printf '%s\n' "$OUT" | grep -q '"event":"recompressed".*not recompressed (temporary file: No such file' ||
+	fail "no word of the failed recompression: $OUT"
+for h in h11 h12 h13; do [ "$(current_of $h)" = web-8.0 ] || fail "$h is on $(current_of $h)"; done
+[ "$(field h11 web-8.0 stream_sha256)" = - ] || fail "h11 got a stream digest without a zstd copy"
+expect_exit 0 $C deploy --batch 3 "$T/web-5.0.tgz"
+
 step "an archive that does not decompress is sent as is and rejected: exit 3, nothing changed"
 head -c 4000 "$T/web-1.0.tgz" > "$T/web-6.0.tgz"
 expect_exit 3 $C deploy --batch 3 "$T/web-6.0.tgz"
