@@ -19,6 +19,10 @@
 
 #define LOCK_FILE "lock"
 
+/*
+ * Open ROOT/name, creating it first when create is set. Without create a
+ * missing directory is not an error: fd -1 with errno ENOENT.
+ */
 static int
 open_dir_at(int dirfd, const char *name, int create)
 {
@@ -30,8 +34,45 @@ open_dir_at(int dirfd, const char *name, int create)
 	return fd;
 }
 
-int
-app_open(struct app *app, const char *config_file, const char *name,
+/*
+ * Open ROOT and its .cutover and releases/. Writers create what is missing;
+ * readers (create 0) leave the disk alone and keep -1 for each directory
+ * that does not exist, which every reader treats as empty.
+ */
+static int
+open_dirs(struct app *app, int create, char *err, size_t errlen)
+{
+	const char *root = app->conf.root;
+
+	/* ROOT itself may be created (first deploy), but never through a symlink
+	 * we did not expect: open it and work only through the fd after that. */
+	if (create && mkdir(root, 0755) == -1 && errno != EEXIST) {
+		snprintf(err, errlen, "cannot create root \"%s\": %s", root, strerror(errno));
+		return CUT_ERR_CONFIG;
+	}
+	app->rootfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (app->rootfd == -1) {
+		if (!create && errno == ENOENT)
+			return CUT_OK;
+		snprintf(err, errlen, "cannot open root \"%s\": %s", root, strerror(errno));
+		return CUT_ERR_CONFIG;
+	}
+	app->statefd = open_dir_at(app->rootfd, STATE_DIR, create);
+	if (app->statefd == -1 && (create || errno != ENOENT)) {
+		snprintf(err, errlen, "cannot open %s/%s: %s", root, STATE_DIR, strerror(errno));
+		return CUT_ERR_SYSTEM;
+	}
+	app->releasesfd = open_dir_at(app->rootfd, RELEASES_DIR, create);
+	if (app->releasesfd == -1 && (create || errno != ENOENT)) {
+		snprintf(err, errlen, "cannot open %s/%s: %s", root, RELEASES_DIR, strerror(errno));
+		return CUT_ERR_SYSTEM;
+	}
+	return CUT_OK;
+}
+
+/* Resolve APP to its settings, then open its directories (see open_dirs). */
+static int
+app_open_mode(struct app *app, const char *config_file, const char *name, int create,
     char *err, size_t errlen)
 {
 	int r;
@@ -54,25 +95,21 @@ app_open(struct app *app, const char *config_file, const char *name,
 	r = app_conf_shared_paths(&app->conf, &app->shared, err, errlen);
 	if (r != CUT_OK)
 		return r;
-	/* ROOT itself may be created (first deploy), but never through a symlink
-	 * we did not expect: open it and work only through the fd after that. */
-	if (mkdir(app->conf.root, 0755) == -1 && errno != EEXIST) {
-		snprintf(err, errlen, "cannot create root \"%s\": %s", app->conf.root, strerror(errno));
-		return CUT_ERR_CONFIG;
-	}
-	app->rootfd = open(app->conf.root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (app->rootfd == -1) {
-		snprintf(err, errlen, "cannot open root \"%s\": %s", app->conf.root, strerror(errno));
-		return CUT_ERR_CONFIG;
-	}
-	app->statefd = open_dir_at(app->rootfd, STATE_DIR, 1);
-	app->releasesfd = open_dir_at(app->rootfd, RELEASES_DIR, 1);
-	if (app->statefd == -1 || app->releasesfd == -1) {
-		snprintf(err, errlen, "cannot open %s/%s: %s", app->conf.root,
-		    app->statefd == -1 ? STATE_DIR : RELEASES_DIR, strerror(errno));
-		return CUT_ERR_SYSTEM;
-	}
-	return CUT_OK;
+	return open_dirs(app, create, err, errlen);
+}
+
+int
+app_open(struct app *app, const char *config_file, const char *name,
+    char *err, size_t errlen)
+{
+	return app_open_mode(app, config_file, name, 1, err, errlen);
+}
+
+int
+app_open_readonly(struct app *app, const char *config_file, const char *name,
+    char *err, size_t errlen)
+{
+	return app_open_mode(app, config_file, name, 0, err, errlen);
 }
 
 void
@@ -192,6 +229,9 @@ app_lock_probe(struct app *app, char *holder, size_t holderlen)
 		read_holder(app->lockfd, holder, holderlen);
 		return 1;
 	}
+	/* Never O_CREAT: a status must not leave a lock file behind. */
+	if (app->statefd == -1)
+		return 0;	/* opened read-only and never deployed */
 	fd = openat(app->statefd, LOCK_FILE, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	if (fd == -1)
 		return 0;

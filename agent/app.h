@@ -28,9 +28,9 @@ struct state;
 struct app {
 	struct app_conf conf;	/* name, root and every [app] key */
 	char **shared;		/* validated shared paths, NULL-terminated */
-	int rootfd;		/* ROOT */
-	int statefd;		/* ROOT/.cutover */
-	int releasesfd;		/* ROOT/releases */
+	int rootfd;		/* ROOT; -1 if missing (read-only open) */
+	int statefd;		/* ROOT/.cutover; likewise */
+	int releasesfd;		/* ROOT/releases; likewise */
 	int lockfd;		/* ROOT/.cutover/lock while held, else -1 */
 	struct state *state;	/* journal state while locked (state.h app_state), or NULL */
 };
@@ -40,6 +40,14 @@ struct app {
  * creating ROOT/releases and ROOT/.cutover when missing.
  */
 int app_open(struct app *app, const char *config_file, const char *name,
+    char *err, size_t errlen);
+/*
+ * The same for read-only commands (status, history, have): creates
+ * nothing. A missing ROOT, .cutover or releases/ leaves its fd at -1, and
+ * the readers (state_load, journal_foreach, app_lock_probe) see an app with
+ * nothing deployed. Never lock an app opened this way.
+ */
+int app_open_readonly(struct app *app, const char *config_file, const char *name,
     char *err, size_t errlen);
 void app_close(struct app *app);
 

@@ -98,7 +98,11 @@ cli_begin(struct cli *c, const struct global_opts *g, const char *cmd,
 	c->sink.event = print_event;
 	c->sink.record = print_record;
 	c->sink.ctx = c;
-	r = app_open(&c->app, config, app_name, err, sizeof(err));
+	/* Only commands that take the lock may create ROOT and its dirs. */
+	if (lock)
+		r = app_open(&c->app, config, app_name, err, sizeof(err));
+	else
+		r = app_open_readonly(&c->app, config, app_name, err, sizeof(err));
 	if (r != CUT_OK) {
 		app_close(&c->app);	/* frees what a half-done open allocated */
 		return fail_early(c, r, err);

@@ -28,7 +28,8 @@ struct cli {
 
 /*
  * Returns -1 when ready to run, else the exit code to return at once.
- * lock: 1 for commands that change state (status and history read without it).
+ * lock: 1 for commands that change state (status and history read without
+ * it, and open the app with app_open_readonly: they create nothing).
  */
 int cli_begin(struct cli *c, const struct global_opts *g, const char *cmd,
     const char *app_name, int lock);

@@ -218,6 +218,8 @@ journal_foreach(struct app *app, int (*fn)(void *ctx, const struct kvlist *rec),
 	ssize_t len;
 	int fd, r = CUT_OK;
 
+	if (app->statefd == -1)
+		return CUT_OK;	/* read-only open, no .cutover: no records */
 	fd = openat(app->statefd, JOURNAL_FILE, O_RDONLY | O_CLOEXEC);
 	if (fd == -1)
 		return errno == ENOENT ? CUT_OK : CUT_ERR_SYSTEM;

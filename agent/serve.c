@@ -500,7 +500,11 @@ open_locked(struct serve *s, const struct msg *req, struct app *app, int lock,
 	char err[1024] = "";
 	int r;
 
-	r = app_open(app, s->opts->config, req->app, err, sizeof(err));
+	/* Read-only ops (no H_LOCK) create nothing on disk. */
+	if (lock)
+		r = app_open(app, s->opts->config, req->app, err, sizeof(err));
+	else
+		r = app_open_readonly(app, s->opts->config, req->app, err, sizeof(err));
 	if (r != CUT_OK) {
 		app_close(app);
 		return op_fail(res, r, "%s", err[0] ? err : cut_err(r));

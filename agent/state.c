@@ -19,6 +19,8 @@ read_current(struct app *app, char id[RELEASE_ID_MAX + 1])
 	ssize_t n;
 
 	id[0] = '\0';
+	if (app->rootfd == -1)
+		return CUT_OK;	/* read-only open of a missing ROOT: no current */
 	n = readlinkat(app->rootfd, CURRENT_LINK, buf, sizeof(buf) - 1);
 	if (n < 0)
 		return errno == ENOENT ? CUT_OK : CUT_ERR_SYSTEM;
@@ -161,10 +163,13 @@ replay_one(void *ctx, const struct kvlist *rec)
 static int
 scan_releases(struct app *app, struct state *st)
 {
-	int fd = dup(app->releasesfd);
+	int fd;
 	DIR *d;
 	struct dirent *de;
 
+	if (app->releasesfd == -1)
+		return CUT_OK;	/* read-only open, no releases/: nothing on disk */
+	fd = dup(app->releasesfd);
 	if (fd == -1 || (d = fdopendir(fd)) == NULL) {
 		if (fd != -1)
 			close(fd);

@@ -1,6 +1,7 @@
 # tests/agent.mk: the agent's shell regressions (real binary, real archives).
 AGENT_TESTS = \
 	tests/regress/agent-lifecycle.sh \
+	tests/regress/agent-readonly.sh \
 	tests/regress/agent-health.sh \
 	tests/regress/agent-shared.sh \
 	tests/regress/agent-prune.sh \
