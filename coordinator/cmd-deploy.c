@@ -376,7 +376,7 @@ deploy(struct rollout *ro, const struct deploy_opts *o)
 	sha256_hex(map, (size_t)sb.st_size, sha);
 	/* Recompressed while preflight runs; staging waits for it (and reports a failure). */
 	if ((level = stage_recompress_level(ro)) > 0 && recompress_worth(map, (size_t)sb.st_size))
-		(void)recompress_start(&rc, map, (size_t)sb.st_size, level);
+		(void)recompress_start(&rc, map, (size_t)sb.st_size, level, sha);
 	/* No rollout we could not account for afterwards. */
 	if (rj_open(&ro->j, ro->g->fleet_file, ro->app) != CUT_OK) {
 		recompress_free(&rc);

@@ -26,6 +26,15 @@
 
 #define RC_CHUNK	(256 * 1024)	/* tar bytes moved per step */
 #define RC_EXPAND_MAX	1000		/* tar bytes per archive byte: more is a bomb */
+#define RC_IN_CHUNK	(1 << 20)	/* archive bytes handed to libarchive at once */
+
+/* Where the input comes from: the mapped archive, hashed as it is read. */
+struct rc_in {
+	struct recompress *rc;
+	EVP_MD_CTX *md;
+	size_t off;
+	int md_err;
+};
 
 /* Where the output goes: an unlinked file, written once, then mapped. */
 struct rc_out {
@@ -103,8 +112,55 @@ out_write(struct archive *a, void *ctx, const void *buf, size_t n)
 	return (la_ssize_t)n;
 }
 
+/* libarchive read callback: the mapped archive in chunks, hashed on the way. */
+static la_ssize_t
+in_read(struct archive *a, void *ctx, const void **buf)
+{
+	struct rc_in *in = ctx;
+	size_t n = in->rc->inlen - in->off;
+
+	(void)a;
+	if (n > RC_IN_CHUNK)
+		n = RC_IN_CHUNK;
+	*buf = in->rc->in + in->off;
+	if (n > 0 && EVP_DigestUpdate(in->md, *buf, n) != 1)
+		in->md_err = 1;
+	in->off += n;
+	return (la_ssize_t)n;
+}
+
+/*
+ * The bytes recompressed are the bytes whose digest names the release: a
+ * file rewritten in place while we read it would otherwise ship content
+ * the journal calls by another digest.
+ */
+static int
+check_input(struct recompress *rc, struct rc_in *in)
+{
+	unsigned char md[32];
+	unsigned int mdlen = 0;
+	char hex[65];
+
+	if (in->off < rc->inlen &&
+	    EVP_DigestUpdate(in->md, rc->in + in->off, rc->inlen - in->off) != 1)
+		in->md_err = 1;
+	in->off = rc->inlen;
+	if (in->md_err || EVP_DigestFinal_ex(in->md, md, &mdlen) != 1 || mdlen != 32) {
+		snprintf(rc->why, sizeof(rc->why), "SHA-256 failed");
+		return CUT_ERR_INTERNAL;
+	}
+	for (int i = 0; i < 32; i++)
+		snprintf(hex + 2 * i, 3, "%02x", md[i]);
+	if (strcmp(hex, rc->expect) != 0) {
+		snprintf(rc->why, sizeof(rc->why), "the archive changed while it was read "
+		    "(sha256 %.12s, was %.12s)", hex, rc->expect);
+		return CUT_ERR_BAD_ARCHIVE;
+	}
+	return CUT_OK;
+}
+
 static struct archive *
-reader_open(struct recompress *rc)
+reader_open(struct recompress *rc, struct rc_in *in)
 {
 	struct archive *ar = archive_read_new();
 
@@ -114,7 +170,7 @@ reader_open(struct recompress *rc)
 	    archive_read_support_filter_bzip2(ar) < ARCHIVE_WARN ||
 	    archive_read_support_filter_xz(ar) < ARCHIVE_WARN ||
 	    archive_read_support_format_raw(ar) != ARCHIVE_OK ||
-	    archive_read_open_memory(ar, rc->in, rc->inlen) != ARCHIVE_OK) {
+	    archive_read_open(ar, in, NULL, in_read, NULL) != ARCHIVE_OK) {
 		snprintf(rc->why, sizeof(rc->why), "cannot read the archive: %s",
 		    archive_error_string(ar) ? archive_error_string(ar) : "libarchive setup");
 		archive_read_free(ar);
@@ -219,6 +275,7 @@ recompress_main(void *arg)
 {
 	struct recompress *rc = arg;
 	struct rc_out o = { rc, NULL, 0, 0 };
+	struct rc_in in = { rc, NULL, 0, 0 };
 	struct archive *ar = NULL, *aw = NULL;
 	unsigned char md[32];
 	unsigned int mdlen = 0;
@@ -230,12 +287,13 @@ recompress_main(void *arg)
 	 * beyond twice the archive the link would pay more than they save.
 	 */
 	o.max = 2 * rc->inlen + (1 << 20);
-	if ((o.md = EVP_MD_CTX_new()) == NULL || EVP_DigestInit_ex(o.md, EVP_sha256(), NULL) != 1)
+	if ((o.md = EVP_MD_CTX_new()) == NULL || EVP_DigestInit_ex(o.md, EVP_sha256(), NULL) != 1 ||
+	    (in.md = EVP_MD_CTX_new()) == NULL || EVP_DigestInit_ex(in.md, EVP_sha256(), NULL) != 1)
 		goto out;
 	r = CUT_ERR_FAILED;
-	if ((ar = reader_open(rc)) == NULL || (aw = writer_open(rc, &o)) == NULL)
+	if ((ar = reader_open(rc, &in)) == NULL || (aw = writer_open(rc, &o)) == NULL)
 		goto out;
-	if ((r = pump(rc, ar, aw)) != CUT_OK)
+	if ((r = pump(rc, ar, aw)) != CUT_OK || (r = check_input(rc, &in)) != CUT_OK)
 		goto out;
 	if (archive_write_close(aw) != ARCHIVE_OK) {
 		snprintf(rc->why, sizeof(rc->why), "zstd: %s",
@@ -257,6 +315,7 @@ recompress_main(void *arg)
 	if (ar != NULL)
 		archive_read_free(ar);
 	EVP_MD_CTX_free(o.md);
+	EVP_MD_CTX_free(in.md);
 	if (r != CUT_OK && rc->why[0] == '\0')
 		snprintf(rc->why, sizeof(rc->why), "%s", cut_err(r));
 	rc->ms = mono_ms() - t0;
@@ -274,7 +333,8 @@ recompress_init(struct recompress *rc)
 }
 
 int
-recompress_start(struct recompress *rc, const unsigned char *in, size_t len, int level)
+recompress_start(struct recompress *rc, const unsigned char *in, size_t len, int level,
+    const char *sha256)
 {
 	sigset_t all, old;
 	int err;
@@ -284,6 +344,7 @@ recompress_start(struct recompress *rc, const unsigned char *in, size_t len, int
 	rc->why[0] = '\0';
 	rc->in = in;
 	rc->inlen = len;
+	snprintf(rc->expect, sizeof(rc->expect), "%s", sha256);
 	rc->level = level;
 	if ((rc->fd = temp_file()) == -1) {
 		snprintf(rc->why, sizeof(rc->why), "temporary file: %s", strerror(errno));

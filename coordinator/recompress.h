@@ -10,7 +10,7 @@
  *	struct recompress rc;
  *	recompress_init(&rc);
  *	if (recompress_worth(map, len))
- *		recompress_start(&rc, map, len, level);   (may fail: send the original)
+ *		recompress_start(&rc, map, len, level, sha);   (may fail: send the original)
  *	...
  *	if (recompress_finish(&rc) == CUT_OK)         (joins; rc.out/outlen/sha256)
  *	...
@@ -25,6 +25,7 @@
 struct recompress {
 	const unsigned char *in;	/* the archive (borrowed) */
 	size_t inlen;
+	char expect[65];		/* the archive's SHA-256 (hex) as named */
 	int level;			/* zstd level */
 	pthread_t thr;
 	int tried;			/* recompress_start() was called */
@@ -45,8 +46,13 @@ struct recompress {
 int recompress_worth(const unsigned char *p, size_t len);
 /* Nothing started; recompress_free() is safe. */
 void recompress_init(struct recompress *rc);
-/* Start the thread; CUT_OK, or an error and rc->why (send the original). */
-int recompress_start(struct recompress *rc, const unsigned char *in, size_t len, int level);
+/*
+ * Start the thread; CUT_OK, or an error and rc->why (send the original).
+ * sha256: the archive's digest as the rollout names it; the thread fails
+ * when the bytes it read have another.
+ */
+int recompress_start(struct recompress *rc, const unsigned char *in, size_t len, int level,
+    const char *sha256);
 /* Ask a running recompression to stop early (nobody needs it). */
 void recompress_cancel(struct recompress *rc);
 /* Wait for it; CUT_OK with rc->out set, or an error and rc->why. */

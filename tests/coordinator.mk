@@ -15,3 +15,14 @@ COORD_TESTS = \
 	tests/regress/fleet-recompress.sh
 TESTS += $(COORD_TESTS)
 EXTRA_DIST += $(COORD_TESTS)
+
+# coordinator/recompress.c against libarchive directly.
+if HAVE_CMOCKA
+check_PROGRAMS += tests/unit/test_recompress
+TESTS += tests/unit/test_recompress
+tests_unit_test_recompress_SOURCES = tests/unit/test_recompress.c
+tests_unit_test_recompress_CFLAGS = $(AM_CFLAGS) -pthread $(CMOCKA_CFLAGS) $(LIBARCHIVE_CFLAGS) $(LIBCRYPTO_CFLAGS)
+tests_unit_test_recompress_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/coordinator
+tests_unit_test_recompress_LDADD = libcoord.a libcutover.a $(CMOCKA_LIBS) $(LIBARCHIVE_LIBS) $(LIBCRYPTO_LIBS)
+tests_unit_test_recompress_LDFLAGS = -pthread
+endif
