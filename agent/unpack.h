@@ -47,6 +47,7 @@
 
 #include <stddef.h>
 
+#include "hexdigest.h"
 #include "sink.h"
 #include "source.h"
 
@@ -72,10 +73,5 @@ int unpack_archive(const struct byte_source *src, int destfd,
  */
 int hash_source(const struct byte_source *src, unsigned char sha256[32],
     long long *bytes);
-
-/* Lower-case hex of a SHA-256 into out[65]. */
-void sha256_hex(const unsigned char sha[32], char out[65]);
-/* Parse 64 hex digits; 0 or CUT_ERR_CHECKSUM when malformed. */
-int sha256_parse(const char *hex, unsigned char sha[32]);
 
 #endif

@@ -19,6 +19,7 @@
 
 #include "err.h"
 #include "fsutil.h"
+#include "hexdigest.h"
 #include "log.h"
 #include "release_id.h"
 #include "rollout.h"
@@ -36,15 +37,14 @@ struct deploy_opts {
 
 /* Hex SHA-256 of the mapped archive. */
 static int
-sha256_hex(const unsigned char *p, size_t len, char out[65])
+archive_digest(const unsigned char *p, size_t len, char out[65])
 {
 	unsigned char md[32];
 	unsigned int mdlen = 0;
 
 	if (EVP_Digest(p, len, md, &mdlen, EVP_sha256(), NULL) != 1 || mdlen != 32)
 		return CUT_ERR_INTERNAL;
-	for (int i = 0; i < 32; i++)
-		snprintf(out + 2 * i, 3, "%02x", md[i]);
+	sha256_hex(md, out);
 	return CUT_OK;
 }
 
@@ -373,7 +373,7 @@ deploy(struct rollout *ro, const struct deploy_opts *o)
 	close(fd);
 	if (map == MAP_FAILED)
 		return log_error("deploy: cannot map \"%s\": %s", o->archive, strerror(errno)), CUT_EXIT_BAD_INPUT;
-	sha256_hex(map, (size_t)sb.st_size, sha);
+	archive_digest(map, (size_t)sb.st_size, sha);
 	/* Recompressed while preflight runs; staging waits for it (and reports a failure). */
 	if ((level = stage_recompress_level(ro)) > 0 && recompress_worth(map, (size_t)sb.st_size))
 		(void)recompress_start(&rc, map, (size_t)sb.st_size, level, sha);

@@ -22,6 +22,7 @@
 
 #include "err.h"
 #include "fsutil.h"
+#include "hexdigest.h"
 #include "recompress.h"
 
 #define RC_CHUNK	(256 * 1024)	/* tar bytes moved per step */
@@ -112,6 +113,19 @@ out_write(struct archive *a, void *ctx, const void *buf, size_t n)
 	return (la_ssize_t)n;
 }
 
+/* Finish a SHA-256 into lower-case hex. */
+static int
+digest_final_hex(EVP_MD_CTX *md, char out[65])
+{
+	unsigned char d[32];
+	unsigned int dlen = 0;
+
+	if (EVP_DigestFinal_ex(md, d, &dlen) != 1 || dlen != sizeof(d))
+		return CUT_ERR_INTERNAL;
+	sha256_hex(d, out);
+	return CUT_OK;
+}
+
 /* libarchive read callback: the mapped archive in chunks, hashed on the way. */
 static la_ssize_t
 in_read(struct archive *a, void *ctx, const void **buf)
@@ -137,20 +151,16 @@ in_read(struct archive *a, void *ctx, const void **buf)
 static int
 check_input(struct recompress *rc, struct rc_in *in)
 {
-	unsigned char md[32];
-	unsigned int mdlen = 0;
 	char hex[65];
 
 	if (in->off < rc->inlen &&
 	    EVP_DigestUpdate(in->md, rc->in + in->off, rc->inlen - in->off) != 1)
 		in->md_err = 1;
 	in->off = rc->inlen;
-	if (in->md_err || EVP_DigestFinal_ex(in->md, md, &mdlen) != 1 || mdlen != 32) {
+	if (in->md_err || digest_final_hex(in->md, hex) != CUT_OK) {
 		snprintf(rc->why, sizeof(rc->why), "SHA-256 failed");
 		return CUT_ERR_INTERNAL;
 	}
-	for (int i = 0; i < 32; i++)
-		snprintf(hex + 2 * i, 3, "%02x", md[i]);
 	if (strcmp(hex, rc->expect) != 0) {
 		snprintf(rc->why, sizeof(rc->why), "the archive changed while it was read "
 		    "(sha256 %.12s, was %.12s)", hex, rc->expect);
@@ -277,8 +287,6 @@ recompress_main(void *arg)
 	struct rc_out o = { rc, NULL, 0, 0 };
 	struct rc_in in = { rc, NULL, 0, 0 };
 	struct archive *ar = NULL, *aw = NULL;
-	unsigned char md[32];
-	unsigned int mdlen = 0;
 	long long t0 = mono_ms();
 	int r = CUT_ERR_ALLOC;
 
@@ -301,12 +309,10 @@ recompress_main(void *arg)
 		r = CUT_ERR_FAILED;
 		goto out;
 	}
-	if (EVP_DigestFinal_ex(o.md, md, &mdlen) != 1 || mdlen != 32 || o.len == 0) {
+	if (o.len == 0 || digest_final_hex(o.md, rc->sha256) != CUT_OK) {
 		r = CUT_ERR_INTERNAL;
 		goto out;
 	}
-	for (int i = 0; i < 32; i++)
-		snprintf(rc->sha256 + 2 * i, 3, "%02x", md[i]);
 	rc->outlen = o.len;
 	r = CUT_OK;
  out:

@@ -5,7 +5,8 @@ libcutover_a_SOURCES = \
 	proto/log.c proto/log.h \
 	proto/kv.c proto/kv.h \
 	proto/fsutil.c proto/fsutil.h \
-	proto/release_id.c proto/release_id.h
+	proto/release_id.c proto/release_id.h \
+	proto/hexdigest.c proto/hexdigest.h
 # Wire protocol (proto/PROTOCOL): bounded buffer, frames, messages.
 libcutover_a_SOURCES += \
 	proto/proto.h \

@@ -39,6 +39,7 @@
 #include "buf.h"
 #include "err.h"
 #include "frame.h"
+#include "hexdigest.h"
 #include "kv.h"
 #include "msg.h"
 #include "proto.h"
@@ -189,18 +190,6 @@ upload(uint32_t id, const char *file, long long limit, size_t chunk)
 	buf_free(&b);
 }
 
-static int
-hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 static void
 run_line(char *line)
 {
@@ -233,7 +222,7 @@ run_line(char *line)
 		upload((uint32_t)atoi(w[1]), w[2], atoll(w[3]), 0);
 	} else if (strcmp(w[0], "raw") == 0 && n == 2) {
 		for (char *p = w[1]; p[0] && p[1]; p += 2) {
-			int hi = hexval(p[0]), lo = hexval(p[1]);
+			int hi = hex_digit(p[0]), lo = hex_digit(p[1]);
 
 			if (hi < 0 || lo < 0)
 				die("bad hex \"%s\"", w[1]);

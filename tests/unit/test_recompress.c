@@ -16,6 +16,7 @@
 #include <openssl/evp.h>
 
 #include "err.h"
+#include "hexdigest.h"
 #include "recompress.h"
 
 /* An archive in memory, written by libarchive: format and filter by name. */
@@ -80,14 +81,13 @@ inflate_all(const unsigned char *p, size_t len, size_t *outlen)
 }
 
 static void
-sha256_hex(const unsigned char *p, size_t len, char out[65])
+digest_of(const unsigned char *p, size_t len, char out[65])
 {
 	unsigned char md[32];
 	unsigned int mdlen = 0;
 
 	assert_int_equal(EVP_Digest(p, len, md, &mdlen, EVP_sha256(), NULL), 1);
-	for (int i = 0; i < 32; i++)
-		snprintf(out + 2 * i, 3, "%02x", md[i]);
+	sha256_hex(md, out);
 }
 
 static void
@@ -128,13 +128,13 @@ test_same_tar_stream(void **unused)
 		unsigned char *a = make_archive(filters[i], 1, &len), *t, *z;
 		char sha[65], zsha[65];
 
-		sha256_hex(a, len, sha);
+		digest_of(a, len, sha);
 		recompress_init(&rc);
 		assert_int_equal(recompress_start(&rc, a, len, 1, sha), CUT_OK);
 		assert_int_equal(recompress_finish(&rc), CUT_OK);
 		assert_non_null(rc.out);
 		assert_int_equal(memcmp(rc.out, "\x28\xb5\x2f\xfd", 4), 0);	/* zstd magic */
-		sha256_hex(rc.out, rc.outlen, zsha);
+		digest_of(rc.out, rc.outlen, zsha);
 		assert_string_equal(rc.sha256, zsha);
 		t = inflate_all(a, len, &tlen);
 		z = inflate_all(rc.out, rc.outlen, &zlen);
@@ -158,7 +158,7 @@ test_changed_archive_refused(void **unused)
 	char sha[65];
 
 	(void)unused;
-	sha256_hex(a, len, sha);
+	digest_of(a, len, sha);
 	sha[0] = sha[0] == '0' ? '1' : '0';
 	recompress_init(&rc);
 	assert_int_equal(recompress_start(&rc, a, len, 1, sha), CUT_OK);
@@ -178,7 +178,7 @@ test_not_tar_and_corrupt_refused(void **unused)
 	char sha[65];
 
 	(void)unused;
-	sha256_hex(a, len, sha);
+	digest_of(a, len, sha);
 	recompress_init(&rc);
 	assert_int_equal(recompress_start(&rc, a, len, 1, sha), CUT_OK);
 	assert_int_equal(recompress_finish(&rc), CUT_ERR_BAD_ARCHIVE);
@@ -188,7 +188,7 @@ test_not_tar_and_corrupt_refused(void **unused)
 
 	a = make_archive("gzip", 1, &len);
 	len = len / 2;		/* cut off */
-	sha256_hex(a, len, sha);
+	digest_of(a, len, sha);
 	recompress_init(&rc);
 	assert_int_equal(recompress_start(&rc, a, len, 1, sha), CUT_OK);
 	assert_int_not_equal(recompress_finish(&rc), CUT_OK);
@@ -211,7 +211,7 @@ test_lifecycle(void **unused)
 	recompress_init(&rc);
 	assert_int_not_equal(recompress_finish(&rc), CUT_OK);
 	recompress_free(&rc);
-	sha256_hex(a, len, sha);
+	digest_of(a, len, sha);
 	assert_int_equal(recompress_start(&rc, a, len, 1, sha), CUT_OK);
 	recompress_cancel(&rc);
 	recompress_free(&rc);

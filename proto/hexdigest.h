@@ -1,0 +1,12 @@
+/* SHA-256 digests as hex (see hexdigest.c). */
+#ifndef CUT_HEXDIGEST_H
+#define CUT_HEXDIGEST_H
+
+/* Value of one hex digit (either case), or -1. */
+int hex_digit(int c);
+/* Lower-case hex of a SHA-256 into out[65]. */
+void sha256_hex(const unsigned char sha[32], char out[65]);
+/* Parse 64 hex digits; 0 or CUT_ERR_CHECKSUM when malformed. */
+int sha256_parse(const char *hex, unsigned char sha[32]);
+
+#endif
