@@ -8,7 +8,7 @@
 
 _cutover_agent_cmds="install activate deploy rollback status history prune pin unpin serve"
 _cutover_agent_gopts="--config --json --wait --verbose --help --version"
-_cutover_cmds="deploy rollback status history"
+_cutover_cmds="deploy rollback status history dump-config debug-exec"
 _cutover_gopts="-f --file --json --verbose --help --version"
 
 # _cutover_ini_apps FILE: the NAMEs of [app NAME] sections.
@@ -210,6 +210,7 @@ $(_cutover_ini_apps /etc/cutover/agent.ini)"
 		deploy) _cutover_reply "--app --release --hosts --group --batch --max-fail --canary --bake --dry-run --help" ;;
 		rollback) _cutover_reply "--app --to --hosts --group --batch --help" ;;
 		status|history) _cutover_reply "--app --hosts --group --help" ;;
+		dump-config|debug-exec) _cutover_reply "--hosts --group --help" ;;
 		esac
 		return 0
 	fi

@@ -1,7 +1,7 @@
 /*
- * debug-exec (hidden): run one command on every selected host over the
- * transport and print its output prefixed with the host name. Tests use it
- * to check ssh, host keys and auth without the wire protocol.
+ * debug-exec: run one command on every selected host over the transport
+ * and print its output prefixed with the host name: a check of ssh, host
+ * keys and auth without the wire protocol (cutover(1)).
  */
 #include "config.h"
 
@@ -53,7 +53,7 @@ print_prefixed(const char *name, const struct outbuf *o)
 	}
 }
 
-int
+static int
 cmd_debug_exec(const struct copts *g, int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -124,3 +124,8 @@ cmd_debug_exec(const struct copts *g, int argc, char **argv)
 	coord_unload(&run);
 	return failed ? CUT_EXIT_REVERSED : CUT_EXIT_OK;
 }
+
+const struct coord_cmd cmd_debug_exec_entry = {
+	"debug-exec", "debug-exec [--hosts LIST|--group G] COMMAND",
+	"run COMMAND on each host over the fleet's ssh transport and print its output (a connection check)", cmd_debug_exec
+};

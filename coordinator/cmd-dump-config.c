@@ -1,5 +1,5 @@
 /*
- * dump-config (hidden): print the effective settings of the selected hosts
+ * dump-config: print the effective settings of the selected hosts
  * after [fleet]/[group]/[host] overrides, for checking a fleet file.
  */
 #include "config.h"
@@ -11,7 +11,7 @@
 #include "common.h"
 #include "err.h"
 
-int
+static int
 cmd_dump_config(const struct copts *g, int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -42,3 +42,8 @@ cmd_dump_config(const struct copts *g, int argc, char **argv)
 	coord_unload(&run);
 	return CUT_EXIT_OK;
 }
+
+const struct coord_cmd cmd_dump_config_entry = {
+	"dump-config", "dump-config [--hosts LIST|--group G]",
+	"print every selected host's effective settings, as the fleet file resolves them", cmd_dump_config
+};

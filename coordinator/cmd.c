@@ -1,22 +1,26 @@
-/* The coordinator's commands, in the order --help lists them. */
+/* The coordinator's commands, in the order --help lists them (cmd.h). */
 #include "config.h"
 
 #include <stddef.h>
+#include <string.h>
 
 #include "cmd.h"
 
-const struct coord_cmd coord_cmds[] = {
-	{ "deploy", "deploy ARCHIVE [--app APP] [--release ID] [--hosts LIST|--group G] [--batch N|N%] "
-	    "[--max-fail N] [--canary N] [--bake SECONDS] [--dry-run]",
-	    "roll a release out in batches; reverse it node by node on failure", cmd_deploy },
-	{ "rollback", "rollback [--app APP] [--to ID] [--hosts LIST|--group G] [--batch N|N%]",
-	    "every selected host back to its previous release (or ID)", cmd_rollback },
-	{ "status", "status [--app APP] [--hosts LIST|--group G]",
-	    "one row per host: current, previous, lock, reachable", cmd_status },
-	{ "history", "history [--app APP] [--hosts LIST|--group G]",
-	    "the hosts' journals merged by time", cmd_history },
-	{ "debug-exec", "debug-exec [--hosts LIST|--group G] COMMAND",
-	    NULL, cmd_debug_exec },
-	{ "dump-config", "dump-config [--hosts LIST|--group G]", NULL, cmd_dump_config },
-	{ NULL, NULL, NULL, NULL }
+const struct coord_cmd *const coord_cmds[] = {
+	&cmd_deploy_entry,
+	&cmd_rollback_entry,
+	&cmd_status_entry,
+	&cmd_history_entry,
+	&cmd_debug_exec_entry,
+	&cmd_dump_config_entry,
+	NULL
 };
+
+const struct coord_cmd *
+coord_cmd_find(const char *name)
+{
+	for (const struct coord_cmd *const *c = coord_cmds; *c; c++)
+		if (strcmp((*c)->name, name) == 0)
+			return *c;
+	return NULL;
+}

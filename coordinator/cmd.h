@@ -1,7 +1,9 @@
 /*
- * The coordinator's command table: one entry per CONTRACT command, one file
- * (cmd-NAME.c) per handler. Handlers get argv after the command name and
- * return a process exit code (0/1/2/3/4/5 per CONTRACT.md).
+ * The coordinator's commands. Each cmd-NAME.c owns its entry (name, usage
+ * text, one-line help, handler), as tmux's cmd-*.c do; cmd.c lists the
+ * entries in the order --help shows them. Handlers get argv after the
+ * command name, parse their options and hand the work to the engine
+ * (engine.h, incident.h); they return the exit code of cutover(1).
  */
 #ifndef CUT_COORD_CMD_H
 #define CUT_COORD_CMD_H
@@ -19,13 +21,16 @@ struct coord_cmd {
 	int (*run)(const struct copts *g, int argc, char **argv);
 };
 
-extern const struct coord_cmd coord_cmds[];
+extern const struct coord_cmd cmd_deploy_entry;
+extern const struct coord_cmd cmd_rollback_entry;
+extern const struct coord_cmd cmd_status_entry;
+extern const struct coord_cmd cmd_history_entry;
+extern const struct coord_cmd cmd_debug_exec_entry;
+extern const struct coord_cmd cmd_dump_config_entry;
 
-int cmd_deploy(const struct copts *g, int argc, char **argv);
-int cmd_rollback(const struct copts *g, int argc, char **argv);
-int cmd_status(const struct copts *g, int argc, char **argv);
-int cmd_history(const struct copts *g, int argc, char **argv);
-int cmd_debug_exec(const struct copts *g, int argc, char **argv);
-int cmd_dump_config(const struct copts *g, int argc, char **argv);
+/* Every command, NULL-terminated. */
+extern const struct coord_cmd *const coord_cmds[];
+/* The entry named name, or NULL. */
+const struct coord_cmd *coord_cmd_find(const char *name);
 
 #endif

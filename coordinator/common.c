@@ -38,10 +38,11 @@ coord_unload(struct coord_run *run)
 int
 coord_help(const char *cmd)
 {
-	for (const struct coord_cmd *c = coord_cmds; c->name; c++)
-		if (strcmp(c->name, cmd) == 0)
-			printf("usage: cutover [-f FLEET.ini] [--json] %s\n%s%s%s", c->usage,
-			    c->help ? "\n  " : "", c->help ? c->help : "", c->help ? "\n" : "");
+	const struct coord_cmd *c = coord_cmd_find(cmd);
+
+	if (c)
+		printf("usage: cutover [-f FLEET.ini] [--json] %s\n%s%s%s", c->usage,
+		    c->help ? "\n  " : "", c->help ? c->help : "", c->help ? "\n" : "");
 	fflush(stdout);
 	return CUT_EXIT_OK;
 }
@@ -50,8 +51,9 @@ coord_help(const char *cmd)
 int
 coord_usage(const char *cmd)
 {
-	for (const struct coord_cmd *c = coord_cmds; c->name; c++)
-		if (strcmp(c->name, cmd) == 0)
-			fprintf(stderr, "usage: cutover [-f FLEET.ini] [--json] %s\n", c->usage);
+	const struct coord_cmd *c = coord_cmd_find(cmd);
+
+	if (c)
+		fprintf(stderr, "usage: cutover [-f FLEET.ini] [--json] %s\n", c->usage);
 	return CUT_EXIT_USAGE;
 }

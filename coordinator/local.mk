@@ -10,7 +10,11 @@ libcoord_a_SOURCES = \
 	coordinator/cmd.c coordinator/common.c coordinator/ssh.c coordinator/fleet.c \
 	coordinator/cmd-debug-exec.c coordinator/cmd-dump-config.c \
 	coordinator/session.h coordinator/session.c coordinator/rollout.h coordinator/rollout.c \
-	coordinator/cmd-deploy.c coordinator/cmd-incident.c \
+	coordinator/node.h coordinator/node.c coordinator/engine.h coordinator/engine.c \
+	coordinator/plan.h coordinator/plan.c coordinator/preflight.c coordinator/switch.c \
+	coordinator/reverse.c coordinator/report.c \
+	coordinator/incident.h coordinator/incident.c coordinator/incident-opts.c \
+	coordinator/cmd-deploy.c coordinator/cmd-rollback.c coordinator/cmd-status.c coordinator/cmd-history.c \
 	coordinator/rjournal.h coordinator/rjournal.c coordinator/progress.h coordinator/progress.c \
 	coordinator/recompress.h coordinator/recompress.c coordinator/stage.h coordinator/stage.c
 # libarchive recompresses the release to zstd once per rollout, in a thread.

@@ -18,9 +18,9 @@ static void
 usage(FILE *f)
 {
 	fprintf(f, "usage: cutover [-f FLEET.ini] [--json] [-v] COMMAND ...\n\ncommands:\n");
-	for (const struct coord_cmd *c = coord_cmds; c->name; c++)
-		if (c->help)
-			fprintf(f, "  %s\n      %s\n", c->usage, c->help);
+	for (const struct coord_cmd *const *c = coord_cmds; *c; c++)
+		if ((*c)->help)
+			fprintf(f, "  %s\n      %s\n", (*c)->usage, (*c)->help);
 	fprintf(f, "\noptions:\n"
 	    "  -f FILE        fleet file (default ./cutover.ini, else /etc/cutover/fleet.ini)\n"
 	    "  --json         one JSON object per event and result on stdout\n"
@@ -42,6 +42,7 @@ main(int argc, char **argv)
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
 	};
+	const struct coord_cmd *c;
 	struct copts g = { 0 };
 	int ch;
 
@@ -75,13 +76,11 @@ main(int argc, char **argv)
 	}
 	if (g.fleet_file == NULL)
 		g.fleet_file = fleet_conf_default_path();
-	for (const struct coord_cmd *c = coord_cmds; c->name; c++) {
-		if (strcmp(c->name, argv[optind]) == 0) {
-			argc -= optind;
-			argv += optind;
-			optind = 0;	/* glibc: full reinitialisation for the command's getopt */
-			return c->run(&g, argc, argv);
-		}
+	if ((c = coord_cmd_find(argv[optind])) != NULL) {
+		argc -= optind;
+		argv += optind;
+		optind = 0;	/* glibc: full reinitialisation for the command's getopt */
+		return c->run(&g, argc, argv);
 	}
 	log_error("unknown command \"%s\" (see cutover --help)", argv[optind]);
 	return CUT_EXIT_USAGE;

@@ -235,6 +235,8 @@ apply(struct rj_rollout *r, char *line)
 		r->found = 1;
 		r->ended = 0;
 		r->outcome[0] = '\0';
+		r->phase[0] = '\0';
+		r->batch = r->nbatches = 0;
 		r->ts = (v = field(tok, n, "ts")) ? strtoll(v, NULL, 10) : 0;
 		snprintf(r->release, sizeof(r->release), "%s", rel);
 		snprintf(r->sha256, sizeof(r->sha256), "%s", sha ? sha : "");
@@ -242,6 +244,12 @@ apply(struct rj_rollout *r, char *line)
 	}
 	if (!r->found)
 		return;
+	if (strcmp(tok[0], "phase") == 0) {
+		snprintf(r->phase, sizeof(r->phase), "%s", (v = field(tok, n, "state")) ? v : "");
+		r->batch = (v = field(tok, n, "batch")) ? strtoll(v, NULL, 10) : 0;
+		r->nbatches = (v = field(tok, n, "of")) ? strtoll(v, NULL, 10) : 0;
+		return;
+	}
 	if (strcmp(tok[0], "end") == 0) {
 		r->ended = 1;
 		snprintf(r->outcome, sizeof(r->outcome), "%s", (v = field(tok, n, "outcome")) ? v : "");

@@ -9,6 +9,7 @@
  * One record per line, "TYPE key=value ...", values without blanks:
  *	start ts=MS release=ID sha256=HEX hosts=N
  *	host name=H prev=ID          (one per host, written with start)
+ *	phase state=NAME [batch=K of=N] ts=MS   (the engine entered a phase, engine.h)
  *	switching name=H             (before the activate request goes out)
  *	switched name=H              (its activation and health check passed)
  *	failed name=H
@@ -26,8 +27,10 @@
 #include <limits.h>
 #include <stddef.h>
 
+#include "release_id.h"
+
 #define RJ_NAME_MAX	256
-#define RJ_REL_MAX	160
+#define RJ_REL_MAX	(RELEASE_ID_MAX + 1)
 
 struct rjournal {
 	int fd;
@@ -50,6 +53,8 @@ struct rj_rollout {
 	char release[RJ_REL_MAX];
 	char sha256[65];
 	char outcome[32];
+	char phase[16];		/* the last phase entered ("" none recorded) */
+	long long batch, nbatches;	/* its batch (1-based) and the plan's batches, 0 none */
 	struct rj_host *hosts;
 	size_t n;
 	char path[PATH_MAX];

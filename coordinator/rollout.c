@@ -1,8 +1,6 @@
 /*
- * The engine under the fleet commands: a node per host, requests sent to
- * nodes, and one wait loop that runs the fleet until every outstanding
- * request has its RESULT or its host is gone. Commands (cmd-deploy.c ...)
- * are sequences of phases built from these.
+ * The ground every fleet command stands on (rollout.h): open the
+ * selection, connect and lock, wait on the fleet, report events.
  */
 #include "config.h"
 
@@ -17,61 +15,6 @@
 #include "fsutil.h"
 #include "log.h"
 #include "rollout.h"
-
-static void
-on_ready(struct sess *s)
-{
-	struct node *nd = s->user;
-
-	nd->st = N_IDLE;
-}
-
-static void
-on_result(struct sess *s, const struct msg *m)
-{
-	struct node *nd = s->user;
-
-	kv_free(&nd->res);
-	kv_copy(&nd->res, &m->kv);
-	nd->err = m->code;
-	nd->exit_code = m->exit_code;
-	nd->st = m->code == 0 ? N_IDLE : N_FAILED;
-	if (m->code == 0 && nd->op && strcmp(nd->op, "install") == 0)
-		nd->staged = 1;
-	if (m->code != 0) {
-		const char *why = kv_get(&m->kv, "error");
-
-		if (why == NULL)
-			why = kv_get(&m->kv, "message");
-		snprintf(nd->why, sizeof(nd->why), "%s", why ? why : cut_err(m->code));
-	}
-	nd->t_done = mono_ms();
-}
-
-static void
-on_event(struct sess *s, const struct msg *m)
-{
-	struct node *nd = s->user;
-	struct kvlist *nr;
-
-	if (m->type == MSG_RECORD) {
-		if (nd->nrecords >= 100000)
-			return;
-		if ((nr = realloc(nd->records, (nd->nrecords + 1) * sizeof(*nr))) == NULL)
-			return;
-		nd->records = nr;
-		memset(&nr[nd->nrecords], 0, sizeof(*nr));
-		if (kv_copy(&nr[nd->nrecords], &m->kv) == CUT_OK)
-			nd->nrecords++;
-		return;
-	}
-	if (nd->ro->g->verbose) {
-		const char *ev = kv_get(&m->kv, "event");
-		const char *msg = kv_get(&m->kv, "message");
-
-		log_info("%s: %s%s%s", nd->h->name, ev ? ev : "event", msg ? ": " : "", msg ? msg : "");
-	}
-}
 
 int
 rollout_open(struct rollout *ro, const struct copts *g, const char *hosts, const char *group)
@@ -92,16 +35,8 @@ rollout_open(struct rollout *ro, const struct copts *g, const char *hosts, const
 	}
 	ro->f.verbose = g->verbose > 1;
 	ro->n = ro->f.n;
-	for (size_t i = 0; i < ro->n; i++) {
-		struct node *nd = &ro->nodes[i];
-
-		nd->h = ro->f.hosts[i];
-		nd->ro = ro;
-		sess_attach(&nd->s, nd->h, nd);
-		nd->s.on_ready = on_ready;
-		nd->s.on_result = on_result;
-		nd->s.on_event = on_event;
-	}
+	for (size_t i = 0; i < ro->n; i++)
+		node_attach(&ro->nodes[i], ro, ro->f.hosts[i]);
 	ro->app = ro->run.sel.global.app;
 	ro->j.fd = -1;
 	progress_init(&ro->pg, isatty(STDERR_FILENO) && !g->json);
@@ -114,15 +49,8 @@ rollout_close(struct rollout *ro)
 	rollout_progress(ro, 1);
 	progress_end(&ro->pg);
 	rj_close(&ro->j);
-	for (size_t i = 0; i < ro->n; i++) {
-		struct node *nd = &ro->nodes[i];
-
-		sess_detach(&nd->s);
-		kv_free(&nd->res);
-		for (size_t k = 0; k < nd->nrecords; k++)
-			kv_free(&nd->records[k]);
-		free(nd->records);
-	}
+	for (size_t i = 0; i < ro->n; i++)
+		node_detach(&ro->nodes[i]);
 	free(ro->nodes);
 	fleet_free(&ro->f);
 	coord_unload(&ro->run);
@@ -171,7 +99,7 @@ rollout_progress(struct rollout *ro, int force)
 {
 	struct progress_counts c = { 0 };
 
-	if (!ro->pg.on || ro->phase == NULL)
+	if (!ro->pg.on || ro->phase[0] == '\0')
 		return;
 	c.phase = ro->phase;
 	c.total = ro->n;
@@ -179,15 +107,15 @@ rollout_progress(struct rollout *ro, int force)
 	for (size_t i = 0; i < ro->n; i++) {
 		const struct node *nd = &ro->nodes[i];
 
-		c.staged += nd->staged != 0;
-		c.switched += nd->switched && !nd->reversed;
-		c.reversed += nd->reversed != 0;
-		c.failed += nd->st == N_FAILED || nd->st == N_LOST;
+		c.staged += node_reached(nd, NODE_STAGED);
+		c.switched += node_stand(nd) == NODE_SWITCHED;
+		c.reversed += nd->st == NODE_REVERSED;
+		c.failed += nd->st == NODE_FAILED || nd->st == NODE_LOST;
 	}
 	progress_draw(&ro->pg, &c, force);
 }
 
-/* Mark nodes whose host finished (failed or closed) as lost. */
+/* Nodes whose host finished (failed, or closed by the agent) are lost. */
 static void
 reap(struct rollout *ro)
 {
@@ -196,23 +124,10 @@ reap(struct rollout *ro)
 	while ((h = fleet_info_read(&ro->f)) != NULL) {
 		struct node *nd = &ro->nodes[h->idx];
 
-		if (nd->st == N_LOST || (ro->closing && nd->st != N_BUSY && nd->st != N_NEW))
+		if (nd->st == NODE_LOST || (ro->closing && node_idle(nd)))
 			continue;	/* we closed it: keep its last state */
-		if (h->state == HOST_FAILED || nd->st == N_BUSY || nd->st == N_NEW) {
-			nd->err = h->err ? h->err : CUT_ERR_EOF;
-			const char *src = h->msg[0] ? h->msg :
-			    h->stderr_len ? h->stderr_tail : "agent closed the session";
-			size_t len = strlen(src);
-
-			if (len >= sizeof(nd->why))
-				len = sizeof(nd->why) - 1;
-			memcpy(nd->why, src, len);
-			nd->why[len] = '\0';
-			/* One line: cut the agent's stderr at its first newline. */
-			nd->why[strcspn(nd->why, "\n")] = '\0';
-		}
-		nd->st = N_LOST;
-		nd->locked = 0;
+		node_lose(nd);
+		rollout_settled(ro, nd);
 	}
 }
 
@@ -220,10 +135,36 @@ static int
 any_busy(const struct rollout *ro)
 {
 	for (size_t i = 0; i < ro->n; i++)
-		if (ro->nodes[i].st == N_BUSY || ro->nodes[i].st == N_NEW)
-			if (!host_is_final(ro->nodes[i].h))
-				return 1;
+		if (!node_idle(&ro->nodes[i]) && ro->nodes[i].st != NODE_LOST && !host_is_final(ro->nodes[i].h))
+			return 1;
 	return 0;
+}
+
+void
+rollout_settled(struct rollout *ro, struct node *nd)
+{
+	if (ro->on_settle)
+		ro->on_settle(ro, nd);
+}
+
+void
+rollout_phase(struct rollout *ro, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(ro->phase, sizeof(ro->phase), fmt, ap);
+	va_end(ap);
+}
+
+size_t
+rollout_count(const struct rollout *ro, enum node_state st)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < ro->n; i++)
+		n += ro->nodes[i].st == st;
+	return n;
 }
 
 void
@@ -237,7 +178,8 @@ rollout_wait(struct rollout *ro, long long max_ms)
 		rollout_progress(ro, 0);
 		if (max_ms < 0 && !any_busy(ro))
 			return;
-		if (max_ms >= 0 && (mono_ms() >= end || (ro->stop && *ro->stop)))
+		if (max_ms >= 0 && (mono_ms() >= end || (ro->stop && *ro->stop) ||
+		    (ro->cut_short && ro->cut_short(ro))))
 			return;
 		if (fleet_poll(&ro->f, max_ms >= 0 ? end - mono_ms() : ro->pg.on ? 250 : 1000) != CUT_OK)
 			return;
@@ -252,7 +194,7 @@ rollout_connect(struct rollout *ro)
 	fleet_start_all(&ro->f);
 	rollout_wait(ro, -1);
 	for (size_t i = 0; i < ro->n; i++)
-		if (ro->nodes[i].st != N_IDLE)
+		if (ro->nodes[i].st != NODE_READY)
 			ok = 0;
 	return ok ? CUT_OK : CUT_ERR_HOST;
 }
@@ -280,15 +222,15 @@ rollout_lock(struct rollout *ro, size_t max_fail)
 	if ((order = calloc(ro->n ? ro->n : 1, sizeof(*order))) == NULL)
 		return CUT_ERR_ALLOC;
 	for (size_t i = 0; i < ro->n; i++)
-		if (ro->nodes[i].st == N_IDLE)
+		if (ro->nodes[i].st == NODE_READY)
 			order[m++] = &ro->nodes[i];
 	if (m > 1)
 		qsort(order, m, sizeof(*order), by_name);
 	for (k = 0; k < m; k++) {
 		if (node_request(order[k], "lock", NULL) == CUT_OK)
 			rollout_wait(ro, -1);
-		if (order[k]->st == N_IDLE) {
-			order[k++]->locked = 1;
+		if (order[k]->st == NODE_LOCKED) {
+			k++;
 			break;
 		}
 		if (++fails > max_fail || (ro->stop && *ro->stop)) {
@@ -299,30 +241,7 @@ rollout_lock(struct rollout *ro, size_t max_fail)
 	for (size_t i = k; i < m; i++)
 		node_request(order[i], "lock", NULL);
 	rollout_wait(ro, -1);
-	for (size_t i = k; i < m; i++)
-		if (order[i]->st == N_IDLE)
-			order[i]->locked = 1;
 	free(order);
-	return CUT_OK;
-}
-
-int
-node_request(struct node *nd, const char *op, const struct kvlist *args)
-{
-	int r;
-
-	if (nd->st != N_IDLE && nd->st != N_FAILED)
-		return CUT_ERR_HOST;
-	if ((r = sess_request(&nd->s, op, nd->ro->app, args)) != CUT_OK) {
-		snprintf(nd->why, sizeof(nd->why), "cannot send %s: %s", op, cut_err(r));
-		nd->err = r;
-		nd->st = N_FAILED;
-		return r;
-	}
-	nd->why[0] = '\0';
-	nd->err = 0;
-	nd->st = N_BUSY;
-	nd->op = op;
 	return CUT_OK;
 }
 
@@ -335,7 +254,7 @@ rollout_finish(struct rollout *ro)
 	reap(ro);
 }
 
-static volatile int *sigflag;
+static volatile sig_atomic_t *sigflag;
 
 static void
 on_signal(int sig)
@@ -346,7 +265,7 @@ on_signal(int sig)
 }
 
 void
-rollout_sigsetup(volatile int *flag)
+rollout_sigsetup(volatile sig_atomic_t *flag)
 {
 	struct sigaction sa;
 

@@ -1,54 +1,25 @@
 /*
- * Fleet operations over sessions: deploy (plan, preflight, stage, switch in
- * batches, reverse node by node), rollback, status, history.
- *
- * Every host of the selection gets a struct node: its session, what it was
- * running at preflight (the rollback target) and where it stands now.
- * Phases run one after another; within a phase every host moves in
- * parallel in the one fleet loop.
+ * What every fleet command runs on: the selected hosts as nodes (node.h),
+ * requests sent to nodes, and one wait loop that runs the fleet until
+ * every outstanding request has its RESULT or its host is gone. The deploy
+ * state machine (engine.h) and the incident commands (incident.h) are
+ * built from these; within a step every host moves in parallel in the one
+ * fleet loop.
  */
 #ifndef CUT_ROLLOUT_H
 #define CUT_ROLLOUT_H
 
+#include <signal.h>
 #include <stddef.h>
 
 #include "cmd.h"
 #include "common.h"
 #include "fleet.h"
 #include "kv.h"
+#include "node.h"
 #include "progress.h"
 #include "rjournal.h"
 #include "session.h"
-
-enum node_state {
-	N_NEW = 0,	/* not yet connected */
-	N_BUSY,		/* a request is outstanding */
-	N_IDLE,		/* connected, HELLO done, waiting for the next phase */
-	N_FAILED,	/* this phase failed on this node (reason in why) */
-	N_LOST		/* the ssh session is gone */
-};
-
-struct node {
-	struct host *h;
-	struct sess s;
-	struct rollout *ro;
-	enum node_state st;
-	int locked;		/* holds the app lock for the session */
-	int staged;		/* release installed */
-	int switched;		/* activated the new release (a reversal target) */
-	int reversed;		/* switched back to prev */
-	int have;		/* had the release already */
-	char prev[160];		/* current release at preflight ("" none) */
-	char now[160];		/* last known current */
-	int err;		/* CUT_ERR_* of the last failure */
-	int exit_code;		/* agent exit code of the last RESULT */
-	char why[512];		/* last failure, one line */
-	struct kvlist res;	/* fields of the last RESULT */
-	const char *op;		/* last request sent */
-	struct kvlist *records;	/* history RECORDs */
-	size_t nrecords;
-	long long t_done;
-};
 
 struct rollout {
 	const struct copts *g;
@@ -59,9 +30,14 @@ struct rollout {
 	const char *app;
 	const char *release;
 	long long t0;
-	volatile int *stop;	/* set by SIGINT/SIGTERM */
+	volatile sig_atomic_t *stop;	/* set by SIGINT/SIGTERM */
 	int closing;		/* rollout_finish: sessions closed on purpose */
-	const char *phase;	/* shown by the progress view */
+	char phase[32];		/* shown by the progress view */
+	/* Called once a node's request settles (RESULT or session lost); may be NULL. */
+	void (*on_settle)(struct rollout *ro, struct node *nd);
+	void *user;		/* for on_settle */
+	/* A timed rollout_wait returns early when this says so (max_fail exceeded); may be NULL. */
+	int (*cut_short)(struct rollout *ro);
 	struct progress pg;	/* live view on a terminal (progress.c) */
 	struct rjournal j;	/* our rollout journal (deploy/rollback), fd -1 when closed */
 };
@@ -79,16 +55,24 @@ int rollout_connect(struct rollout *ro);
  * fail before one is held; nodes never asked stay unlocked.
  */
 int rollout_lock(struct rollout *ro, size_t max_fail);
-/* Send one request to an idle node; the node is N_BUSY until its RESULT. */
-int node_request(struct node *nd, const char *op, const struct kvlist *args);
-/* Run the fleet loop until no node is busy, or for at most max_ms (>= 0). */
+/* node.c: nd's request settled (its state says how); hands it to on_settle. */
+void rollout_settled(struct rollout *ro, struct node *nd);
+/* The progress view's phase name (printf-style). */
+void rollout_phase(struct rollout *ro, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/*
+ * Run the fleet loop until no node has a request outstanding; or, with
+ * max_ms >= 0, for max_ms at most, returning early on a stop signal or
+ * when cut_short says so.
+ */
 void rollout_wait(struct rollout *ro, long long max_ms);
 /* Close every session (EOF to the agents, which release their locks). */
 void rollout_finish(struct rollout *ro);
 /* Redraw the progress view (throttled unless force); no-op off a terminal. */
 void rollout_progress(struct rollout *ro, int force);
 /* SIGINT/SIGTERM set *flag instead of killing us. */
-void rollout_sigsetup(volatile int *flag);
+void rollout_sigsetup(volatile sig_atomic_t *flag);
+/* Nodes in state st. */
+size_t rollout_count(const struct rollout *ro, enum node_state st);
 
 
 #endif

@@ -168,8 +168,6 @@ host_close(struct host *h)
 	if (h->ssh && h->fd >= 0 && h->state >= HOST_AUTH)
 		libssh2_session_disconnect(h->ssh, "cutover done");
 	teardown(h);
-	if (h->state == HOST_WAITING)
-		h->state = HOST_DONE;
 	host_set_state(h, HOST_DONE);
 }
 

@@ -5,10 +5,12 @@
 #include "config.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "err.h"
 #include "proto.h"
+#include "engine.h"
 #include "stage.h"
 
 /* Recompressing costs the coordinator about what one host saves: worth it from two hosts. */
@@ -42,7 +44,7 @@ gets_zstd(const struct node *nd, const struct recompress *rc)
 
 /* Wait for the recompression, or stop it when no host would use it. */
 static void
-finish_recompress(struct rollout *ro, struct recompress *rc, size_t uploads, const struct stage_src *src)
+finish_recompress(struct rollout *ro, struct recompress *rc, size_t uploads, size_t len)
 {
 	if (!rc->tried)
 		return;
@@ -53,61 +55,101 @@ finish_recompress(struct rollout *ro, struct recompress *rc, size_t uploads, con
 	}
 	if (recompress_finish(rc) == CUT_OK)
 		rollout_event(ro, "recompressed", NULL, "zstd -%d: %zu -> %zu bytes in %lld ms",
-		    rc->level, src->len, rc->outlen, rc->ms);
+		    rc->level, len, rc->outlen, rc->ms);
 	else
 		rollout_event(ro, "recompressed", NULL, "not recompressed (%s): sending the archive as it is",
 		    rc->why);
 }
 
-void
-stage_run(struct rollout *ro, const struct stage_src *src)
+/* The host answered `have` with this very release (by the archive's digest). */
+static int
+has_release(const struct node *nd, const char *release)
 {
+	const char *h = kv_get(&nd->res, "have"), *hrel = kv_get(&nd->res, "release");
+
+	return h && strcmp(h, "true") == 0 && hrel && strcmp(hrel, release) == 0;
+}
+
+/* have + install (+ upload) on every locked node, all at once. */
+static void
+stage_run(struct engine *e)
+{
+	struct rollout *ro = e->ro;
+	struct recompress *rc = &e->rc;
 	struct kvlist have = KVLIST_INIT, plain = KVLIST_INIT, zstd = KVLIST_INIT;
+	const char *name = strrchr(e->o->archive, '/') ? strrchr(e->o->archive, '/') + 1 : e->o->archive;
+	unsigned char *has;
 	size_t uploads = 0;
 
-	kv_add(&have, "sha256", src->sha256);
+	if ((has = calloc(ro->n ? ro->n : 1, 1)) == NULL)
+		return;
+	kv_add(&have, "sha256", e->sha);
 	for (size_t i = 0; i < ro->n; i++)
-		if (ro->nodes[i].st == N_IDLE)
+		if (ro->nodes[i].st == NODE_LOCKED)
 			node_request(&ro->nodes[i], "have", &have);
 	rollout_wait(ro, -1);
 	kv_free(&have);
 
 	for (size_t i = 0; i < ro->n; i++) {
 		struct node *nd = &ro->nodes[i];
-		const char *h = kv_get(&nd->res, "have"), *hrel = kv_get(&nd->res, "release");
 
-		if (nd->st != N_IDLE)
+		if (nd->st != NODE_LOCKED)
 			continue;
-		nd->have = h && strcmp(h, "true") == 0 && hrel && strcmp(hrel, src->release) == 0;
-		uploads += !nd->have && nd->h->conf->s.recompress > 0 &&
-		    sess_has_cap(&nd->s, PROTO_CAP_ZSTD);
+		has[i] = has_release(nd, e->rel);
+		uploads += !has[i] && nd->h->conf->s.recompress > 0 && sess_has_cap(&nd->s, PROTO_CAP_ZSTD);
 	}
-	finish_recompress(ro, src->rc, uploads, src);
+	finish_recompress(ro, rc, uploads, e->len);
 
-	kv_add(&plain, "release", src->release);
-	kv_add(&plain, "archive_name", src->archive_name);
-	kv_add(&plain, "sha256", src->sha256);
-	if (src->rc->out != NULL) {
-		kv_add(&zstd, "release", src->release);
-		kv_add(&zstd, "archive_name", src->archive_name);
-		kv_add(&zstd, "sha256", src->rc->sha256);
-		kv_add(&zstd, "archive_sha256", src->sha256);
+	kv_add(&plain, "release", e->rel);
+	kv_add(&plain, "archive_name", name);
+	kv_add(&plain, "sha256", e->sha);
+	if (rc->out != NULL) {
+		kv_add(&zstd, "release", e->rel);
+		kv_add(&zstd, "archive_name", name);
+		kv_add(&zstd, "sha256", rc->sha256);
+		kv_add(&zstd, "archive_sha256", e->sha);
 	}
 	for (size_t i = 0; i < ro->n; i++) {
 		struct node *nd = &ro->nodes[i];
-		int z = !nd->have && gets_zstd(nd, src->rc);
+		int z = !has[i] && gets_zstd(nd, rc);
 
-		if (nd->st != N_IDLE)
+		if (nd->st != NODE_LOCKED)
 			continue;
 		/* have=true: the plain request, no DATA; the agent answers at once. */
-		if (node_request(nd, "install", z ? &zstd : &plain) != CUT_OK || nd->have)
+		if (node_request(nd, "install", z ? &zstd : &plain) != CUT_OK || has[i])
 			continue;
 		if (z)
-			sess_upload(&nd->s, src->rc->out, src->rc->outlen, src->rc->sha256);
+			sess_upload(&nd->s, rc->out, rc->outlen, rc->sha256);
 		else
-			sess_upload(&nd->s, src->map, src->len, src->sha256);
+			sess_upload(&nd->s, e->map, e->len, e->sha);
 	}
 	rollout_wait(ro, -1);
 	kv_free(&plain);
 	kv_free(&zstd);
+	free(has);
+}
+
+enum rollout_phase
+engine_stage(struct engine *e)
+{
+	struct rollout *ro = e->ro;
+	int bad_archive = 0;
+
+	stage_run(e);
+	for (size_t i = 0; i < ro->n; i++) {
+		struct node *nd = &ro->nodes[i];
+
+		if (!e->member[i] || nd->st == NODE_STAGED)
+			continue;
+		e->failures++;
+		bad_archive |= nd->exit_code == CUT_EXIT_BAD_INPUT;
+		rollout_event(ro, "stage", nd, "%s", nd->why);
+	}
+	if (bad_archive || e->failures > e->max_fail || e->stop) {
+		e->code = bad_archive ? CUT_ERR_BAD_ARCHIVE : CUT_ERR_FAILED;
+		rollout_event(ro, "abort", NULL, "stage %s; nothing was switched", e->stop ? "interrupted" : "failed");
+		return RP_ABORTED;
+	}
+	rollout_event(ro, "staged", NULL, "release %s on every host", e->rel);
+	return RP_SWITCH;
 }

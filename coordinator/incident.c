@@ -1,11 +1,11 @@
 /*
- * The incident commands: rollback (every selected host back to its previous
- * release or --to ID, all at once or in --batch steps), status (one row per
- * host, drift marked) and history (the hosts' journals merged by time).
+ * The incident operations (incident.h): rollback (every selected host back
+ * to its previous release or --to ID, all at once or in --batch steps),
+ * status (one row per host, drift marked) and history (the hosts'
+ * journals merged by time).
  */
 #include "config.h"
 
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,56 +13,12 @@
 #include "err.h"
 #include "fsutil.h"
 #include "log.h"
+#include "incident.h"
 #include "rollout.h"
-
-struct iopts {
-	const char *app, *hosts, *group, *to, *batch;
-};
-
-/* Options of rollback/status/history; -1 after --help was printed, else 0 or exit 2. */
-static int
-parse(const char *cmd, int argc, char **argv, struct iopts *o, int allow_to)
-{
-	static const struct option opts[] = {
-		{ "app", required_argument, NULL, 'a' },
-		{ "hosts", required_argument, NULL, 'H' },
-		{ "group", required_argument, NULL, 'G' },
-		{ "to", required_argument, NULL, 't' },
-		{ "batch", required_argument, NULL, 'b' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
-	int ch;
-
-	memset(o, 0, sizeof(*o));
-	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (ch) {
-		case 'h':
-			coord_help(cmd);
-			return -1;
-		case 'a': o->app = optarg; break;
-		case 'H': o->hosts = optarg; break;
-		case 'G': o->group = optarg; break;
-		case 't': case 'b':
-			if (!allow_to)
-				return coord_usage(cmd);
-			if (ch == 't')
-				o->to = optarg;
-			else
-				o->batch = optarg;
-			break;
-		default:
-			return coord_usage(cmd);
-		}
-	}
-	if (optind != argc)
-		return coord_usage(cmd);
-	return 0;
-}
 
 /* Open the selection and connect every host; unreachable ones are reported. */
 static int
-open_all(struct rollout *ro, const struct copts *g, const struct iopts *o, const char *cmd)
+open_all(struct rollout *ro, const struct copts *g, const struct incident_opts *o, const char *cmd)
 {
 	int rc;
 
@@ -79,6 +35,13 @@ open_all(struct rollout *ro, const struct copts *g, const struct iopts *o, const
 	return 0;
 }
 
+/* Connected, and its last request (if any) succeeded. */
+static int
+answered(const struct node *nd)
+{
+	return nd->st == NODE_READY || nd->st == NODE_REVERSED;
+}
+
 static void
 print_result_json(struct rollout *ro, struct node *nd, const char *cmd)
 {
@@ -86,9 +49,9 @@ print_result_json(struct rollout *ro, struct node *nd, const char *cmd)
 
 	kv_add(&ev, "event", cmd);
 	kv_add(&ev, "host", nd->h->name);
-	kv_add_bool(&ev, "reachable", nd->st != N_LOST);
-	kv_add_bool(&ev, "ok", nd->st == N_IDLE);
-	for (size_t k = 0; nd->st == N_IDLE && k < nd->res.n; k++)
+	kv_add_bool(&ev, "reachable", nd->st != NODE_LOST);
+	kv_add_bool(&ev, "ok", answered(nd));
+	for (size_t k = 0; answered(nd) && k < nd->res.n; k++)
 		if (kv_get(&ev, nd->res.v[k].key) == NULL)
 			kv_add_typed(&ev, nd->res.v[k].key, nd->res.v[k].val, nd->res.v[k].type);
 	if (nd->why[0])
@@ -145,11 +108,17 @@ print_unsettled(const struct copts *g, const char *app)
 		kv_add(&ev, "maybe_switched", maybe ? maybe : "");
 		kv_add(&ev, "previous", prev ? prev : "");
 		kv_add(&ev, "journal", r.path);
+		kv_add(&ev, "phase", r.phase);
+		kv_add_int(&ev, "batch", r.batch);
 		kv_print_json(&ev, stdout);
 		kv_free(&ev);
 	} else {
 		printf("\nrollout of %s started %s %s (journal %s)\n", r.release, ts,
 		    r.ended ? "ended partial" : "was interrupted: no end record", r.path);
+		if (!r.ended && r.phase[0] && r.batch > 0)
+			printf("  last phase:     %s, batch %lld of %lld\n", r.phase, r.batch, r.nbatches);
+		else if (!r.ended && r.phase[0])
+			printf("  last phase:     %s\n", r.phase);
 		printf("  switched:       %s\n", sw && *sw ? sw : "-");
 		if (maybe && *maybe)
 			printf("  maybe switched: %s (activation sent, no answer recorded)\n", maybe);
@@ -170,7 +139,7 @@ print_unsettled(const struct copts *g, const char *app)
  * to its agent's previous release (or --to). Returns 1 in journal mode.
  */
 static int
-rollback_targets(struct rollout *ro, const struct iopts *o, char (*target)[RJ_REL_MAX],
+rollback_targets(struct rollout *ro, const struct incident_opts *o, char (*target)[RJ_REL_MAX],
     int *move, struct rj_rollout *last)
 {
 	int from_journal = 0;
@@ -194,23 +163,20 @@ rollback_targets(struct rollout *ro, const struct iopts *o, char (*target)[RJ_RE
 }
 
 int
-cmd_rollback(const struct copts *g, int argc, char **argv)
+incident_rollback(const struct copts *g, const struct incident_opts *o)
 {
 	struct kvlist a = KVLIST_INIT;
 	struct rj_rollout last;
 	struct rollout ro;
-	struct iopts o;
 	char (*target)[RJ_REL_MAX];
 	int *move;
 	size_t bsize, failed = 0, moved = 0;
 	int rc, from_journal;
 
-	if ((rc = parse("rollback", argc, argv, &o, 1)) != 0)
-		return rc < 0 ? CUT_EXIT_OK : rc;
-	if ((rc = open_all(&ro, g, &o, "rollback")) != 0)
+	if ((rc = open_all(&ro, g, o, "rollback")) != 0)
 		return rc;
-	if (fleet_batch_size(o.batch ? o.batch : "100%", ro.n, &bsize) != CUT_OK) {
-		log_error("rollback: --batch \"%s\" is not N or N%%", o.batch);
+	if (fleet_batch_size(o->batch ? o->batch : "100%", ro.n, &bsize) != CUT_OK) {
+		log_error("rollback: --batch \"%s\" is not N or N%%", o->batch);
 		rollout_close(&ro);
 		return CUT_EXIT_USAGE;
 	}
@@ -223,24 +189,23 @@ cmd_rollback(const struct copts *g, int argc, char **argv)
 		rollout_close(&ro);
 		return log_error("out of memory"), CUT_EXIT_REVERSED;
 	}
-	from_journal = rollback_targets(&ro, &o, target, move, &last);
+	from_journal = rollback_targets(&ro, o, target, move, &last);
 	if (from_journal && rj_open(&ro.j, g->fleet_file, ro.app) != CUT_OK)
 		log_error("rollback: going on without recording it");
 	for (size_t s = 0; s < ro.n; s += bsize) {
 		for (size_t i = s; i < ro.n && i < s + bsize; i++) {
 			struct node *nd = &ro.nodes[i];
 
-			if (nd->st != N_IDLE || !move[i])
+			if (nd->st != NODE_READY || !move[i])
 				continue;
 			kv_free(&a);
 			if (!from_journal) {
-				if (o.to)
-					kv_add(&a, "to", o.to);
+				if (o->to)
+					kv_add(&a, "to", o->to);
 				node_request(nd, "rollback", &a);
-			} else if (target[i][0] == '\0') {
-				nd->st = N_FAILED;
-				snprintf(nd->why, sizeof(nd->why), "no previous release recorded (it had none)");
-			} else {
+			} else if (target[i][0] == '\0')
+				node_fail(nd, CUT_ERR_NO_RELEASE, "no previous release recorded (it had none)");
+			else {
 				kv_add(&a, "to", target[i]);
 				node_request(nd, "rollback", &a);
 			}
@@ -252,18 +217,18 @@ cmd_rollback(const struct copts *g, int argc, char **argv)
 	for (size_t i = 0; i < ro.n; i++) {
 		struct node *nd = &ro.nodes[i];
 
-		if (nd->st != N_IDLE)
+		if (!answered(nd))
 			failed++;
 		else if (move[i])
 			moved++;
-		if (from_journal && move[i] && nd->st == N_IDLE)
+		if (from_journal && move[i] && answered(nd))
 			rj_printf(&ro.j, "reversed name=%s release=%s", nd->h->name, target[i]);
 		if (g->json)
 			print_result_json(&ro, nd, "rollback");
-		else if (nd->st == N_IDLE && !move[i])
+		else if (answered(nd) && !move[i])
 			printf("%-16s unchanged: not switched by the unfinished rollout of %s\n",
 			    nd->h->name, last.release);
-		else if (nd->st == N_IDLE)
+		else if (answered(nd))
 			printf("%-16s rolled back: %s -> %s\n", nd->h->name,
 			    kv_get(&nd->res, "previous") ? kv_get(&nd->res, "previous") : "?",
 			    kv_get(&nd->res, "current") ? kv_get(&nd->res, "current") :
@@ -283,20 +248,17 @@ cmd_rollback(const struct copts *g, int argc, char **argv)
 }
 
 int
-cmd_status(const struct copts *g, int argc, char **argv)
+incident_status(const struct copts *g, const struct incident_opts *o)
 {
 	struct rollout ro;
-	struct iopts o;
 	const char *major = NULL;
 	size_t best = 0, down = 0;
 	int rc;
 
-	if ((rc = parse("status", argc, argv, &o, 0)) != 0)
-		return rc < 0 ? CUT_EXIT_OK : rc;
-	if ((rc = open_all(&ro, g, &o, "status")) != 0)
+	if ((rc = open_all(&ro, g, o, "status")) != 0)
 		return rc;
 	for (size_t i = 0; i < ro.n; i++)
-		if (ro.nodes[i].st == N_IDLE)
+		if (ro.nodes[i].st == NODE_READY)
 			node_request(&ro.nodes[i], "status", NULL);
 	rollout_wait(&ro, -1);
 	rollout_finish(&ro);
@@ -305,10 +267,10 @@ cmd_status(const struct copts *g, int argc, char **argv)
 		const char *c = kv_get(&ro.nodes[i].res, "current");
 		size_t cnt = 0;
 
-		if (ro.nodes[i].st != N_IDLE || c == NULL)
+		if (ro.nodes[i].st != NODE_READY || c == NULL)
 			continue;
 		for (size_t k = 0; k < ro.n; k++)
-			if (ro.nodes[k].st == N_IDLE && kv_get(&ro.nodes[k].res, "current") &&
+			if (ro.nodes[k].st == NODE_READY && kv_get(&ro.nodes[k].res, "current") &&
 			    strcmp(kv_get(&ro.nodes[k].res, "current"), c) == 0)
 				cnt++;
 		if (cnt > best) {
@@ -322,15 +284,15 @@ cmd_status(const struct copts *g, int argc, char **argv)
 		struct node *nd = &ro.nodes[i];
 		const char *c = kv_get(&nd->res, "current"), *p = kv_get(&nd->res, "previous");
 		const char *lk = kv_get(&nd->res, "lock_holder");
-		int drift = nd->st == N_IDLE && major && (c == NULL || strcmp(c, major) != 0);
+		int drift = nd->st == NODE_READY && major && (c == NULL || strcmp(c, major) != 0);
 
-		if (nd->st != N_IDLE)
+		if (nd->st != NODE_READY)
 			down++;
 		if (g->json) {
 			print_result_json(&ro, nd, "status");
 			continue;
 		}
-		if (nd->st != N_IDLE)
+		if (nd->st != NODE_READY)
 			printf("%-16s %-24s %-24s %-8s no: %s\n", nd->h->name, "?", "?", "?", nd->why);
 		else
 			printf("%-16s %-24s %-24s %-8s yes%s\n", nd->h->name, c && *c ? c : "-",
@@ -360,20 +322,17 @@ by_time(const void *x, const void *y)
 }
 
 int
-cmd_history(const struct copts *g, int argc, char **argv)
+incident_history(const struct copts *g, const struct incident_opts *o)
 {
 	struct rollout ro;
-	struct iopts o;
 	struct hrow *rows;
 	size_t n = 0, down = 0;
 	int rc;
 
-	if ((rc = parse("history", argc, argv, &o, 0)) != 0)
-		return rc < 0 ? CUT_EXIT_OK : rc;
-	if ((rc = open_all(&ro, g, &o, "history")) != 0)
+	if ((rc = open_all(&ro, g, o, "history")) != 0)
 		return rc;
 	for (size_t i = 0; i < ro.n; i++)
-		if (ro.nodes[i].st == N_IDLE)
+		if (ro.nodes[i].st == NODE_READY)
 			node_request(&ro.nodes[i], "history", NULL);
 	rollout_wait(&ro, -1);
 	rollout_finish(&ro);
@@ -385,7 +344,7 @@ cmd_history(const struct copts *g, int argc, char **argv)
 	}
 	n = 0;
 	for (size_t i = 0; i < ro.n; i++) {
-		if (ro.nodes[i].st != N_IDLE) {
+		if (ro.nodes[i].st != NODE_READY) {
 			down++;
 			log_error("%s: %s", ro.nodes[i].h->name, ro.nodes[i].why);
 		}

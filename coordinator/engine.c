@@ -1,0 +1,274 @@
+/*
+ * The deploy state machine (engine.h): engine_advance() runs one phase and
+ * records the transition; engine_deploy() opens the archive, runs the
+ * machine to a final phase and reports.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <openssl/evp.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "engine.h"
+#include "err.h"
+#include "fsutil.h"
+#include "hexdigest.h"
+#include "log.h"
+#include "plan.h"
+#include "stage.h"
+
+static const char *const phase_names[RP_MAX_] = {
+	[RP_PLAN] = "plan", [RP_PREFLIGHT] = "preflight", [RP_STAGE] = "stage",
+	[RP_SWITCH] = "switch", [RP_BAKE] = "bake", [RP_REVERSING] = "reverse",
+	[RP_DONE] = "done", [RP_REVERSED] = "reversed", [RP_PARTIAL] = "partial",
+	[RP_ABORTED] = "aborted",
+};
+
+const char *
+rollout_phase_name(enum rollout_phase p)
+{
+	return p < RP_MAX_ && phase_names[p] ? phase_names[p] : "?";
+}
+
+static int
+phase_final(enum rollout_phase p)
+{
+	return p >= RP_DONE;
+}
+
+/* Enter phase p: the progress view's name, and the journal once the rollout has a start record. */
+static void
+set_phase(struct engine *e, enum rollout_phase p)
+{
+	log_debug("rollout: %s -> %s", rollout_phase_name(e->phase), rollout_phase_name(p));
+	e->phase = p;
+	if (p == RP_SWITCH || p == RP_BAKE) {
+		rollout_phase(e->ro, "%s %zu/%zu", p == RP_SWITCH ? "switch" : "bake", e->batch + 1, e->nb);
+		if (e->started)
+			rj_printf(&e->ro->j, "phase state=%s batch=%zu of=%zu ts=%lld", rollout_phase_name(p),
+			    e->batch + 1, e->nb, now_ms());
+	} else {
+		rollout_phase(e->ro, "%s", rollout_phase_name(p));
+		if (!phase_final(p) && e->started)
+			rj_printf(&e->ro->j, "phase state=%s ts=%lld", rollout_phase_name(p), now_ms());
+	}
+}
+
+int
+engine_advance(struct engine *e)
+{
+	enum rollout_phase next;
+
+	switch (e->phase) {
+	case RP_PLAN:
+		next = engine_plan(e);
+		break;
+	case RP_PREFLIGHT:
+		next = engine_preflight(e);
+		break;
+	case RP_STAGE:
+		next = engine_stage(e);
+		break;
+	case RP_SWITCH:
+		next = engine_switch(e);
+		break;
+	case RP_BAKE:
+		next = engine_bake(e);
+		break;
+	case RP_REVERSING:
+		next = engine_reverse(e);
+		break;
+	default:
+		return 0;
+	}
+	set_phase(e, next);
+	return !phase_final(next);
+}
+
+void
+engine_journal(struct engine *e, const char *fmt, ...)
+{
+	char line[1024], *grown;
+	va_list ap;
+	int n;
+
+	if (e->ro->j.fd < 0)
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(line, sizeof(line) - 1, fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= sizeof(line) - 1)
+		return;
+	line[n++] = '\n';
+	if ((grown = realloc(e->jbuf, e->jlen + (size_t)n)) == NULL)
+		return;
+	memcpy(grown + e->jlen, line, (size_t)n);
+	e->jbuf = grown;
+	e->jlen += (size_t)n;
+}
+
+/* One write + fsync for the batch's records, before anything acts on them. */
+void
+engine_journal_flush(struct engine *e)
+{
+	if (e->jlen > 0)
+		rj_write(&e->ro->j, e->jbuf, e->jlen);
+	e->jlen = 0;
+}
+
+void
+engine_leave(struct engine *e, const struct node *nd)
+{
+	size_t used = strlen(e->left);
+
+	snprintf(e->left + used, sizeof(e->left) - used, "%s%s", used ? " " : "", nd->h->name);
+}
+
+/* Hex SHA-256 of the mapped archive: the release's identity on every host. */
+static int
+archive_digest(const unsigned char *p, size_t len, char out[65])
+{
+	unsigned char md[32];
+	unsigned int mdlen = 0;
+
+	if (EVP_Digest(p, len, md, &mdlen, EVP_sha256(), NULL) != 1 || mdlen != 32)
+		return CUT_ERR_INTERNAL;
+	sha256_hex(md, out);
+	return CUT_OK;
+}
+
+/* Map the archive and start its recompression; exit code or 0. */
+static int
+open_archive(struct engine *e)
+{
+	struct stat sb;
+	const char *path = e->o->archive;
+	int fd, level;
+	void *map;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0 || fstat(fd, &sb) != 0) {
+		log_error("deploy: cannot open \"%s\": %s", path, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return CUT_EXIT_BAD_INPUT;
+	}
+	if (!S_ISREG(sb.st_mode) || sb.st_size == 0) {
+		close(fd);
+		return log_error("deploy: \"%s\" is not a non-empty regular file", path), CUT_EXIT_BAD_INPUT;
+	}
+	/* Mapped once; every host's upload borrows the mapping. */
+	map = mmap(NULL, (size_t)sb.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+	close(fd);
+	if (map == MAP_FAILED)
+		return log_error("deploy: cannot map \"%s\": %s", path, strerror(errno)), CUT_EXIT_BAD_INPUT;
+	e->map = map;
+	e->len = (size_t)sb.st_size;
+	if (archive_digest(e->map, e->len, e->sha) != CUT_OK)
+		return log_error("deploy: cannot hash \"%s\"", path), CUT_EXIT_BAD_INPUT;
+	/* Recompressed while preflight runs; staging waits for it (and reports a failure). */
+	if ((level = stage_recompress_level(e->ro)) > 0 && recompress_worth(e->map, e->len))
+		(void)recompress_start(&e->rc, e->map, e->len, level, e->sha);
+	/* No rollout we could not account for afterwards. */
+	if (rj_open(&e->ro->j, e->ro->g->fleet_file, e->ro->app) != CUT_OK)
+		return CUT_EXIT_USAGE;
+	return 0;
+}
+
+/* The options, the release ID and the batches; exit code or 0. */
+static int
+setup(struct engine *e)
+{
+	struct rollout *ro = e->ro;
+	const struct deploy_opts *o = e->o;
+
+	ro->app = o->app ? o->app : ro->app;
+	if (ro->app == NULL || ro->app[0] == '\0')
+		return log_error("deploy: no app (set app in the fleet file or give --app)"), CUT_EXIT_USAGE;
+	if (o->release) {
+		if (!release_id_valid(o->release))
+			return log_error("deploy: --release \"%s\" is not a valid release ID", o->release),
+			    CUT_EXIT_BAD_INPUT;
+		snprintf(e->rel, sizeof(e->rel), "%s", o->release);
+	} else if (release_id_from_archive(o->archive, e->rel) != CUT_OK)
+		return log_error("deploy: cannot derive a release ID from \"%s\" (use --release)", o->archive),
+		    CUT_EXIT_BAD_INPUT;
+	ro->release = e->rel;
+	if (fleet_batch_size(o->batch ? o->batch : ro->run.sel.global.batch, ro->n, &e->bsize) != CUT_OK)
+		return log_error("deploy: --batch \"%s\" is not N or N%%", o->batch), CUT_EXIT_USAGE;
+	e->max_fail = (size_t)(o->max_fail >= 0 ? o->max_fail : ro->run.sel.global.max_fail);
+	if (plan_batches(e) != CUT_OK || (e->member = calloc(ro->n ? ro->n : 1, 1)) == NULL)
+		return log_error("out of memory"), CUT_EXIT_REVERSED;
+	return 0;
+}
+
+static void
+engine_free(struct engine *e)
+{
+	recompress_free(&e->rc);
+	if (e->map)
+		munmap((void *)e->map, e->len);
+	free(e->starts);
+	free(e->member);
+	free(e->jbuf);
+}
+
+/* The end record, sessions closed, the report. */
+static int
+finish(struct engine *e)
+{
+	static const struct {
+		enum rollout_phase p;
+		const char *outcome;
+	} outcomes[] = {
+		{ RP_DONE, "done" }, { RP_REVERSED, "reversed" }, { RP_PARTIAL, "partial" },
+		{ RP_ABORTED, "aborted" },
+	};
+	const char *outcome = "aborted";
+	int code = e->code;
+
+	for (size_t i = 0; i < sizeof(outcomes) / sizeof(outcomes[0]); i++)
+		if (outcomes[i].p == e->phase)
+			outcome = outcomes[i].outcome;
+	if (e->phase == RP_PARTIAL)
+		code = CUT_ERR_PARTIAL;
+	if (e->started)
+		rj_printf(&e->ro->j, "end ts=%lld outcome=%s", now_ms(), outcome);
+	rollout_finish(e->ro);
+	rollout_phase(e->ro, "%s", outcome);
+	return engine_report(e, outcome, code);
+}
+
+int
+engine_deploy(struct rollout *ro, const struct deploy_opts *o)
+{
+	struct engine e;
+	int rc;
+
+	memset(&e, 0, sizeof(e));
+	e.ro = ro;
+	e.o = o;
+	recompress_init(&e.rc);
+	if ((rc = setup(&e)) != 0 || (rc = (engine_advance(&e), 0)) != 0 || o->dry_run ||
+	    (rc = open_archive(&e)) != 0) {
+		engine_free(&e);
+		return rc;
+	}
+	ro->user = &e;
+	rollout_sigsetup(&e.stop);
+	ro->stop = &e.stop;
+	while (engine_advance(&e))
+		;
+	rc = finish(&e);
+	ro->user = NULL;
+	ro->on_settle = NULL;
+	ro->cut_short = NULL;
+	engine_free(&e);
+	return rc;
+}

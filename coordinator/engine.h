@@ -1,0 +1,91 @@
+/*
+ * The rollout engine: a deploy is one state machine, advanced by
+ * engine_advance() one phase at a time. Each phase sends requests to the
+ * nodes (node.h), waits on the fleet, and names the next phase; every
+ * transition after the start record is written to the rollout journal
+ * ("phase state=NAME batch=K"), so a rollout stopped after any phase can
+ * be continued (a deploy of the same release inherits it) or reversed
+ * (cutover rollback) from its record. See cutover(1), "ROLLOUT".
+ *
+ *	PLAN -> PREFLIGHT -> STAGE -> SWITCH(1) [-> BAKE(1)] -> SWITCH(2) ... -> DONE
+ *	PREFLIGHT, STAGE --failure/interrupt--> ABORTED (nothing switched)
+ *	SWITCH(k), BAKE(k) --max_fail exceeded/interrupt--> REVERSING -> REVERSED
+ *	REVERSING, or DONE with a switched host lost --> PARTIAL
+ *	PLAN --dry-run--> DONE (nothing sent)
+ */
+#ifndef CUT_ENGINE_H
+#define CUT_ENGINE_H
+
+#include <signal.h>
+#include <stddef.h>
+
+#include "recompress.h"
+#include "release_id.h"
+#include "rollout.h"
+
+enum rollout_phase {
+	RP_PLAN = 0,	/* batches worked out and printed */
+	RP_PREFLIGHT,	/* connect, lock, record each host's current release */
+	RP_STAGE,	/* upload + install everywhere at once; nothing switches */
+	RP_SWITCH,	/* activate batch `batch` (health checked on each host) */
+	RP_BAKE,	/* batch `batch` switched: wait --bake seconds, then re-check it */
+	RP_REVERSING,	/* switch the switched hosts back, newest first, one at a time */
+	RP_DONE,	/* final: every host on the release */
+	RP_REVERSED,	/* final: failed, every switched host back on its previous release */
+	RP_PARTIAL,	/* final: some hosts could not be brought to a consistent state */
+	RP_ABORTED,	/* final: stopped before anything switched */
+	RP_MAX_
+};
+
+struct deploy_opts {
+	const char *archive, *app, *release, *hosts, *group, *batch;
+	long long max_fail;	/* -1: from the fleet file */
+	long long canary;
+	long long bake;		/* seconds */
+	int dry_run;
+};
+
+struct engine {
+	struct rollout *ro;
+	const struct deploy_opts *o;
+	enum rollout_phase phase;
+	size_t batch;		/* SWITCH/BAKE: the batch, 0-based */
+	size_t nb, bsize, max_fail;
+	size_t *starts;		/* nb batch starts (node indexes) */
+	size_t failures;	/* hosts failed so far (preflight on) */
+	int locked;		/* a preflight failure was another operation's lock */
+	int started;		/* the start record is written: phases and end are journalled */
+	int code;		/* CUT_ERR_* the rollout ends with */
+	unsigned char *member;	/* per node: locked at preflight, part of the rollout */
+	char rel[RELEASE_ID_MAX + 1];
+	char sha[65];
+	const unsigned char *map;	/* the archive, mapped once */
+	size_t len;
+	struct recompress rc;
+	char *jbuf;		/* journal lines of the batch, written at once */
+	size_t jlen;
+	char left[4096];	/* hosts left behind, for the report */
+	volatile sig_atomic_t stop;
+};
+
+const char *rollout_phase_name(enum rollout_phase p);
+/* Plan, run and report a deploy; returns the process exit code. */
+int engine_deploy(struct rollout *ro, const struct deploy_opts *o);
+/* Run the current phase and move to the next one; 0 once a final phase is reached. */
+int engine_advance(struct engine *e);
+
+/* The phases' steps (preflight.c, stage.c, switch.c, reverse.c, report.c). */
+enum rollout_phase engine_preflight(struct engine *e);
+enum rollout_phase engine_stage(struct engine *e);
+enum rollout_phase engine_switch(struct engine *e);
+enum rollout_phase engine_bake(struct engine *e);
+enum rollout_phase engine_reverse(struct engine *e);
+/* Queue one journal line for the batch write; engine_journal_flush() writes them. */
+void engine_journal(struct engine *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void engine_journal_flush(struct engine *e);
+/* Append a host name to e->left. */
+void engine_leave(struct engine *e, const struct node *nd);
+/* Per-host lines and the result; returns the exit code. */
+int engine_report(struct engine *e, const char *outcome, int code);
+
+#endif

@@ -1,0 +1,236 @@
+/*
+ * The node state machine (node.h): requests out, RESULTs in, the session
+ * lost. Every change of nd->st goes through node_set_state(); the rollout
+ * hears of each settled request through rollout_settled().
+ */
+#include "config.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "err.h"
+#include "fsutil.h"
+#include "log.h"
+#include "rollout.h"
+
+static const char *const state_names[NODE_STATE_MAX_] = {
+	[NODE_NEW] = "new", [NODE_READY] = "ready", [NODE_LOCKING] = "locking",
+	[NODE_LOCKED] = "locked", [NODE_STAGING] = "staging", [NODE_STAGED] = "staged",
+	[NODE_SWITCHING] = "switching", [NODE_SWITCHED] = "switched",
+	[NODE_REVERSING] = "reversing", [NODE_REVERSED] = "reversed",
+	[NODE_QUERYING] = "querying", [NODE_FAILED] = "failed", [NODE_LOST] = "lost",
+};
+
+/* Each request's in-flight state and the state its success leads to (0: back to `from`). */
+static const struct {
+	const char *op;
+	enum node_state busy, done;
+} requests[] = {
+	{ "lock", NODE_LOCKING, NODE_LOCKED },
+	{ "install", NODE_STAGING, NODE_STAGED },
+	{ "activate", NODE_SWITCHING, NODE_SWITCHED },
+	{ "rollback", NODE_REVERSING, NODE_REVERSED },
+	{ "status", NODE_QUERYING, 0 },
+	{ "have", NODE_QUERYING, 0 },
+	{ "history", NODE_QUERYING, 0 },
+};
+
+const char *
+node_state_name(enum node_state st)
+{
+	return st < NODE_STATE_MAX_ && state_names[st] ? state_names[st] : "?";
+}
+
+static int
+in_flight(enum node_state st)
+{
+	return st == NODE_NEW || st == NODE_LOCKING || st == NODE_STAGING || st == NODE_SWITCHING ||
+	    st == NODE_REVERSING || st == NODE_QUERYING;
+}
+
+void
+node_set_state(struct node *nd, enum node_state st)
+{
+	if (nd->st == st)
+		return;
+	log_debug("%s: node %s -> %s", nd->h->name, node_state_name(nd->st), node_state_name(st));
+	/* FAILED/LOST keep where the node stood: a query's origin, else the state left. */
+	if (st == NODE_QUERYING)
+		nd->from = nd->st;
+	else if (st == NODE_FAILED || st == NODE_LOST)
+		nd->from = nd->st == NODE_QUERYING || nd->st == NODE_FAILED ? nd->from : nd->st;
+	nd->st = st;
+}
+
+enum node_state
+node_stand(const struct node *nd)
+{
+	return nd->st == NODE_QUERYING || nd->st == NODE_FAILED || nd->st == NODE_LOST ? nd->from : nd->st;
+}
+
+int
+node_reached(const struct node *nd, enum node_state st)
+{
+	return node_stand(nd) >= st;
+}
+
+int
+node_idle(const struct node *nd)
+{
+	return !in_flight(nd->st) && nd->st != NODE_LOST;
+}
+
+int
+node_reversal_target(const struct node *nd)
+{
+	enum node_state at = node_stand(nd);
+
+	if (nd->st == NODE_REVERSED)
+		return 0;
+	/* A failed activate was the agent's own to undo (it restores prev itself). */
+	return nd->inherited || nd->st == NODE_SWITCHED || (nd->st == NODE_QUERYING && at == NODE_SWITCHED) ||
+	    (nd->st == NODE_LOST && (at == NODE_SWITCHING || at == NODE_SWITCHED));
+}
+
+void
+node_fail(struct node *nd, int err, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(nd->why, sizeof(nd->why), fmt, ap);
+	va_end(ap);
+	nd->err = err;
+	node_set_state(nd, NODE_FAILED);
+}
+
+void
+node_lose(struct node *nd)
+{
+	const struct host *h = nd->h;
+	const char *src;
+	size_t len;
+
+	if (nd->st == NODE_LOST)
+		return;
+	if (in_flight(nd->st) || h->state == HOST_FAILED) {
+		nd->err = h->err ? h->err : CUT_ERR_EOF;
+		src = h->msg[0] ? h->msg : h->stderr_len ? h->stderr_tail : "agent closed the session";
+		len = strlen(src);
+		if (len >= sizeof(nd->why))
+			len = sizeof(nd->why) - 1;
+		memcpy(nd->why, src, len);
+		nd->why[len] = '\0';
+		/* One line: cut the agent's stderr at its first newline. */
+		nd->why[strcspn(nd->why, "\n")] = '\0';
+	}
+	node_set_state(nd, NODE_LOST);
+}
+
+static void
+on_ready(struct sess *s)
+{
+	struct node *nd = s->user;
+
+	node_set_state(nd, NODE_READY);
+}
+
+static void
+on_result(struct sess *s, const struct msg *m)
+{
+	struct node *nd = s->user;
+	enum node_state done = nd->from;
+
+	kv_free(&nd->res);
+	kv_copy(&nd->res, &m->kv);
+	nd->err = m->code;
+	nd->exit_code = m->exit_code;
+	nd->t_done = mono_ms();
+	for (size_t i = 0; i < sizeof(requests) / sizeof(requests[0]); i++)
+		if (requests[i].busy == nd->st && requests[i].done)
+			done = requests[i].done;
+	if (m->code != 0) {
+		const char *why = kv_get(&m->kv, "error");
+
+		if (why == NULL)
+			why = kv_get(&m->kv, "message");
+		snprintf(nd->why, sizeof(nd->why), "%s", why ? why : cut_err(m->code));
+		node_set_state(nd, NODE_FAILED);
+	} else
+		node_set_state(nd, done);
+	rollout_settled(nd->ro, nd);
+}
+
+static void
+on_event(struct sess *s, const struct msg *m)
+{
+	struct node *nd = s->user;
+	struct kvlist *nr;
+
+	if (m->type == MSG_RECORD) {
+		if (nd->nrecords >= 100000)
+			return;
+		if ((nr = realloc(nd->records, (nd->nrecords + 1) * sizeof(*nr))) == NULL)
+			return;
+		nd->records = nr;
+		memset(&nr[nd->nrecords], 0, sizeof(*nr));
+		if (kv_copy(&nr[nd->nrecords], &m->kv) == CUT_OK)
+			nd->nrecords++;
+		return;
+	}
+	if (nd->ro->g->verbose) {
+		const char *ev = kv_get(&m->kv, "event");
+		const char *msg = kv_get(&m->kv, "message");
+
+		log_info("%s: %s%s%s", nd->h->name, ev ? ev : "event", msg ? ": " : "", msg ? msg : "");
+	}
+}
+
+void
+node_attach(struct node *nd, struct rollout *ro, struct host *h)
+{
+	nd->h = h;
+	nd->ro = ro;
+	sess_attach(&nd->s, h, nd);
+	nd->s.on_ready = on_ready;
+	nd->s.on_result = on_result;
+	nd->s.on_event = on_event;
+}
+
+void
+node_detach(struct node *nd)
+{
+	sess_detach(&nd->s);
+	kv_free(&nd->res);
+	for (size_t k = 0; k < nd->nrecords; k++)
+		kv_free(&nd->records[k]);
+	free(nd->records);
+	nd->records = NULL;
+	nd->nrecords = 0;
+}
+
+int
+node_request(struct node *nd, const char *op, const struct kvlist *args)
+{
+	enum node_state busy = NODE_STATE_MAX_;
+	int r;
+
+	for (size_t i = 0; i < sizeof(requests) / sizeof(requests[0]); i++)
+		if (strcmp(requests[i].op, op) == 0)
+			busy = requests[i].busy;
+	if (busy == NODE_STATE_MAX_)
+		BUG("unknown request");
+	/* A failed node is only ever sent a rollback: a query could not say where to return. */
+	if (!node_idle(nd) || (nd->st == NODE_FAILED && busy == NODE_QUERYING))
+		return CUT_ERR_HOST;
+	if ((r = sess_request(&nd->s, op, nd->ro->app, args)) != CUT_OK) {
+		node_fail(nd, r, "cannot send %s: %s", op, cut_err(r));
+		return r;
+	}
+	nd->why[0] = '\0';
+	nd->err = 0;
+	node_set_state(nd, busy);
+	return CUT_OK;
+}
