@@ -255,8 +255,10 @@ engine_deploy(struct rollout *ro, const struct deploy_opts *o)
 	e.ro = ro;
 	e.o = o;
 	recompress_init(&e.rc);
-	if ((rc = setup(&e)) != 0 || (rc = (engine_advance(&e), 0)) != 0 || o->dry_run ||
-	    (rc = open_archive(&e)) != 0) {
+	/* The plan is printed before anything is opened: --dry-run ends there. */
+	if ((rc = setup(&e)) == 0 && engine_advance(&e) && (rc = open_archive(&e)) == 0)
+		rc = -1;
+	if (rc != -1) {
 		engine_free(&e);
 		return rc;
 	}
@@ -266,6 +268,8 @@ engine_deploy(struct rollout *ro, const struct deploy_opts *o)
 	while (engine_advance(&e))
 		;
 	rc = finish(&e);
+	rollout_sigsetup(NULL);	/* e.stop goes out of scope */
+	ro->stop = NULL;
 	ro->user = NULL;
 	ro->on_settle = NULL;
 	ro->cut_short = NULL;

@@ -5,7 +5,7 @@
  * transition after the start record is written to the rollout journal
  * ("phase state=NAME batch=K"), so a rollout stopped after any phase can
  * be continued (a deploy of the same release inherits it) or reversed
- * (cutover rollback) from its record. See cutover(1), "ROLLOUT".
+ * (cutover rollback) from its record. See cutover(1), DESCRIPTION, "Rollout".
  *
  *	PLAN -> PREFLIGHT -> STAGE -> SWITCH(1) [-> BAKE(1)] -> SWITCH(2) ... -> DONE
  *	PREFLIGHT, STAGE --failure/interrupt--> ABORTED (nothing switched)

@@ -3,7 +3,7 @@
  * multi interface: no thread or process per host.
  *
  *	fleet_init(&f, sel, parallel);
- *	for each host: f.hosts[i]->on_read = ...; ->on_open = ...; ->user = ...
+ *	for each host: sess_attach(...) (session.h) or set ->on_read, ->user
  *	fleet_start_all(&f);                      hosts queue for a slot
  *	while (fleet_running(&f)) {
  *		fleet_perform(&f);                // advance every ready host
@@ -13,7 +13,9 @@
  *	}
  *	fleet_free(&f);
  *
- * At most `parallel` hosts are between CONNECTING and CLOSING at once.
+ * At most `parallel` hosts are setting up ssh (CONNECTING to EXEC) at once:
+ * the bound is on handshakes, which cost the remote sshd CPU; open pipes
+ * do not count.
  */
 #ifndef CUT_FLEET_H
 #define CUT_FLEET_H

@@ -22,6 +22,7 @@
 
 #include <stddef.h>
 #include <poll.h>
+#include <sys/types.h>
 #include <libssh2.h>
 
 #include "fleet_conf.h"
@@ -89,7 +90,7 @@ struct host {
 	host_read_fn on_read;
 	host_open_fn on_open;
 	void *user;
-	long long t_start, t_open, t_end;	/* mono ms */
+	long long t_start, t_open;	/* mono ms: started, pipe open */
 	int reported;			/* handed out by fleet_info_read */
 	int verbose;
 
@@ -106,6 +107,10 @@ struct host {
 	unsigned char *pump_buf;	/* [0, PUMP) channel -> pump_fd, [PUMP, 2*PUMP) the other way */
 	size_t down_off, down_len, up_off, up_len;
 	int down_eof, up_eof;		/* EOF passed on in that direction */
+
+	/* host_use_pipe(): command runs as a local child on a socketpair (pipe.c). */
+	int pipe;
+	pid_t pid;
 };
 
 const char *host_state_name(enum host_state s);
@@ -118,6 +123,11 @@ int host_fail(struct host *h, int err, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
 int host_start(struct host *h);
+/*
+ * Run command as a local child speaking on its stdin/stdout instead of
+ * over ssh (the engine's unit tests); call before the host starts.
+ */
+void host_use_pipe(struct host *h, const char *command);
 /* Advance h; never blocks. */
 void host_step(struct host *h);
 /* poll() events h waits for (0 when it has no socket). */

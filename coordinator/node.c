@@ -11,7 +11,6 @@
 #include <string.h>
 
 #include "err.h"
-#include "fsutil.h"
 #include "log.h"
 #include "rollout.h"
 
@@ -89,9 +88,12 @@ node_reversal_target(const struct node *nd)
 
 	if (nd->st == NODE_REVERSED)
 		return 0;
-	/* A failed activate was the agent's own to undo (it restores prev itself). */
-	return nd->inherited || nd->st == NODE_SWITCHED || (nd->st == NODE_QUERYING && at == NODE_SWITCHED) ||
-	    (nd->st == NODE_LOST && (at == NODE_SWITCHING || at == NODE_SWITCHED));
+	/*
+	 * A failed activate was the agent's own to undo (it restores prev
+	 * itself). A host that switched and then failed a check is taken back
+	 * whatever it says (a rollback to the release it is on changes nothing).
+	 */
+	return nd->inherited || at == NODE_SWITCHED || (nd->st == NODE_LOST && at == NODE_SWITCHING);
 }
 
 void
@@ -110,12 +112,13 @@ void
 node_lose(struct node *nd)
 {
 	const struct host *h = nd->h;
-	const char *src;
-	size_t len;
 
 	if (nd->st == NODE_LOST)
 		return;
 	if (in_flight(nd->st) || h->state == HOST_FAILED) {
+		const char *src;
+		size_t len;
+
 		nd->err = h->err ? h->err : CUT_ERR_EOF;
 		src = h->msg[0] ? h->msg : h->stderr_len ? h->stderr_tail : "agent closed the session";
 		len = strlen(src);
@@ -147,7 +150,6 @@ on_result(struct sess *s, const struct msg *m)
 	kv_copy(&nd->res, &m->kv);
 	nd->err = m->code;
 	nd->exit_code = m->exit_code;
-	nd->t_done = mono_ms();
 	for (size_t i = 0; i < sizeof(requests) / sizeof(requests[0]); i++)
 		if (requests[i].busy == nd->st && requests[i].done)
 			done = requests[i].done;

@@ -59,7 +59,6 @@ struct node {
 	struct kvlist res;	/* fields of the last RESULT */
 	struct kvlist *records;	/* history RECORDs */
 	size_t nrecords;
-	long long t_done;	/* mono ms of the last RESULT */
 };
 
 const char *node_state_name(enum node_state st);

@@ -30,7 +30,7 @@ struct recompress {
 	pthread_t thr;
 	int tried;			/* recompress_start() was called */
 	int started;
-	volatile int cancel;		/* set by recompress_cancel() */
+	_Atomic int cancel;		/* set by recompress_cancel(), read by the thread */
 	int fd;				/* unlinked temp file holding the output */
 	int r;				/* CUT_OK or CUT_ERR_* of the thread */
 	/* After recompress_finish() == CUT_OK: */

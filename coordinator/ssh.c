@@ -23,6 +23,7 @@
 #include "err.h"
 #include "fsutil.h"
 #include "host.h"
+#include "pipe.h"
 #include "log.h"
 
 /* Ciphers Debian's libssh2 1.10 and OpenSSH both do; ctr first for speed. */
@@ -66,8 +67,6 @@ host_set_state(struct host *h, enum host_state s)
 		return;
 	log_debug("%s: %s -> %s", h->name, host_state_name(h->state), host_state_name(s));
 	h->state = s;
-	if (s == HOST_DONE || s == HOST_FAILED)
-		h->t_end = mono_ms();
 }
 
 int
@@ -93,6 +92,8 @@ wq_clear(struct host *h)
 static void
 teardown(struct host *h)
 {
+	if (h->pipe)
+		pipe_teardown(h);
 	if (h->fd >= 0)
 		shutdown(h->fd, SHUT_RDWR);
 	if (h->ssh)
@@ -189,6 +190,8 @@ host_start(struct host *h)
 	char port[16];
 	int r, one = 1;
 
+	if (h->pipe)
+		return pipe_start(h);
 	h->t_start = mono_ms();
 	h->phase_deadline = h->t_start + h->conf->s.connect_timeout * 1000;
 	if (h->conf->jump) {
@@ -498,6 +501,21 @@ keep_stderr(struct host *h, const char *buf, size_t n)
 	h->stderr_tail[h->stderr_len] = '\0';
 }
 
+void
+host_wq_sent(struct host *h, size_t n)
+{
+	struct host_wseg *w = h->wq_head;
+
+	w->off += n;
+	h->wq_bytes -= n;
+	if (w->off == w->len) {
+		h->wq_head = w->next;
+		if (h->wq_head == NULL)
+			h->wq_tail = NULL;
+		free(w);
+	}
+}
+
 /* Move bytes both ways until libssh2 would block. */
 static int
 step_running(struct host *h)
@@ -517,14 +535,7 @@ step_running(struct host *h)
 		}
 		if (n < 0)
 			return host_fail(h, CUT_ERR_HOST, "write to agent: %s", ssh_errmsg(h));
-		w->off += (size_t)n;
-		h->wq_bytes -= (size_t)n;
-		if (w->off == w->len) {
-			h->wq_head = w->next;
-			if (h->wq_head == NULL)
-				h->wq_tail = NULL;
-			free(w);
-		}
+		host_wq_sent(h, (size_t)n);
 	}
 	if (!blocked && h->want_eof && !h->eof_sent) {
 		r = libssh2_channel_send_eof(h->ch);
@@ -574,6 +585,10 @@ host_step(struct host *h)
 	int r = CUT_OK;
 	char *sig = NULL;
 
+	if (h->pipe) {
+		pipe_step(h);
+		return;
+	}
 	if (h->tunnel && h->pump_fd >= 0 && (pump(h) != CUT_OK || host_is_final(h)))
 		return;
 	/* Each case either changes state and loops, or returns on EAGAIN. */
@@ -669,6 +684,8 @@ host_poll_events(const struct host *h)
 		return 0;
 	if (h->state == HOST_CONNECTING)
 		return POLLOUT;
+	if (h->pipe)
+		return pipe_poll_events(h);
 	dir = h->ssh ? libssh2_session_block_directions(h->ssh) : 0;
 	if (dir & LIBSSH2_SESSION_BLOCK_INBOUND)
 		ev |= POLLIN;
@@ -690,7 +707,7 @@ host_next_deadline(const struct host *h)
 		d = h->phase_deadline;
 	if (h->op_deadline && (d == 0 || h->op_deadline < d))
 		d = h->op_deadline;
-	if (h->state == HOST_RUNNING && h->conf->s.keepalive > 0 &&
+	if (h->state == HOST_RUNNING && !h->pipe && h->conf->s.keepalive > 0 &&
 	    (d == 0 || h->keepalive_next < d))
 		d = h->keepalive_next;
 	return d;

@@ -26,3 +26,16 @@ tests_unit_test_recompress_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/coordinator
 tests_unit_test_recompress_LDADD = libcoord.a libcutover.a $(CMOCKA_LIBS) $(LIBARCHIVE_LIBS) $(LIBCRYPTO_LIBS)
 tests_unit_test_recompress_LDFLAGS = -pthread
 endif
+
+# The rollout engine against scripted fake agents on the pipe transport (no sshd).
+if HAVE_CMOCKA
+check_PROGRAMS += tests/unit/test_engine tests/unit/fake-agent
+TESTS += tests/unit/test_engine
+tests_unit_test_engine_SOURCES = tests/unit/test_engine.c tests/unit/unit-tmpdir.h
+tests_unit_test_engine_CFLAGS = $(AM_CFLAGS) -pthread $(CMOCKA_CFLAGS) $(LIBSSH2_CFLAGS) $(LIBCRYPTO_CFLAGS) $(LIBARCHIVE_CFLAGS)
+tests_unit_test_engine_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/coordinator -I$(top_srcdir)/conf
+tests_unit_test_engine_LDADD = $(COORD_LIBS) $(CMOCKA_LIBS)
+tests_unit_test_engine_LDFLAGS = -pthread
+tests_unit_fake_agent_SOURCES = tests/unit/fake-agent.c
+tests_unit_fake_agent_LDADD = libcutover.a
+endif

@@ -81,7 +81,9 @@ step "agent: archives are files"
 expect_completion "$T/web-3.0.tar.gz" _cutover_agent cutover-agent deploy web "$T/web-3"
 
 step "coordinator: commands and options"
-expect_completion "deploy" _cutover cutover de
+expect_completion "deploy" _cutover cutover dep
+expect_completion "debug-exec deploy" _cutover cutover de
+expect_completion "dump-config" _cutover cutover du
 expect_completion "-f" _cutover cutover -f
 expect_completion "--file" _cutover cutover --fi
 expect_completion "--verbose --version" _cutover cutover --ver
