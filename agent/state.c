@@ -136,6 +136,8 @@ state_apply(struct state *st, const struct kvlist *rec)
 		st->last_activation_seq = st->seq;
 		if ((r = stack_push(st, id)) != CUT_OK)
 			return r;
+	} else if (strcmp(op, "activate") == 0 && strcmp(outcome, "reversed") == 0) {
+		ri->activated = 1;	/* it was current until its health check failed: bad, not unused */
 	} else if (strcmp(op, "pin") == 0 && strcmp(outcome, "ok") == 0) {
 		ri->pinned = 1;
 	} else if (strcmp(op, "unpin") == 0 && strcmp(outcome, "ok") == 0) {

@@ -83,6 +83,10 @@ cmd_debug_exec(const struct copts *g, int argc, char **argv)
 		return coord_usage("debug-exec");
 	if ((rc = coord_load(g, hosts, group, &run)) != 0)
 		return rc;
+	if ((rc = coord_check_files(&run)) != 0) {
+		coord_unload(&run);
+		return rc;
+	}
 	if (fleet_global_init() != CUT_OK || fleet_init(&f, &run.sel, (size_t)run.sel.global.parallel) != CUT_OK ||
 	    (out = calloc(run.sel.n, sizeof(*out))) == NULL) {
 		log_error("out of memory");

@@ -1,8 +1,10 @@
 /* Fleet file loading and host selection shared by the coordinator commands. */
 #include "config.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "common.h"
 #include "err.h"
@@ -23,6 +25,22 @@ coord_load(const struct copts *g, const char *hosts, const char *group, struct c
 		log_error("%s", err);
 		fleet_conf_free(&run->fc);
 		return r == CUT_ERR_ALLOC ? cut_exit_code(r) : CUT_EXIT_USAGE;
+	}
+	return CUT_EXIT_OK;
+}
+
+int
+coord_check_files(const struct coord_run *run)
+{
+	for (size_t i = 0; i < run->sel.n; i++) {
+		const char *kh = run->sel.hosts[i].s.known_hosts;
+
+		/* Without it every host key is unknown: a setup error, not n unreachable hosts. */
+		if (access(kh, R_OK) != 0) {
+			log_error("%s: known_hosts %s: %s (create it with ssh-keyscan and check the fingerprints)",
+			    run->sel.hosts[i].name, kh, strerror(errno));
+			return CUT_EXIT_USAGE;
+		}
 	}
 	return CUT_EXIT_OK;
 }

@@ -21,6 +21,8 @@ struct coord_run {
 
 int coord_load(const struct copts *g, const char *hosts, const char *group, struct coord_run *run);
 void coord_unload(struct coord_run *run);
+/* Files every selected host needs before connecting (known_hosts); exit code 2 when one is unusable. */
+int coord_check_files(const struct coord_run *run);
 
 /* Print "usage: cutover USAGE" for the named command; returns exit code 2. */
 int coord_usage(const char *cmd);

@@ -13,6 +13,7 @@
 #include "err.h"
 #include "fsutil.h"
 #include "log.h"
+#include "release_id.h"
 #include "incident.h"
 #include "rollout.h"
 
@@ -42,6 +43,45 @@ answered(const struct node *nd)
 	return nd->st == NODE_READY || nd->st == NODE_REVERSED;
 }
 
+/* The exit code a failed node stands for: its agent's, or 5 for a lost host. */
+static int
+node_exit(const struct node *nd)
+{
+	if (nd->st == NODE_LOST)
+		return nd->err == CUT_ERR_CONFIG ? CUT_EXIT_USAGE : CUT_EXIT_PARTIAL;
+	return nd->exit_code ? nd->exit_code : cut_exit_code(nd->err);
+}
+
+/*
+ * The exit code of a fleet command from how its hosts ended (cutover(1),
+ * EXIT STATUS): when every failure is of one kind (configuration, lock,
+ * bad input) that kind's code; when nothing moved and no host is
+ * unaccounted for, 1; else 5.
+ */
+static int
+incident_exit(const struct rollout *ro, size_t moved)
+{
+	size_t failed = 0, by_code[6] = { 0 };
+
+	for (size_t i = 0; i < ro->n; i++) {
+		int c = node_exit(&ro->nodes[i]);
+
+		if (answered(&ro->nodes[i]))
+			continue;
+		failed++;
+		by_code[c >= 0 && c <= 5 ? c : 1]++;
+	}
+	if (failed == 0)
+		return CUT_EXIT_OK;
+	if (by_code[CUT_EXIT_USAGE] == failed)
+		return CUT_EXIT_USAGE;
+	if (by_code[CUT_EXIT_LOCKED] == failed)
+		return CUT_EXIT_LOCKED;
+	if (by_code[CUT_EXIT_BAD_INPUT] == failed && moved == 0)
+		return CUT_EXIT_BAD_INPUT;
+	return moved == 0 && by_code[CUT_EXIT_PARTIAL] == 0 ? CUT_EXIT_REVERSED : CUT_EXIT_PARTIAL;
+}
+
 static void
 print_result_json(struct rollout *ro, struct node *nd, const char *cmd)
 {
@@ -62,12 +102,32 @@ print_result_json(struct rollout *ro, struct node *nd, const char *cmd)
 }
 
 /*
+ * The hosts whose app lock someone holds right now, from their status
+ * RESULTs, space separated into out. The lock is an flock of a live
+ * process: a rollout whose hosts are locked is running, not interrupted.
+ */
+static void
+locked_hosts(const struct rollout *ro, char *out, size_t len)
+{
+	size_t used = 0;
+
+	out[0] = '\0';
+	for (size_t i = 0; i < ro->n && used < len; i++) {
+		const char *lk = kv_get(&ro->nodes[i].res, "lock_holder");
+
+		if (ro->nodes[i].st == NODE_READY && lk && *lk)
+			used += (size_t)snprintf(out + used, len - used, "%s%s", used ? " " : "",
+			    ro->nodes[i].h->name);
+	}
+}
+
+/*
  * The newest rollout of our journal, when it did not finish: which hosts it
  * switched (or may have: activate sent, no answer recorded) and the release
  * each ran before. Printed after the host rows.
  */
 static void
-print_unsettled(const struct copts *g, const char *app)
+print_unsettled(const struct copts *g, const char *app, const char *locked)
 {
 	struct rj_rollout r;
 	char ts[32], *sw = NULL, *maybe = NULL, *prev = NULL;
@@ -103,7 +163,8 @@ print_unsettled(const struct copts *g, const char *app)
 		kv_add(&ev, "release", r.release);
 		kv_add(&ev, "sha256", r.sha256);
 		kv_add(&ev, "started", ts);
-		kv_add(&ev, "state", r.ended ? r.outcome : "interrupted");
+		kv_add(&ev, "state", r.ended ? r.outcome : *locked ? "running" : "interrupted");
+		kv_add(&ev, "locked", locked);
 		kv_add(&ev, "switched", sw ? sw : "");
 		kv_add(&ev, "maybe_switched", maybe ? maybe : "");
 		kv_add(&ev, "previous", prev ? prev : "");
@@ -114,7 +175,7 @@ print_unsettled(const struct copts *g, const char *app)
 		kv_free(&ev);
 	} else {
 		printf("\nrollout of %s started %s %s (journal %s)\n", r.release, ts,
-		    r.ended ? "ended partial" : "was interrupted: no end record", r.path);
+		    r.ended ? "ended partial" : *locked ? "is running" : "was interrupted: no end record", r.path);
 		if (!r.ended && r.phase[0] && r.batch > 0)
 			printf("  last phase:     %s, batch %lld of %lld\n", r.phase, r.batch, r.nbatches);
 		else if (!r.ended && r.phase[0])
@@ -123,7 +184,10 @@ print_unsettled(const struct copts *g, const char *app)
 		if (maybe && *maybe)
 			printf("  maybe switched: %s (activation sent, no answer recorded)\n", maybe);
 		printf("  previous:       %s\n", prev && *prev ? prev : "-");
-		printf("  converge with `cutover deploy` of the same archive, or go back with `cutover rollback`\n");
+		if (*locked)
+			printf("  locked now:     %s (its coordinator is still at work)\n", locked);
+		else
+			printf("  converge with `cutover deploy` of the same archive, or go back with `cutover rollback`\n");
 	}
 	free(sw);
 	free(maybe);
@@ -162,6 +226,24 @@ rollback_targets(struct rollout *ro, const struct incident_opts *o, char (*targe
 	return from_journal;
 }
 
+/* The unfinished rollout still holds hosts' locks: it is running; say so. */
+static int
+rollout_running(struct rollout *ro, const struct rj_rollout *last)
+{
+	char locked[4096];
+
+	for (size_t i = 0; i < ro->n; i++)
+		if (ro->nodes[i].st == NODE_READY)
+			node_request(&ro->nodes[i], "status", NULL);
+	rollout_wait(ro, -1);
+	locked_hosts(ro, locked, sizeof(locked));
+	if (locked[0] == '\0')
+		return 0;
+	log_error("rollback: the rollout of %s is still running (locked: %s); stop its coordinator "
+	    "(SIGINT reverses it) or let it finish, then roll back", last->release, locked);
+	return 1;
+}
+
 int
 incident_rollback(const struct copts *g, const struct incident_opts *o)
 {
@@ -173,6 +255,9 @@ incident_rollback(const struct copts *g, const struct incident_opts *o)
 	size_t bsize, failed = 0, moved = 0;
 	int rc, from_journal;
 
+	/* Checked here, before any host is asked: one error line, not one per host. */
+	if (o->to && !release_id_valid(o->to))
+		return log_error("rollback: --to \"%s\" is not a valid release ID", o->to), CUT_EXIT_BAD_INPUT;
 	if ((rc = open_all(&ro, g, o, "rollback")) != 0)
 		return rc;
 	if (fleet_batch_size(o->batch ? o->batch : "100%", ro.n, &bsize) != CUT_OK) {
@@ -190,6 +275,13 @@ incident_rollback(const struct copts *g, const struct incident_opts *o)
 		return log_error("out of memory"), CUT_EXIT_REVERSED;
 	}
 	from_journal = rollback_targets(&ro, o, target, move, &last);
+	if (from_journal && rollout_running(&ro, &last)) {
+		free(target);
+		free(move);
+		rj_rollout_free(&last);
+		rollout_close(&ro);
+		return CUT_EXIT_LOCKED;
+	}
 	if (from_journal && rj_open(&ro.j, g->fleet_file, ro.app) != CUT_OK)
 		log_error("rollback: going on without recording it");
 	for (size_t s = 0; s < ro.n; s += bsize) {
@@ -228,6 +320,9 @@ incident_rollback(const struct copts *g, const struct incident_opts *o)
 		else if (answered(nd) && !move[i])
 			printf("%-16s unchanged: not switched by the unfinished rollout of %s\n",
 			    nd->h->name, last.release);
+		else if (answered(nd) && kv_get(&nd->res, "unchanged"))
+			printf("%-16s unchanged: already on %s\n", nd->h->name,
+			    kv_get(&nd->res, "release") ? kv_get(&nd->res, "release") : "?");
 		else if (answered(nd))
 			printf("%-16s rolled back: %s -> %s\n", nd->h->name,
 			    kv_get(&nd->res, "previous") ? kv_get(&nd->res, "previous") : "?",
@@ -239,7 +334,7 @@ incident_rollback(const struct copts *g, const struct incident_opts *o)
 	if (from_journal && failed == 0)
 		rj_printf(&ro.j, "end ts=%lld outcome=rolled-back", now_ms());
 	fflush(stdout);
-	rc = failed == 0 ? CUT_EXIT_OK : moved == 0 ? CUT_EXIT_REVERSED : CUT_EXIT_PARTIAL;
+	rc = incident_exit(&ro, moved);
 	free(target);
 	free(move);
 	rj_rollout_free(&last);
@@ -250,6 +345,7 @@ incident_rollback(const struct copts *g, const struct incident_opts *o)
 int
 incident_status(const struct copts *g, const struct incident_opts *o)
 {
+	char locked[4096];
 	struct rollout ro;
 	const char *major = NULL;
 	size_t best = 0, down = 0;
@@ -298,10 +394,11 @@ incident_status(const struct copts *g, const struct incident_opts *o)
 			printf("%-16s %-24s %-24s %-8s yes%s\n", nd->h->name, c && *c ? c : "-",
 			    p && *p ? p : "-", lk && *lk ? "locked" : "free", drift ? "  DRIFT" : "");
 	}
-	print_unsettled(g, ro.app);
+	locked_hosts(&ro, locked, sizeof(locked));
+	print_unsettled(g, ro.app, locked);
 	fflush(stdout);
 	rollout_close(&ro);
-	return down == 0 ? CUT_EXIT_OK : CUT_EXIT_PARTIAL;
+	return incident_exit(&ro, 0) == CUT_EXIT_USAGE ? CUT_EXIT_USAGE : down == 0 ? CUT_EXIT_OK : CUT_EXIT_PARTIAL;
 }
 
 struct hrow {

@@ -119,7 +119,9 @@ node_lose(struct node *nd)
 		const char *src;
 		size_t len;
 
-		nd->err = h->err ? h->err : CUT_ERR_EOF;
+		/* Exit 2 before any answer: the agent refused its configuration (cutover-agent(8)). */
+		nd->err = h->err ? h->err : h->state == HOST_DONE && h->exit_status == CUT_EXIT_USAGE ?
+		    CUT_ERR_CONFIG : CUT_ERR_EOF;
 		src = h->msg[0] ? h->msg : h->stderr_len ? h->stderr_tail : "agent closed the session";
 		len = strlen(src);
 		if (len >= sizeof(nd->why))

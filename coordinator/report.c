@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <stdio.h>
+#include <string.h>
 
 #include "engine.h"
 #include "err.h"
@@ -18,7 +19,7 @@ host_outcome(const struct engine *e, const struct node *nd)
 	case NODE_REVERSED:
 		return "reversed";
 	case NODE_SWITCHED:
-		return "switched";
+		return strcmp(nd->prev, e->rel) == 0 ? "unchanged" : "switched";
 	case NODE_LOST:
 		return "lost";
 	case NODE_FAILED:

@@ -44,7 +44,8 @@ on_settle(struct rollout *ro, struct node *nd)
 		return;
 	if (nd->st == NODE_SWITCHED && on && strcmp(on, e->rel) == 0) {
 		if (e->phase == RP_SWITCH) {
-			rollout_event(ro, "switched", nd, "now on %s", e->rel);
+			rollout_event(ro, "switched", nd, "%s %s",
+			    kv_get(&nd->res, "unchanged") ? "already on" : "now on", e->rel);
 			engine_journal(e, "switched name=%s", nd->h->name);
 		}
 		return;

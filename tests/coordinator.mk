@@ -12,7 +12,8 @@ COORD_TESTS = \
 	tests/regress/fleet-signal.sh \
 	tests/regress/fleet-forced.sh \
 	tests/regress/fleet-jump.sh \
-	tests/regress/fleet-recompress.sh
+	tests/regress/fleet-recompress.sh \
+	tests/regress/exit-codes.sh
 TESTS += $(COORD_TESTS)
 EXTRA_DIST += $(COORD_TESTS)
 

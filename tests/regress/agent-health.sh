@@ -35,6 +35,10 @@ expect_exit 0 A --json status web
 printf '%s\n' "$OUT" | python3 -c 'import json,sys; s=json.load(sys.stdin); assert s["bad"]=="web-3", s' || fail "$OUT"
 expect_exit 0 A history web
 printf '%s\n' "$OUT" | grep -q "bad=web-3" || fail "history: $OUT"
+# It was current until its check failed: BAD, but not "never-activated".
+expect_exit 0 A status web
+printf '%s\n' "$OUT" | grep -E '^ +web-3 ' | grep -q ' BAD' || fail "status: $OUT"
+printf '%s\n' "$OUT" | grep -E '^ +web-3 ' | grep -q 'never-activated' && fail "status: $OUT"
 
 step "rollback never picks a bad release; --to may"
 expect_exit 0 A rollback web

@@ -84,7 +84,8 @@ run(const struct scenario *sc, struct outcome *out)
 	memset(out, 0, sizeof(*out));
 	snprintf(fleet, sizeof(fleet), "%s/fleet.ini", tmpdir);
 	assert_non_null(f = fopen(fleet, "w"));
-	fprintf(f, "[fleet]\nuser = nobody\napp = web\nbatch = 1\nmax_fail = 0\nop_timeout = 20\n");
+	fprintf(f, "[fleet]\nuser = nobody\napp = web\nbatch = 1\nmax_fail = 0\nop_timeout = 20\n"
+	    "known_hosts = %s/known_hosts\n", tmpdir);
 	for (size_t i = 0; i < sc->n; i++) {
 		fprintf(f, "[host h%zu]\naddress = 127.0.0.1\n", i + 1);
 		snprintf(path, sizeof(path), "%s/h%zu.cur", tmpdir, i + 1);
@@ -95,6 +96,8 @@ run(const struct scenario *sc, struct outcome *out)
 		unlink(path);
 	}
 	fclose(f);
+	snprintf(path, sizeof(path), "%s/known_hosts", tmpdir);
+	write_file(path, "");
 	snprintf(archive, sizeof(archive), "%s/web-2.tgz", tmpdir);
 	write_file(archive, "not really an archive: the fake agents never unpack it\n");
 	snprintf(path, sizeof(path), "%s/state", tmpdir);
