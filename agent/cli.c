@@ -121,11 +121,11 @@ cli_begin(struct cli *c, const struct global_opts *g, const char *cmd,
 			c->opened = 0;
 			return fail_early(c, r, msg);
 		}
-		r = op_recover(&c->app, &c->sink);
+		r = op_recover(&c->app, &c->sink, err, sizeof(err));
 		if (r != CUT_OK) {
 			app_close(&c->app);
 			c->opened = 0;
-			return fail_early(c, r, "recovery of an interrupted operation failed");
+			return fail_early(c, r, err);
 		}
 	}
 	return -1;

@@ -52,9 +52,10 @@ int op_pin(struct app *app, const char *id, int pin, const struct sink *sink,
 /*
  * Under the lock, before any operation: remove staging and trash leftovers
  * of killed processes, and undo a half-done activation, journalling what
- * was done. Reports each action as an event.
+ * was done. Reports each action as an event. On failure err holds the one
+ * line to print, naming the path and the system error.
  */
-int op_recover(struct app *app, const struct sink *sink);
+int op_recover(struct app *app, const struct sink *sink, char *err, size_t errlen);
 
 /* Set res "error" to a formatted line and return code. */
 int op_fail(struct kvlist *res, int code, const char *fmt, ...)

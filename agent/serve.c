@@ -517,9 +517,9 @@ open_locked(struct serve *s, const struct msg *req, struct app *app, int lock,
 			return op_fail(res, r, "locked by another operation: %s", err);
 		return op_fail(res, r, "%s", err);
 	}
-	if ((r = op_recover(app, &sink)) != CUT_OK) {
+	if ((r = op_recover(app, &sink, err, sizeof(err))) != CUT_OK) {
 		app_close(app);
-		return op_fail(res, r, "recovery of an interrupted operation failed");
+		return op_fail(res, r, "%s", err);
 	}
 	return CUT_OK;
 }

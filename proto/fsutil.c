@@ -123,9 +123,14 @@ rm_rf_at(int dirfd, const char *name)
 		if ((r = rm_rf_at(fd, de->d_name)) != CUT_OK)
 			break;
 	}
-	closedir(d);
-	if (r != CUT_OK)
+	if (r != CUT_OK) {
+		int saved = errno;	/* the caller names the failed call's reason */
+
+		closedir(d);
+		errno = saved;
 		return r;
+	}
+	closedir(d);
 	if (unlinkat(dirfd, name, AT_REMOVEDIR) == -1 && errno != ENOENT)
 		return CUT_ERR_SYSTEM;
 	return CUT_OK;
