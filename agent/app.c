@@ -13,8 +13,10 @@
 
 #include "app.h"
 #include "err.h"
+#include "fault.h"
 #include "fsutil.h"
 #include "log.h"
+#include "release_id.h"
 #include "state.h"
 
 #define LOCK_FILE "lock"
@@ -275,4 +277,37 @@ app_lock_probe(struct app *app, char *holder, size_t holderlen)
 	}
 	close(fd);	/* closing drops our probe lock */
 	return held;
+}
+
+int
+open_state_subdir(struct app *app, const char *name)
+{
+	if (mkdirat(app->statefd, name, 0700) == -1 && errno != EEXIST)
+		return -1;
+	return openat(app->statefd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+}
+
+/*
+ * rename() into the trash first: the release vanishes from releases/ in
+ * one step, so a kill mid-delete never leaves a half-deleted release there.
+ */
+int
+remove_release(struct app *app, const char *id)
+{
+	char name[RELEASE_ID_MAX + 32];
+	int trashfd, r;
+
+	if ((trashfd = open_state_subdir(app, TRASH_DIR)) == -1)
+		return CUT_ERR_SYSTEM;
+	snprintf(name, sizeof(name), "%s.%ld", id, (long)getpid());
+	if (renameat(app->releasesfd, id, trashfd, name) == -1) {
+		close(trashfd);
+		return CUT_ERR_SYSTEM;
+	}
+	r = fsync_dir(app->releasesfd);
+	FAULT_POINT("prune.moved_to_trash");
+	if (r == CUT_OK)
+		r = rm_rf_at(trashfd, name);
+	close(trashfd);
+	return r;
 }

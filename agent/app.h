@@ -22,6 +22,8 @@
 #define RELEASES_DIR "releases"
 #define SHARED_DIR "shared"
 #define CURRENT_LINK "current"
+#define STAGING_DIR "staging"	/* below STATE_DIR: installs being unpacked */
+#define TRASH_DIR "trash"	/* below STATE_DIR: releases being deleted */
 
 struct state;
 
@@ -61,5 +63,11 @@ int app_lock(struct app *app, int wait_seconds, char *holder, size_t holderlen);
 void app_unlock(struct app *app);
 /* Lock state without taking it: 0 free, 1 held (holder filled). */
 int app_lock_probe(struct app *app, char *holder, size_t holderlen);
+
+/* Open (creating) a directory below the state dir, O_NOFOLLOW. */
+int open_state_subdir(struct app *app, const char *name);
+
+/* Move releases/ID out of the way atomically (into TRASH_DIR), then delete it. */
+int remove_release(struct app *app, const char *id);
 
 #endif

@@ -18,8 +18,8 @@
 #include "fsutil.h"
 #include "journal.h"
 #include "ops.h"
-#include "ops-common.h"
 #include "release_id.h"
+#include "state.h"
 #include "unpack.h"
 
 /* Make each shared path of the new release a link into ROOT/shared/. */

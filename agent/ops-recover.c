@@ -15,14 +15,14 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "activation.h"
 #include "err.h"
 #include "fsutil.h"
 #include "hooks.h"
 #include "journal.h"
-#include "release_id.h"
 #include "ops.h"
-#include "ops-common.h"
-#include "swap.h"
+#include "release_id.h"
+#include "state.h"
 
 /*
  * The one line a failed recovery prints: what it was doing, on which path,
@@ -166,5 +166,35 @@ op_recover(struct app *app, const struct sink *sink, char *err, size_t errlen)
 	if (r == CUT_OK && (r = journal_append(app, "recover", "end", &rec)) != CUT_OK)
 		recover_fail(app, r, err, errlen, "cannot append to", STATE_DIR "/journal");
 	kv_free(&rec);
+	return r;
+}
+
+int
+op_enter(struct app *app, const char *config_file, const char *name, int lock,
+    int wait_seconds, const struct sink *sink, char *err, size_t errlen)
+{
+	int r;
+
+	err[0] = '\0';
+	if (lock)
+		r = app_open(app, config_file, name, err, errlen);
+	else
+		r = app_open_readonly(app, config_file, name, err, errlen);
+	if (r == CUT_OK && lock) {
+		char holder[1024] = "";
+
+		r = app_lock(app, wait_seconds, holder, sizeof(holder));
+		if (r == CUT_ERR_LOCKED)
+			snprintf(err, errlen, "locked by another operation: %s", holder);
+		else if (r != CUT_OK)
+			snprintf(err, errlen, "%s", holder);
+		else
+			r = op_recover(app, sink, err, errlen);
+	}
+	if (r != CUT_OK) {
+		if (err[0] == '\0')
+			snprintf(err, errlen, "%s", cut_err(r));
+		app_close(app);	/* also frees what a half-done open allocated */
+	}
 	return r;
 }

@@ -66,7 +66,4 @@ struct release_info *state_find(const struct state *st, const char *id);
 /* Previous good release on disk (journal order), or NULL. */
 const char *state_rollback_target(const struct state *st);
 
-/* Read ROOT/current into id ("" when absent). CUT_ERR_SYSTEM if it is not ours. */
-int read_current(struct app *app, char id[RELEASE_ID_MAX + 1]);
-
 #endif
