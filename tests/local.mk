@@ -10,3 +10,5 @@ include $(srcdir)/tests/bench.mk
 # Style checks over the sources themselves.
 TESTS += tests/regress/code-shape.sh
 EXTRA_DIST += tests/regress/code-shape.sh
+TESTS += tests/regress/link-symbols.sh
+EXTRA_DIST += tests/regress/link-symbols.sh
