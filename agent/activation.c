@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "activation.h"
+#include "dirtree.h"
 #include "err.h"
 #include "fault.h"
 #include "fsutil.h"

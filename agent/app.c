@@ -12,12 +12,14 @@
 #include <unistd.h>
 
 #include "app.h"
+#include "dirtree.h"
 #include "err.h"
 #include "fault.h"
 #include "fsutil.h"
 #include "log.h"
 #include "release_id.h"
 #include "state.h"
+#include "strv.h"
 
 #define LOCK_FILE "lock"
 
@@ -158,7 +160,7 @@ app_close(struct app *app)
 	if (app->rootfd >= 0)
 		close(app->rootfd);
 	app->rootfd = app->statefd = app->releasesfd = -1;
-	free_strv(app->shared);
+	strv_free(app->shared);
 	app->shared = NULL;
 	app_conf_free(&app->conf);
 }

@@ -12,7 +12,7 @@ libagent_a_SOURCES = \
 	agent/cmd-rollback.c agent/cmd-status.c agent/cmd-history.c \
 	agent/cmd-prune.c agent/cmd-pin.c \
 	agent/app.c agent/journal.c agent/state.c agent/activation.c agent/hooks.c \
-	agent/fault.c agent/ops-install.c \
+	agent/fault.c agent/ops-install.c agent/dirtree.c agent/dirtree.h \
 	agent/ops-status.c agent/ops-prune.c agent/ops-recover.c \
 	agent/interrupt.c agent/interrupt.h
 libagent_a_CFLAGS = $(AM_CFLAGS) $(LIBARCHIVE_CFLAGS) $(LIBCRYPTO_CFLAGS) $(INIH_CFLAGS)

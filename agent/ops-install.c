@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "dirtree.h"
 #include "err.h"
 #include "fault.h"
 #include "fsutil.h"

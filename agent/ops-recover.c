@@ -16,8 +16,8 @@
 #include <unistd.h>
 
 #include "activation.h"
+#include "dirtree.h"
 #include "err.h"
-#include "fsutil.h"
 #include "hooks.h"
 #include "journal.h"
 #include "ops.h"

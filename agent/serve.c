@@ -15,7 +15,6 @@
 #include <unistd.h>
 
 #include <archive.h>
-#include <openssl/evp.h>
 
 #include "app.h"
 #include "err.h"
@@ -26,6 +25,7 @@
 #include "ops.h"
 #include "proto.h"
 #include "serve.h"
+#include "sha256.h"
 #include "state.h"
 #include "unpack.h"
 
@@ -59,7 +59,7 @@ struct serve {
 	enum upload_state up;
 	int up_err;
 	const char *up_want;	/* REQUEST sha256 (lower-case) or NULL */
-	EVP_MD_CTX *up_md;	/* hashing when no sha256 was given up front */
+	struct sha256 up_md;	/* hashing when no sha256 was given up front */
 	/* the app locked for the session by `lock` */
 	int have_lock;
 	char *lock_name;
@@ -214,9 +214,8 @@ sink_record_frame(void *ctx, const struct kvlist *rec)
 static int
 upload_finish(struct serve *s, const char *sha)
 {
-	unsigned char md[32];
+	unsigned char md[SHA256_LEN];
 	char hex[65];
-	unsigned int mdlen = 0;
 
 	if (sha[0] == '\0')
 		return CUT_OK;
@@ -226,7 +225,7 @@ upload_finish(struct serve *s, const char *sha)
 		log_error("serve: DATA_END sha256 %s differs from the request's %s", sha, s->up_want);
 		return CUT_ERR_CHECKSUM;
 	}
-	if (s->up_md == NULL || EVP_DigestFinal_ex(s->up_md, md, &mdlen) != 1 || mdlen != 32)
+	if (sha256_final(&s->up_md, md) != CUT_OK)
 		return CUT_ERR_INTERNAL;
 	sha256_hex(md, hex);
 	if (strcmp(hex, sha) != 0) {
@@ -282,7 +281,7 @@ upload_read(void *ctx, const void **bufp)
 			msg_free(&m);
 			continue;
 		}
-		if (s->up_md != NULL && EVP_DigestUpdate(s->up_md, m.data, m.datalen) != 1) {
+		if (s->up_md.md != NULL && sha256_update(&s->up_md, m.data, m.datalen) != CUT_OK) {
 			msg_free(&m);
 			r = CUT_ERR_INTERNAL;
 			goto cut;
@@ -395,9 +394,8 @@ h_upload(struct serve *s, const struct msg *req, struct app *app, struct kvlist 
 	s->up_err = 0;
 	s->up_want = ir.sha256;
 	if (ir.sha256 == NULL) {
-		if ((s->up_md = EVP_MD_CTX_new()) == NULL ||
-		    EVP_DigestInit_ex(s->up_md, EVP_sha256(), NULL) != 1)
-			return op_fail(res, CUT_ERR_ALLOC, "cannot start SHA-256");
+		if ((r = sha256_init(&s->up_md)) != CUT_OK)
+			return op_fail(res, r, "cannot start SHA-256");
 	}
 	ir.src = &src;
 	r = (deploy ? op_deploy : op_install)(app, &ir, &s->sink, res);
@@ -631,9 +629,7 @@ done:
 	}
 	if (opened)
 		app_close(&app);
-	if (s->up_md != NULL)
-		EVP_MD_CTX_free(s->up_md);
-	s->up_md = NULL;
+	sha256_free(&s->up_md);
 	s->up = UP_NONE;
 	s->up_want = NULL;
 	if (r != CUT_OK)
