@@ -94,7 +94,7 @@ add_outcome(struct kvlist *end, const char *id, const char *prev, const char *ou
 
 /* The checksum the journal recorded when id was installed ("" if unknown). */
 static void
-release_sha256(struct app *app, const char *id, char sha[65])
+release_sha256(struct app *app, const char *id, char sha[SHA256_HEX_LEN + 1])
 {
 	const struct state *st;
 	const struct release_info *ri;
@@ -103,7 +103,7 @@ release_sha256(struct app *app, const char *id, char sha[65])
 	if (app_state(app, &st) != CUT_OK)
 		return;
 	if ((ri = state_find(st, id)) != NULL)
-		memcpy(sha, ri->sha256, 65);
+		memcpy(sha, ri->sha256, sizeof(ri->sha256));
 }
 
 int
@@ -113,7 +113,7 @@ switch_release(struct app *app, const char *op, const char *id, const char *prev
 	struct hook_ctx h = { .app = app, .release = id, .previous = prev, .sink = sink };
 	struct kvlist rec = KVLIST_INIT;
 	long long started = mono_ms();
-	char why[512] = "", backwhy[512] = "", sha[65] = "";
+	char why[512] = "", backwhy[512] = "", sha[SHA256_HEX_LEN + 1] = "";
 	int r, back = CUT_OK, timeout = (int)app->conf.hook_timeout;
 
 	release_sha256(app, id, sha);

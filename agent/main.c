@@ -62,7 +62,6 @@ main(int argc, char **argv)
 		switch (ch) {
 		case 'c':
 			g.config = optarg;
-			g.explicit_config = 1;
 			break;
 		case 'j':
 			g.json = 1;

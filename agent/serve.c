@@ -215,7 +215,7 @@ static int
 upload_finish(struct serve *s, const char *sha)
 {
 	unsigned char md[SHA256_LEN];
-	char hex[65];
+	char hex[SHA256_HEX_LEN + 1];
 
 	if (sha[0] == '\0')
 		return CUT_OK;

@@ -90,7 +90,7 @@ state_apply(struct state *st, const struct kvlist *rec)
 	if (strcmp(op, "install") == 0 && (strcmp(outcome, "ok") == 0 || strcmp(outcome, "present") == 0)) {
 		const char *sha = kv_get(rec, "sha256");
 
-		if (sha && strlen(sha) == 64)
+		if (sha && strlen(sha) == SHA256_HEX_LEN)
 			strcpy(ri->sha256, sha);
 		ri->installed_seq = st->seq;
 		ri->installed_ms = kv_get_int(rec, "ts_ms", 0);

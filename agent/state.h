@@ -15,12 +15,13 @@
 #define CUT_STATE_H
 
 #include "app.h"
+#include "hexdigest.h"
 #include "kv.h"
 #include "release_id.h"
 
 struct release_info {
 	char id[RELEASE_ID_MAX + 1];
-	char sha256[65];	/* "" when unknown (not installed by us) */
+	char sha256[SHA256_HEX_LEN + 1];	/* "" when unknown (not installed by us) */
 	long long installed_seq;/* journal position of its install; 0 = unknown */
 	long long installed_ms;
 	int on_disk;		/* releases/ID exists now */

@@ -172,7 +172,7 @@ struct parse_state {
 
 /* The section record for an inih section name, created on first use. */
 static struct fleet_section *
-find_section(struct parse_state *ps, const char *section, char *reason, size_t rlen, int line)
+find_section(struct parse_state *ps, const char *section, char *reason, size_t rlen)
 {
 	struct fleet_conf *fc = ps->fc;
 	struct fleet_section *s, *ns;
@@ -213,7 +213,6 @@ find_section(struct parse_state *ps, const char *section, char *reason, size_t r
 	s = &fc->sec[fc->nsec];
 	memset(s, 0, sizeof(*s));
 	s->kind = kind;
-	s->line = line;
 	if (name && (s->name = strdup(name)) == NULL)
 		goto nomem;
 	fc->nsec++;
@@ -251,7 +250,7 @@ handler(void *user, const char *section, const char *name, const char *value)
 		snprintf(ps->reason, sizeof(ps->reason), "%s: key outside a section", name);
 		return 0;
 	}
-	if ((s = find_section(ps, section, ps->reason, sizeof(ps->reason), 0)) == NULL)
+	if ((s = find_section(ps, section, ps->reason, sizeof(ps->reason))) == NULL)
 		return 0;
 	if (s->kind == FSEC_HOST && strcmp(name, "address") == 0) {
 		if (*value == '\0' || strlen(value) > FLEET_NAME_MAX || strpbrk(value, " \t/") != NULL) {
