@@ -51,6 +51,22 @@ done
 [ "$(cat "$T/hook/uids")" = "$uid" ] || fail "a hook ran for root: $(cat "$T/hook/uids")"
 [ "$(readlink "$R/current")" = releases/web-1 ] || fail "current moved"
 
+PC="$top_builddir/tests/proto-client"
+if [ -x "$PC" ]; then
+	step "serve as root: a state-changing request gets exit 2 naming the owner"
+	"$PC" -t 20 -- "$CUTOVER_AGENT" --config "$T/agent.ini" serve >"$T/pc.out" 2>"$T/pc.err" <<END
+hello
+request 1 prune web
+result 1
+request 2 status web
+result 2
+END
+	grep -q "^RESULT 1 err=-5 exit=2 .*belongs to $owner; run as that user" "$T/pc.out" ||
+	    fail "serve prune: $(cat "$T/pc.out" "$T/pc.err")"
+	grep -q '^RESULT 2 err=0 exit=0 ' "$T/pc.out" || fail "serve status: $(cat "$T/pc.out")"
+	[ -z "$(root_owned)" ] || fail "serve left root-owned files: $(root_owned)"
+fi
+
 step "--json: the refusal is one JSON object with exit 2"
 expect_exit 2 AROOT --json prune web
 case $OUT in *'"exit":2'*'belongs to nobody'*) ;; *) fail "json: $OUT" ;; esac
