@@ -12,10 +12,14 @@
 #include <unistd.h>
 
 #include "app.h"
+#include "dirtree.h"
 #include "err.h"
+#include "fault.h"
 #include "fsutil.h"
 #include "log.h"
+#include "release_id.h"
 #include "state.h"
+#include "strv.h"
 
 #define LOCK_FILE "lock"
 
@@ -35,6 +39,36 @@ open_dir_at(int dirfd, const char *name, int create)
 }
 
 /*
+ * root acting on an app whose ROOT another user owns would leave root-owned
+ * files under it (trash, staging, releases) that the owner can no longer
+ * remove, and would run the app's hooks as root. Refuse before anything is
+ * created; cutover-agent(8), "User".
+ */
+static int
+check_owner(struct app *app, char *err, size_t errlen)
+{
+	struct stat st;
+	const struct passwd *pw;
+	char owner[64];
+
+	if (geteuid() != 0)
+		return CUT_OK;
+	if (fstat(app->rootfd, &st) == -1) {
+		snprintf(err, errlen, "cannot stat root \"%s\": %s", app->conf.root, strerror(errno));
+		return CUT_ERR_SYSTEM;
+	}
+	if (st.st_uid == 0)
+		return CUT_OK;
+	if ((pw = getpwuid(st.st_uid)) != NULL)
+		snprintf(owner, sizeof(owner), "%s", pw->pw_name);
+	else
+		snprintf(owner, sizeof(owner), "#%lu", (unsigned long)st.st_uid);
+	snprintf(err, errlen, "%s belongs to %s; run as that user "
+	    "(runuser -u %s -- cutover-agent ...)", app->conf.root, owner, owner);
+	return CUT_ERR_CONFIG;
+}
+
+/*
  * Open ROOT and its .cutover and releases/. Writers create what is missing;
  * readers (create 0) leave the disk alone and keep -1 for each directory
  * that does not exist, which every reader treats as empty.
@@ -43,6 +77,7 @@ static int
 open_dirs(struct app *app, int create, char *err, size_t errlen)
 {
 	const char *root = app->conf.root;
+	int r;
 
 	/* ROOT itself may be created (first deploy), but never through a symlink
 	 * we did not expect: open it and work only through the fd after that. */
@@ -57,6 +92,8 @@ open_dirs(struct app *app, int create, char *err, size_t errlen)
 		snprintf(err, errlen, "cannot open root \"%s\": %s", root, strerror(errno));
 		return CUT_ERR_CONFIG;
 	}
+	if (create && (r = check_owner(app, err, errlen)) != CUT_OK)
+		return r;
 	app->statefd = open_dir_at(app->rootfd, STATE_DIR, create);
 	if (app->statefd == -1 && (create || errno != ENOENT)) {
 		snprintf(err, errlen, "cannot open %s/%s: %s", root, STATE_DIR, strerror(errno));
@@ -123,7 +160,7 @@ app_close(struct app *app)
 	if (app->rootfd >= 0)
 		close(app->rootfd);
 	app->rootfd = app->statefd = app->releasesfd = -1;
-	free_strv(app->shared);
+	strv_free(app->shared);
 	app->shared = NULL;
 	app_conf_free(&app->conf);
 }
@@ -242,4 +279,37 @@ app_lock_probe(struct app *app, char *holder, size_t holderlen)
 	}
 	close(fd);	/* closing drops our probe lock */
 	return held;
+}
+
+int
+open_state_subdir(struct app *app, const char *name)
+{
+	if (mkdirat(app->statefd, name, 0700) == -1 && errno != EEXIST)
+		return -1;
+	return openat(app->statefd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+}
+
+/*
+ * rename() into the trash first: the release vanishes from releases/ in
+ * one step, so a kill mid-delete never leaves a half-deleted release there.
+ */
+int
+remove_release(struct app *app, const char *id)
+{
+	char name[RELEASE_ID_MAX + 32];
+	int trashfd, r;
+
+	if ((trashfd = open_state_subdir(app, TRASH_DIR)) == -1)
+		return CUT_ERR_SYSTEM;
+	snprintf(name, sizeof(name), "%s.%ld", id, (long)getpid());
+	if (renameat(app->releasesfd, id, trashfd, name) == -1) {
+		close(trashfd);
+		return CUT_ERR_SYSTEM;
+	}
+	r = fsync_dir(app->releasesfd);
+	FAULT_POINT("prune.moved_to_trash");
+	if (r == CUT_OK)
+		r = rm_rf_at(trashfd, name);
+	close(trashfd);
+	return r;
 }

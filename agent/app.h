@@ -1,15 +1,18 @@
 /*
  * One app on this server, opened: its settings and directory handles.
+ * Commands enter an app through op_enter() (ops.h), which does this:
  *
  *	struct app app;
  *	r = app_open(&app, config_file, "web" or "/srv/web", err, errlen);
- *	r = app_lock(&app, wait_seconds, &holder);   // CUT_ERR_LOCKED -> exit 4
- *	r = app_recover(&app, sink);                 // finish/undo a killed operation
+ *	r = app_lock(&app, wait_seconds, holder, holderlen); // CUT_ERR_LOCKED -> exit 4
+ *	r = op_recover(&app, sink, err, errlen);     // finish/undo a killed operation
  *	... operations ...
  *	app_close(&app);                             // also releases the lock
  *
- * Everything below ROOT is reached through the dirfds with *at() calls, so
- * a symlink planted inside ROOT can never redirect a write or a delete.
+ * app_open refuses (CUT_ERR_CONFIG) when root opens a ROOT another user
+ * owns: cutover-agent(8), "User". Everything below ROOT is reached through
+ * the dirfds with *at() calls, so a symlink planted inside ROOT can never
+ * redirect a write or a delete.
  */
 #ifndef CUT_APP_H
 #define CUT_APP_H
@@ -22,6 +25,8 @@
 #define RELEASES_DIR "releases"
 #define SHARED_DIR "shared"
 #define CURRENT_LINK "current"
+#define STAGING_DIR "staging"	/* below STATE_DIR: installs being unpacked */
+#define TRASH_DIR "trash"	/* below STATE_DIR: releases being deleted */
 
 struct state;
 
@@ -61,5 +66,11 @@ int app_lock(struct app *app, int wait_seconds, char *holder, size_t holderlen);
 void app_unlock(struct app *app);
 /* Lock state without taking it: 0 free, 1 held (holder filled). */
 int app_lock_probe(struct app *app, char *holder, size_t holderlen);
+
+/* Open (creating) a directory below the state dir, O_NOFOLLOW. */
+int open_state_subdir(struct app *app, const char *name);
+
+/* Move releases/ID out of the way atomically (into TRASH_DIR), then delete it. */
+int remove_release(struct app *app, const char *id);
 
 #endif

@@ -86,48 +86,21 @@ int
 cli_begin(struct cli *c, const struct global_opts *g, const char *cmd,
     const char *app_name, int lock)
 {
-	char err[1024];
-	const char *config = g->config;
+	char err[1200];
 	int r;
 
 	memset(c, 0, sizeof(*c));
 	c->g = g;
 	c->cmd = cmd;
 	c->app_name = app_name;
-	c->app.rootfd = c->app.statefd = c->app.releasesfd = c->app.lockfd = -1;
 	c->sink.event = print_event;
 	c->sink.record = print_record;
 	c->sink.ctx = c;
 	/* Only commands that take the lock may create ROOT and its dirs. */
-	if (lock)
-		r = app_open(&c->app, config, app_name, err, sizeof(err));
-	else
-		r = app_open_readonly(&c->app, config, app_name, err, sizeof(err));
-	if (r != CUT_OK) {
-		app_close(&c->app);	/* frees what a half-done open allocated */
+	r = op_enter(&c->app, g->config, app_name, lock, g->wait, &c->sink, err, sizeof(err));
+	if (r != CUT_OK)
 		return fail_early(c, r, err);
-	}
 	c->opened = 1;
-	if (lock) {
-		r = app_lock(&c->app, g->wait, err, sizeof(err));
-		if (r != CUT_OK) {
-			char msg[1200];
-
-			if (r == CUT_ERR_LOCKED)
-				snprintf(msg, sizeof(msg), "locked by another operation: %s", err);
-			else
-				snprintf(msg, sizeof(msg), "%s", err);
-			app_close(&c->app);
-			c->opened = 0;
-			return fail_early(c, r, msg);
-		}
-		r = op_recover(&c->app, &c->sink);
-		if (r != CUT_OK) {
-			app_close(&c->app);
-			c->opened = 0;
-			return fail_early(c, r, "recovery of an interrupted operation failed");
-		}
-	}
 	return -1;
 }
 

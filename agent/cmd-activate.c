@@ -11,7 +11,7 @@ run(struct app *app, char **args, const struct sink *sink, struct kvlist *res)
 }
 
 int
-cmd_activate(const struct global_opts *g, int argc, char **argv)
+agent_cmd_activate(const struct global_opts *g, int argc, char **argv)
 {
 	return cli_run_simple(g, argc, argv, "APP ID", 1, 1, run);
 }

@@ -92,7 +92,7 @@ install_like_run(const struct global_opts *g, int argc, char **argv,
 }
 
 int
-cmd_install(const struct global_opts *g, int argc, char **argv)
+agent_cmd_install(const struct global_opts *g, int argc, char **argv)
 {
 	return install_like_run(g, argc, argv, op_install);
 }

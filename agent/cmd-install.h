@@ -21,7 +21,7 @@ void install_args_close(struct install_args *a);
 int install_like_run(const struct global_opts *g, int argc, char **argv,
     int (*op)(struct app *, const struct install_req *, const struct sink *, struct kvlist *));
 
-int cmd_install(const struct global_opts *g, int argc, char **argv);
-int cmd_deploy(const struct global_opts *g, int argc, char **argv);
+int agent_cmd_install(const struct global_opts *g, int argc, char **argv);
+int agent_cmd_deploy(const struct global_opts *g, int argc, char **argv);
 
 #endif

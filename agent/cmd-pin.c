@@ -17,13 +17,13 @@ run_unpin(struct app *app, char **args, const struct sink *sink, struct kvlist *
 }
 
 int
-cmd_pin(const struct global_opts *g, int argc, char **argv)
+agent_cmd_pin(const struct global_opts *g, int argc, char **argv)
 {
 	return cli_run_simple(g, argc, argv, "APP ID", 1, 1, run_pin);
 }
 
 int
-cmd_unpin(const struct global_opts *g, int argc, char **argv)
+agent_cmd_unpin(const struct global_opts *g, int argc, char **argv)
 {
 	return cli_run_simple(g, argc, argv, "APP ID", 1, 1, run_unpin);
 }

@@ -12,7 +12,7 @@
 #define USAGE "APP [--keep N]"
 
 int
-cmd_prune(const struct global_opts *g, int argc, char **argv)
+agent_cmd_prune(const struct global_opts *g, int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "keep", required_argument, NULL, 'k' },

@@ -9,7 +9,7 @@
 #define USAGE "APP [--to ID]"
 
 int
-cmd_rollback(const struct global_opts *g, int argc, char **argv)
+agent_cmd_rollback(const struct global_opts *g, int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "to", required_argument, NULL, 't' },

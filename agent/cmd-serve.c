@@ -42,7 +42,7 @@ private_stdio(int *in, int *out)
 
 /* The coordinator runs this over SSH (often as a forced command). */
 int
-cmd_serve(const struct global_opts *g, int argc, char **argv)
+agent_cmd_serve(const struct global_opts *g, int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 }

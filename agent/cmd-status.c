@@ -13,7 +13,7 @@ run(struct app *app, char **args, const struct sink *sink, struct kvlist *res)
 
 /* Reads without the lock: status must answer even while a deploy runs. */
 int
-cmd_status(const struct global_opts *g, int argc, char **argv)
+agent_cmd_status(const struct global_opts *g, int argc, char **argv)
 {
 	return cli_run_simple(g, argc, argv, "APP", 0, 0, run);
 }

@@ -1,6 +1,6 @@
 /*
- * The agent's command table: one entry per CONTRACT command, one file
- * (cmd-NAME.c) per handler. Handlers get argv after the command name
+ * The agent's command table: one entry per command of cutover-agent(8), one
+ * file (cmd-NAME.c) per handler. Handlers get argv after the command name
  * (argv[0] is the command) and return a process exit code.
  */
 #ifndef CUT_AGENT_CMD_H
@@ -12,7 +12,6 @@ struct global_opts {
 	const char *config;	/* --config, default /etc/cutover/agent.ini */
 	int json;		/* --json: one JSON object per result on stdout */
 	int wait;		/* --wait SECONDS for the app lock */
-	int explicit_config;	/* --config was given */
 };
 
 struct agent_cmd {

@@ -1,17 +1,21 @@
-/* Handlers of agent_cmds[] (cmd.c), one file each. */
+/*
+ * Handlers of agent_cmds[] (cmd.c), one file each. The agent_ prefix keeps
+ * them apart from the coordinator's cmd_* when both libraries are linked
+ * into one test binary.
+ */
 #ifndef CUT_AGENT_CMDS_H
 #define CUT_AGENT_CMDS_H
 
 #include "cmd.h"
 #include "cmd-install.h"
 
-int cmd_activate(const struct global_opts *g, int argc, char **argv);
-int cmd_rollback(const struct global_opts *g, int argc, char **argv);
-int cmd_status(const struct global_opts *g, int argc, char **argv);
-int cmd_history(const struct global_opts *g, int argc, char **argv);
-int cmd_prune(const struct global_opts *g, int argc, char **argv);
-int cmd_pin(const struct global_opts *g, int argc, char **argv);
-int cmd_unpin(const struct global_opts *g, int argc, char **argv);
-int cmd_serve(const struct global_opts *g, int argc, char **argv);
+int agent_cmd_activate(const struct global_opts *g, int argc, char **argv);
+int agent_cmd_rollback(const struct global_opts *g, int argc, char **argv);
+int agent_cmd_status(const struct global_opts *g, int argc, char **argv);
+int agent_cmd_history(const struct global_opts *g, int argc, char **argv);
+int agent_cmd_prune(const struct global_opts *g, int argc, char **argv);
+int agent_cmd_pin(const struct global_opts *g, int argc, char **argv);
+int agent_cmd_unpin(const struct global_opts *g, int argc, char **argv);
+int agent_cmd_serve(const struct global_opts *g, int argc, char **argv);
 
 #endif

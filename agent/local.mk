@@ -6,14 +6,13 @@ noinst_LIBRARIES += libagent.a
 libagent_a_SOURCES = \
 	agent/app.h agent/ops.h agent/sink.h agent/source.h agent/unpack.h \
 	agent/cmd.h agent/cmds.h agent/cli.h agent/cmd-install.h \
-	agent/journal.h agent/state.h agent/swap.h agent/hooks.h agent/fault.h \
-	agent/ops-common.h \
+	agent/journal.h agent/state.h agent/activation.h agent/hooks.h agent/fault.h \
 	agent/cmd.c agent/cli.c agent/sink.c agent/source.c \
 	agent/cmd-install.c agent/cmd-deploy.c agent/cmd-activate.c \
 	agent/cmd-rollback.c agent/cmd-status.c agent/cmd-history.c \
 	agent/cmd-prune.c agent/cmd-pin.c \
-	agent/app.c agent/journal.c agent/state.c agent/swap.c agent/hooks.c \
-	agent/fault.c agent/ops-common.c agent/ops-install.c agent/ops-activate.c \
+	agent/app.c agent/journal.c agent/state.c agent/activation.c agent/hooks.c \
+	agent/fault.c agent/ops-install.c agent/dirtree.c agent/dirtree.h \
 	agent/ops-status.c agent/ops-prune.c agent/ops-recover.c \
 	agent/interrupt.c agent/interrupt.h
 libagent_a_CFLAGS = $(AM_CFLAGS) $(LIBARCHIVE_CFLAGS) $(LIBCRYPTO_CFLAGS) $(INIH_CFLAGS)

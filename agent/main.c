@@ -30,6 +30,8 @@ usage(FILE *f)
 	    "  --help, --version\n\n"
 	    "exit codes: 0 done, 1 failed and reversed, 2 usage/config error,\n"
 	    "            3 bad input rejected (nothing changed), 4 locked by another operation\n"
+	    "run it as the user that owns the app's ROOT: root is refused (exit 2) on\n"
+	    "another user's ROOT for every command that changes disk.\n"
 	    "COMMAND --help shows a command's options.\n", DEFAULT_AGENT_CONFIG);
 }
 
@@ -60,7 +62,6 @@ main(int argc, char **argv)
 		switch (ch) {
 		case 'c':
 			g.config = optarg;
-			g.explicit_config = 1;
 			break;
 		case 'j':
 			g.json = 1;

@@ -13,13 +13,14 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "dirtree.h"
 #include "err.h"
 #include "fault.h"
 #include "fsutil.h"
 #include "journal.h"
 #include "ops.h"
-#include "ops-common.h"
 #include "release_id.h"
+#include "state.h"
 #include "unpack.h"
 
 /* Make each shared path of the new release a link into ROOT/shared/. */
@@ -94,8 +95,8 @@ install_existing(struct app *app, const struct install_req *req, const char *id,
     const unsigned char *want, const char *ident, struct kvlist *res)
 {
 	const struct state *st;
-	unsigned char got[32];
-	char hex[65];
+	unsigned char got[SHA256_LEN];
+	char hex[SHA256_HEX_LEN + 1];
 	long long bytes = 0;
 	const struct release_info *ri;
 	int r;
@@ -128,10 +129,10 @@ int
 op_install(struct app *app, const struct install_req *req, const struct sink *sink,
     struct kvlist *res)
 {
-	char id[RELEASE_ID_MAX + 1], stage[RELEASE_ID_MAX + 32], hex[65], why[1024] = "";
-	char ihex[65] = "";	/* archive_sha256, lower-case, or "" */
+	char id[RELEASE_ID_MAX + 1], stage[RELEASE_ID_MAX + 32], hex[SHA256_HEX_LEN + 1], why[1024] = "";
+	char ihex[SHA256_HEX_LEN + 1] = "";	/* archive_sha256, lower-case, or "" */
 	const char *ident = hex;	/* the release's identity digest */
-	unsigned char want[32], orig[32];
+	unsigned char want[SHA256_LEN], orig[SHA256_LEN];
 	struct unpack_limits lim = { app->conf.max_entries, app->conf.max_bytes };
 	struct unpack_stats us;
 	struct kvlist rec = KVLIST_INIT;

@@ -10,8 +10,8 @@
 #include "err.h"
 #include "journal.h"
 #include "ops.h"
-#include "ops-common.h"
 #include "release_id.h"
+#include "state.h"
 
 static int
 newest_first(const void *a, const void *b)

@@ -10,7 +10,7 @@
 #include "fsutil.h"
 #include "journal.h"
 #include "ops.h"
-#include "ops-common.h"
+#include "state.h"
 
 static int
 by_install_order(const void *a, const void *b)

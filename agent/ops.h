@@ -50,14 +50,22 @@ int op_pin(struct app *app, const char *id, int pin, const struct sink *sink,
     struct kvlist *res);
 
 /*
+ * The one way into an app, for the command line and for serve alike: open
+ * it (read-only when !lock: creates nothing), and for a command that changes
+ * disk take the lock (waiting up to wait_seconds) and recover a killed
+ * predecessor (op_recover). On failure the app is closed and err holds the
+ * one line to print ("locked by another operation: HOLDER", the owner check
+ * of cutover-agent(8) "User", a recovery error with path and errno).
+ */
+int op_enter(struct app *app, const char *config_file, const char *name, int lock,
+    int wait_seconds, const struct sink *sink, char *err, size_t errlen);
+
+/*
  * Under the lock, before any operation: remove staging and trash leftovers
  * of killed processes, and undo a half-done activation, journalling what
- * was done. Reports each action as an event.
+ * was done. Reports each action as an event. On failure err holds the one
+ * line to print, naming the path and the system error.
  */
-int op_recover(struct app *app, const struct sink *sink);
-
-/* Set res "error" to a formatted line and return code. */
-int op_fail(struct kvlist *res, int code, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+int op_recover(struct app *app, const struct sink *sink, char *err, size_t errlen);
 
 #endif

@@ -15,7 +15,6 @@
 #include <unistd.h>
 
 #include <archive.h>
-#include <openssl/evp.h>
 
 #include "app.h"
 #include "err.h"
@@ -26,6 +25,7 @@
 #include "ops.h"
 #include "proto.h"
 #include "serve.h"
+#include "sha256.h"
 #include "state.h"
 #include "unpack.h"
 
@@ -59,11 +59,12 @@ struct serve {
 	enum upload_state up;
 	int up_err;
 	const char *up_want;	/* REQUEST sha256 (lower-case) or NULL */
-	EVP_MD_CTX *up_md;	/* hashing when no sha256 was given up front */
+	struct sha256 up_md;	/* hashing when no sha256 was given up front */
 	/* the app locked for the session by `lock` */
 	int have_lock;
 	char *lock_name;
 	struct app lock_app;
+	struct sink sink;	/* every operation's EVENT/RECORD frames, for req_id */
 };
 
 struct handler {
@@ -175,6 +176,12 @@ queued(struct serve *s)
 		(void)flush_out(s, IO_TIMEOUT_MS);
 }
 
+/*
+ * Progress goes out as it happens, not with the RESULT: the coordinator
+ * shows hook output and health attempts live and stamps them when they
+ * arrive. Write what the pipe takes now without waiting; queued() bounds
+ * the rest.
+ */
 static void
 sink_event_frame(void *ctx, const struct kvlist *ev)
 {
@@ -185,6 +192,8 @@ sink_event_frame(void *ctx, const struct kvlist *ev)
 		return;
 	if ((r = msg_put_event(&s->obuf, s->req_id, ev)) != CUT_OK)
 		log_debug("serve: event not sent: %s", cut_err(r));
+	if (frame_write_some_fd(s->out, &s->obuf) < 0)
+		s->out_dead = 1;
 	queued(s);
 }
 
@@ -205,9 +214,8 @@ sink_record_frame(void *ctx, const struct kvlist *rec)
 static int
 upload_finish(struct serve *s, const char *sha)
 {
-	unsigned char md[32];
-	char hex[65];
-	unsigned int mdlen = 0;
+	unsigned char md[SHA256_LEN];
+	char hex[SHA256_HEX_LEN + 1];
 
 	if (sha[0] == '\0')
 		return CUT_OK;
@@ -217,7 +225,7 @@ upload_finish(struct serve *s, const char *sha)
 		log_error("serve: DATA_END sha256 %s differs from the request's %s", sha, s->up_want);
 		return CUT_ERR_CHECKSUM;
 	}
-	if (s->up_md == NULL || EVP_DigestFinal_ex(s->up_md, md, &mdlen) != 1 || mdlen != 32)
+	if (sha256_final(&s->up_md, md) != CUT_OK)
 		return CUT_ERR_INTERNAL;
 	sha256_hex(md, hex);
 	if (strcmp(hex, sha) != 0) {
@@ -273,7 +281,7 @@ upload_read(void *ctx, const void **bufp)
 			msg_free(&m);
 			continue;
 		}
-		if (s->up_md != NULL && EVP_DigestUpdate(s->up_md, m.data, m.datalen) != 1) {
+		if (s->up_md.md != NULL && sha256_update(&s->up_md, m.data, m.datalen) != CUT_OK) {
 			msg_free(&m);
 			r = CUT_ERR_INTERNAL;
 			goto cut;
@@ -349,7 +357,6 @@ static int
 h_upload(struct serve *s, const struct msg *req, struct app *app, struct kvlist *res)
 {
 	int deploy = strcmp(req->op, "deploy") == 0;
-	struct sink sink = { sink_event_frame, sink_record_frame, s };
 	struct install_req ir = { 0 };
 	struct byte_source src = { upload_read, s };
 	char sha[PROTO_SHA256_HEX + 1], orig[PROTO_SHA256_HEX + 1];
@@ -371,8 +378,8 @@ h_upload(struct serve *s, const struct msg *req, struct app *app, struct kvlist 
 	if (ir.release != NULL && ident != NULL && have_release(app, ir.release, ident)) {
 		if (deploy) {
 			/* The same deploy as with an upload, prune included. */
-			if ((r = op_activate(app, ir.release, &sink, res)) == CUT_OK)
-				prune_after_deploy(app, &sink, res);
+			if ((r = op_activate(app, ir.release, &s->sink, res)) == CUT_OK)
+				prune_after_deploy(app, &s->sink, res);
 		} else {
 			r = CUT_OK;
 			kv_set(res, "release", ir.release);
@@ -387,12 +394,11 @@ h_upload(struct serve *s, const struct msg *req, struct app *app, struct kvlist 
 	s->up_err = 0;
 	s->up_want = ir.sha256;
 	if (ir.sha256 == NULL) {
-		if ((s->up_md = EVP_MD_CTX_new()) == NULL ||
-		    EVP_DigestInit_ex(s->up_md, EVP_sha256(), NULL) != 1)
-			return op_fail(res, CUT_ERR_ALLOC, "cannot start SHA-256");
+		if ((r = sha256_init(&s->up_md)) != CUT_OK)
+			return op_fail(res, r, "cannot start SHA-256");
 	}
 	ir.src = &src;
-	r = (deploy ? op_deploy : op_install)(app, &ir, &sink, res);
+	r = (deploy ? op_deploy : op_install)(app, &ir, &s->sink, res);
 	if (r == CUT_OK)
 		kv_add_bool(res, "have", 0);
 	return r;
@@ -401,58 +407,47 @@ h_upload(struct serve *s, const struct msg *req, struct app *app, struct kvlist 
 static int
 h_activate(struct serve *s, const struct msg *req, struct app *app, struct kvlist *res)
 {
-	struct sink sink = { sink_event_frame, sink_record_frame, s };
-
 	if (arg(req, "release") == NULL)
 		return op_fail(res, CUT_ERR_USAGE, "activate needs a release");
-	return op_activate(app, arg(req, "release"), &sink, res);
+	return op_activate(app, arg(req, "release"), &s->sink, res);
 }
 
 static int
 h_rollback(struct serve *s, const struct msg *req, struct app *app, struct kvlist *res)
 {
-	struct sink sink = { sink_event_frame, sink_record_frame, s };
-
-	return op_rollback(app, arg(req, "to"), &sink, res);
+	return op_rollback(app, arg(req, "to"), &s->sink, res);
 }
 
 static int
 h_status(struct serve *s, const struct msg *req, struct app *app, struct kvlist *res)
 {
-	struct sink sink = { sink_event_frame, sink_record_frame, s };
-
 	(void)req;
-	return op_status(app, &sink, res);
+	return op_status(app, &s->sink, res);
 }
 
 static int
 h_history(struct serve *s, const struct msg *req, struct app *app, struct kvlist *res)
 {
-	struct sink sink = { sink_event_frame, sink_record_frame, s };
-
 	(void)req;
-	return op_history(app, &sink, res);
+	return op_history(app, &s->sink, res);
 }
 
 static int
 h_prune(struct serve *s, const struct msg *req, struct app *app, struct kvlist *res)
 {
-	struct sink sink = { sink_event_frame, sink_record_frame, s };
 	long long keep = kv_get_int(&req->kv, "keep", 0);
 
 	if (keep < 0 || keep > 100000)
 		return op_fail(res, CUT_ERR_USAGE, "keep: %lld is out of range", keep);
-	return op_prune(app, (int)keep, &sink, res);
+	return op_prune(app, (int)keep, &s->sink, res);
 }
 
 static int
 h_pin(struct serve *s, const struct msg *req, struct app *app, struct kvlist *res)
 {
-	struct sink sink = { sink_event_frame, sink_record_frame, s };
-
 	if (arg(req, "release") == NULL)
 		return op_fail(res, CUT_ERR_USAGE, "%s needs a release", req->op);
-	return op_pin(app, arg(req, "release"), strcmp(req->op, "pin") == 0, &sink, res);
+	return op_pin(app, arg(req, "release"), strcmp(req->op, "pin") == 0, &s->sink, res);
 }
 
 /* have: is there a release unpacked from an archive with this sha256? */
@@ -496,32 +491,13 @@ static int
 open_locked(struct serve *s, const struct msg *req, struct app *app, int lock,
     struct kvlist *res)
 {
-	struct sink sink = { sink_event_frame, sink_record_frame, s };
-	char err[1024] = "";
+	char err[1200];
 	int r;
 
 	/* Read-only ops (no H_LOCK) create nothing on disk. */
-	if (lock)
-		r = app_open(app, s->opts->config, req->app, err, sizeof(err));
-	else
-		r = app_open_readonly(app, s->opts->config, req->app, err, sizeof(err));
-	if (r != CUT_OK) {
-		app_close(app);
-		return op_fail(res, r, "%s", err[0] ? err : cut_err(r));
-	}
-	if (!lock)
-		return CUT_OK;
-	if ((r = app_lock(app, lock_wait(s, req), err, sizeof(err))) != CUT_OK) {
-		app_close(app);
-		if (r == CUT_ERR_LOCKED)
-			return op_fail(res, r, "locked by another operation: %s", err);
-		return op_fail(res, r, "%s", err);
-	}
-	if ((r = op_recover(app, &sink)) != CUT_OK) {
-		app_close(app);
-		return op_fail(res, r, "recovery of an interrupted operation failed");
-	}
-	return CUT_OK;
+	r = op_enter(app, s->opts->config, req->app, lock, lock_wait(s, req), &s->sink,
+	    err, sizeof(err));
+	return r == CUT_OK ? CUT_OK : op_fail(res, r, "%s", err);
 }
 
 /* lock: hold the app's lock for the rest of the session (or until unlock). */
@@ -653,9 +629,7 @@ done:
 	}
 	if (opened)
 		app_close(&app);
-	if (s->up_md != NULL)
-		EVP_MD_CTX_free(s->up_md);
-	s->up_md = NULL;
+	sha256_free(&s->up_md);
 	s->up = UP_NONE;
 	s->up_want = NULL;
 	if (r != CUT_OK)
@@ -771,6 +745,9 @@ serve_run(int infd, int outfd, const struct serve_opts *o)
 	s.in = infd;
 	s.out = outfd;
 	s.opts = o;
+	s.sink.event = sink_event_frame;
+	s.sink.record = sink_record_frame;
+	s.sink.ctx = &s;
 	frame_reader_init(&s.fr);
 	buf_init(&s.obuf, OBUF_MAX);
 

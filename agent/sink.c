@@ -1,5 +1,9 @@
 #include "config.h"
 
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+
 #include "sink.h"
 
 void
@@ -14,4 +18,37 @@ sink_record(const struct sink *s, const struct kvlist *rec)
 {
 	if (s != NULL && s->record != NULL)
 		s->record(s->ctx, rec);
+}
+
+void
+emit_message(const struct sink *sink, const char *event, const char *fmt, ...)
+{
+	struct kvlist ev = KVLIST_INIT;
+	va_list ap;
+	char *s;
+
+	va_start(ap, fmt);
+	if (vasprintf(&s, fmt, ap) >= 0) {
+		kv_add(&ev, "event", event);
+		kv_add(&ev, "message", s);
+		sink_event(sink, &ev);
+		free(s);
+	}
+	va_end(ap);
+	kv_free(&ev);
+}
+
+int
+op_fail(struct kvlist *res, int code, const char *fmt, ...)
+{
+	va_list ap;
+	char *s;
+
+	va_start(ap, fmt);
+	if (vasprintf(&s, fmt, ap) >= 0) {
+		kv_set(res, "error", s);
+		free(s);
+	}
+	va_end(ap);
+	return code;
 }

@@ -18,4 +18,12 @@ struct sink {
 void sink_event(const struct sink *s, const struct kvlist *ev);
 void sink_record(const struct sink *s, const struct kvlist *rec);
 
+/* Send a {"event":name,"message":msg} progress line. */
+void emit_message(const struct sink *sink, const char *event, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Set res "error" to a formatted line and return code. */
+int op_fail(struct kvlist *res, int code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
 #endif

@@ -8,31 +8,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "activation.h"
 #include "err.h"
 #include "journal.h"
 #include "state.h"
-
-int
-read_current(struct app *app, char id[RELEASE_ID_MAX + 1])
-{
-	char buf[RELEASE_ID_MAX + sizeof(RELEASES_DIR) + 2];
-	ssize_t n;
-
-	id[0] = '\0';
-	if (app->rootfd == -1)
-		return CUT_OK;	/* read-only open of a missing ROOT: no current */
-	n = readlinkat(app->rootfd, CURRENT_LINK, buf, sizeof(buf) - 1);
-	if (n < 0)
-		return errno == ENOENT ? CUT_OK : CUT_ERR_SYSTEM;
-	buf[n] = '\0';
-	if (strncmp(buf, RELEASES_DIR "/", sizeof(RELEASES_DIR)) != 0 ||
-	    !release_id_valid(buf + sizeof(RELEASES_DIR))) {
-		errno = EINVAL;	/* somebody else's symlink; do not guess */
-		return CUT_ERR_SYSTEM;
-	}
-	strcpy(id, buf + sizeof(RELEASES_DIR));
-	return CUT_OK;
-}
 
 struct release_info *
 state_find(const struct state *st, const char *id)
@@ -111,7 +90,7 @@ state_apply(struct state *st, const struct kvlist *rec)
 	if (strcmp(op, "install") == 0 && (strcmp(outcome, "ok") == 0 || strcmp(outcome, "present") == 0)) {
 		const char *sha = kv_get(rec, "sha256");
 
-		if (sha && strlen(sha) == 64)
+		if (sha && strlen(sha) == SHA256_HEX_LEN)
 			strcpy(ri->sha256, sha);
 		ri->installed_seq = st->seq;
 		ri->installed_ms = kv_get_int(rec, "ts_ms", 0);

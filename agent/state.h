@@ -15,12 +15,13 @@
 #define CUT_STATE_H
 
 #include "app.h"
+#include "hexdigest.h"
 #include "kv.h"
 #include "release_id.h"
 
 struct release_info {
 	char id[RELEASE_ID_MAX + 1];
-	char sha256[65];	/* "" when unknown (not installed by us) */
+	char sha256[SHA256_HEX_LEN + 1];	/* "" when unknown (not installed by us) */
 	long long installed_seq;/* journal position of its install; 0 = unknown */
 	long long installed_ms;
 	int on_disk;		/* releases/ID exists now */
@@ -65,8 +66,5 @@ void app_state_drop(struct app *app);
 struct release_info *state_find(const struct state *st, const char *id);
 /* Previous good release on disk (journal order), or NULL. */
 const char *state_rollback_target(const struct state *st);
-
-/* Read ROOT/current into id ("" when absent). CUT_ERR_SYSTEM if it is not ours. */
-int read_current(struct app *app, char id[RELEASE_ID_MAX + 1]);
 
 #endif

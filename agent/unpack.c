@@ -21,11 +21,11 @@
 
 #include <archive.h>
 #include <archive_entry.h>
-#include <openssl/evp.h>
 
 #include "err.h"
 #include "kv.h"
 #include "log.h"
+#include "sha256.h"
 #include "unpack.h"
 
 #define UNPACK_PATH_MAX		4096	/* bytes in a member name or link target */
@@ -52,7 +52,7 @@ struct linkset {
 /* What the read callback needs: the source, the running digest, errors. */
 struct unpack_in {
 	const struct byte_source *src;
-	EVP_MD_CTX *md;
+	struct sha256 md;
 	long long bytes;	/* raw bytes read so far */
 	int eof;		/* the source said clean end */
 	int err;		/* negative CUT_ERR_* from the source, or 0 */
@@ -266,7 +266,7 @@ in_read(struct archive *a, void *ctx, const void **buf)
 		in->eof = 1;
 		return 0;
 	}
-	if (EVP_DigestUpdate(in->md, *buf, (size_t)n) != 1) {
+	if (sha256_update(&in->md, *buf, (size_t)n) != CUT_OK) {
 		in->md_err = 1;
 		archive_set_error(a, EINVAL, "computing SHA-256 failed");
 		return -1;
@@ -725,7 +725,7 @@ drain(struct unpack *u)
 		}
 		if (n == 0)
 			break;
-		if (EVP_DigestUpdate(u->in.md, buf, (size_t)n) != 1) {
+		if (sha256_update(&u->in.md, buf, (size_t)n) != CUT_OK) {
 			u->in.md_err = 1;
 			break;
 		}
@@ -780,7 +780,6 @@ unpack_archive(const struct byte_source *src, int destfd,
 {
 	struct unpack u;
 	struct archive *ar = NULL, *aw = NULL;
-	unsigned int mdlen = 0;
 	int oldcwd = -1, r, e;
 
 	memset(&u, 0, sizeof(u));
@@ -794,11 +793,9 @@ unpack_archive(const struct byte_source *src, int destfd,
 	u.whylen = whylen;
 	u.next_event = UNPACK_EVENT_EVERY;
 
-	if ((u.in.md = EVP_MD_CTX_new()) == NULL ||
-	    EVP_DigestInit_ex(u.in.md, EVP_sha256(), NULL) != 1) {
+	if ((r = sha256_init(&u.in.md)) != CUT_OK) {
 		set_why(why, whylen, "cannot start SHA-256");
-		EVP_MD_CTX_free(u.in.md);
-		return CUT_ERR_ALLOC;
+		return r;
 	}
 	if ((ar = reader_new()) == NULL || (aw = writer_new()) == NULL) {
 		set_why(why, whylen, "cannot set up libarchive");
@@ -825,8 +822,7 @@ unpack_archive(const struct byte_source *src, int destfd,
 	}
 	errno = e;
 	if (r == 0) {
-		if (EVP_DigestFinal_ex(u.in.md, st->sha256, &mdlen) != 1 ||
-		    mdlen != sizeof(st->sha256)) {
+		if (sha256_final(&u.in.md, st->sha256) != CUT_OK) {
 			set_why(why, whylen, "computing SHA-256 failed");
 			r = CUT_ERR_INTERNAL;
 		} else
@@ -841,7 +837,7 @@ unpack_archive(const struct byte_source *src, int destfd,
 		archive_write_free(aw);
 	if (ar != NULL)
 		archive_read_free(ar);
-	EVP_MD_CTX_free(u.in.md);
+	sha256_free(&u.in.md);
 	linkset_free(&u.links);
 	errno = e;
 	return r;
@@ -849,31 +845,26 @@ unpack_archive(const struct byte_source *src, int destfd,
 
 /* Only the digest, for an install whose release already exists. */
 int
-hash_source(const struct byte_source *src, unsigned char sha256[32],
+hash_source(const struct byte_source *src, unsigned char sha256[SHA256_LEN],
     long long *bytes)
 {
-	EVP_MD_CTX *md;
+	struct sha256 md;
 	const void *buf;
-	unsigned int mdlen = 0;
 	long long total = 0;
 	ssize_t n;
-	int r = 0;
+	int r;
 
-	if ((md = EVP_MD_CTX_new()) == NULL)
-		return CUT_ERR_ALLOC;
-	if (EVP_DigestInit_ex(md, EVP_sha256(), NULL) != 1)
-		r = CUT_ERR_INTERNAL;
-	while (r == 0 && (n = src->read(src->ctx, &buf)) != 0) {
+	if ((r = sha256_init(&md)) != CUT_OK)
+		return r;
+	while (r == CUT_OK && (n = src->read(src->ctx, &buf)) != 0) {
 		if (n < 0)
 			r = (int)n;
-		else if (EVP_DigestUpdate(md, buf, (size_t)n) != 1)
-			r = CUT_ERR_INTERNAL;
-		else
+		else if ((r = sha256_update(&md, buf, (size_t)n)) == CUT_OK)
 			total += n;
 	}
-	if (r == 0 && (EVP_DigestFinal_ex(md, sha256, &mdlen) != 1 || mdlen != 32))
-		r = CUT_ERR_INTERNAL;
-	EVP_MD_CTX_free(md);
+	if (r == CUT_OK)
+		r = sha256_final(&md, sha256);
+	sha256_free(&md);
 	if (bytes != NULL)
 		*bytes = total;
 	return r;

@@ -48,6 +48,7 @@
 #include <stddef.h>
 
 #include "hexdigest.h"
+#include "sha256.h"
 #include "sink.h"
 #include "source.h"
 
@@ -60,7 +61,7 @@ struct unpack_stats {
 	long long entries;
 	long long bytes;		/* unpacked bytes written */
 	long long archive_bytes;	/* raw bytes read from the source */
-	unsigned char sha256[32];	/* of the raw archive bytes */
+	unsigned char sha256[SHA256_LEN];	/* of the raw archive bytes */
 };
 
 int unpack_archive(const struct byte_source *src, int destfd,
@@ -71,7 +72,7 @@ int unpack_archive(const struct byte_source *src, int destfd,
  * Drain src, computing only its SHA-256 and length (used when the release
  * already exists and we only need to compare checksums).
  */
-int hash_source(const struct byte_source *src, unsigned char sha256[32],
+int hash_source(const struct byte_source *src, unsigned char sha256[SHA256_LEN],
     long long *bytes);
 
 #endif

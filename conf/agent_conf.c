@@ -9,6 +9,7 @@
 
 #include "agent_conf.h"
 #include "err.h"
+#include "strv.h"
 
 /* A string key's default: NULL stays NULL (required keys), others are copied. */
 static int
@@ -185,16 +186,6 @@ agent_conf_load(const char *file, const char *app, struct app_conf *c,
 	return CUT_OK;
 }
 
-void
-free_strv(char **v)
-{
-	if (v == NULL)
-		return;
-	for (char **p = v; *p; p++)
-		free(*p);
-	free(v);
-}
-
 /* A shared path is relative, without "." or ".." components or empty ones. */
 static int
 shared_path_ok(const char *p)
@@ -219,47 +210,19 @@ shared_path_ok(const char *p)
 int
 app_conf_shared_paths(const struct app_conf *c, char ***out, char *err, size_t errlen)
 {
-	char *copy, *tok, *save = NULL;
-	char **v = NULL;
-	size_t n = 0;
+	char **v;
+	int r;
 
 	*out = NULL;
-	if ((copy = strdup(c->shared ? c->shared : "")) == NULL)
-		return CUT_ERR_ALLOC;
-	for (tok = strtok_r(copy, " \t,", &save); tok; tok = strtok_r(NULL, " \t,", &save)) {
-		char **nv;
-
-		if (!shared_path_ok(tok)) {
-			snprintf(err, errlen, "shared: \"%s\" is not a relative path inside the release", tok);
-			free(copy);
-			free_strv(v);
+	if ((r = strv_split(c->shared ? c->shared : "", " \t,", &v)) != CUT_OK)
+		return r;
+	for (char **p = v; *p != NULL; p++) {
+		if (!shared_path_ok(*p)) {
+			snprintf(err, errlen, "shared: \"%s\" is not a relative path inside the release", *p);
+			strv_free(v);
 			return CUT_ERR_CONFIG;
 		}
-		if ((nv = realloc(v, (n + 2) * sizeof(*v))) == NULL ||
-		    (nv[n] = strdup(tok)) == NULL) {
-			free(copy);
-			free_strv(nv ? nv : v);
-			return CUT_ERR_ALLOC;
-		}
-		v = nv;
-		v[++n] = NULL;
 	}
-	free(copy);
-	if (v == NULL && (v = calloc(1, sizeof(*v))) == NULL)
-		return CUT_ERR_ALLOC;
 	*out = v;
 	return CUT_OK;
-}
-
-void
-app_conf_dump(const struct app_conf *c, FILE *f)
-{
-	fprintf(f, "[app %s]\n", c->name ? c->name : "");
-#define KEY_STR(n, d, h) fprintf(f, "%s = %s\n", #n, c->n ? c->n : "");
-#define KEY_INT(n, d, lo, hi, h) fprintf(f, "%s = %lld\n", #n, c->n);
-#define KEY_SIZE(n, d, lo, hi, h) fprintf(f, "%s = %lld\n", #n, c->n);
-#include "keys.def"
-#undef KEY_STR
-#undef KEY_INT
-#undef KEY_SIZE
 }

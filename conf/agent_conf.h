@@ -16,7 +16,6 @@
 #define CUT_AGENT_CONF_H
 
 #include <stddef.h>
-#include <stdio.h>
 
 struct app_conf {
 	char *name;
@@ -39,9 +38,5 @@ void app_conf_free(struct app_conf *c);
  * relative paths; CUT_ERR_CONFIG with the bad path in err.
  */
 int app_conf_shared_paths(const struct app_conf *c, char ***out, char *err, size_t errlen);
-void free_strv(char **v);
-
-/* Print every key with its value in INI form (for --dump and docs). */
-void app_conf_dump(const struct app_conf *c, FILE *f);
 
 #endif

@@ -16,6 +16,7 @@
 
 #include "err.h"
 #include "fleet_conf.h"
+#include "strv.h"
 
 #define FLEET_MAX_SECTIONS	100000
 #define FLEET_NAME_MAX		255
@@ -135,56 +136,33 @@ check_value(enum fleet_key k, const char *v, char *reason, size_t rlen)
 	return CUT_OK;
 }
 
-/* Split a host list on commas and blanks into a NULL-terminated vector. */
+/*
+ * Split a host list on commas and blanks into a NULL-terminated vector of
+ * valid names (at most FLEET_MAX_SECTIONS); the first bad one is the reason.
+ */
 static int
 split_names(const char *list, char ***out, char *reason, size_t rlen)
 {
-	char *copy, *tok, *save = NULL;
-	char **v = NULL, **nv;
+	char **v;
 	size_t n = 0;
-	int r = CUT_ERR_CONFIG;
 
 	*out = NULL;
-	if ((copy = strdup(list)) == NULL)
+	if (strv_split(list, " \t,", &v) != CUT_OK) {
+		snprintf(reason, rlen, "out of memory");
 		return CUT_ERR_ALLOC;
-	for (tok = strtok_r(copy, " \t,", &save); tok; tok = strtok_r(NULL, " \t,", &save)) {
-		if (!name_ok(tok)) {
-			snprintf(reason, rlen, "\"%s\" is not a valid host name", tok);
-			goto bad;
-		}
-		if (n >= FLEET_MAX_SECTIONS) {
-			snprintf(reason, rlen, "more than %d hosts", FLEET_MAX_SECTIONS);
-			goto bad;
-		}
-		if ((nv = realloc(v, (n + 2) * sizeof(*v))) == NULL)
-			goto nomem;
-		v = nv;
-		if ((v[n] = strdup(tok)) == NULL)
-			goto nomem;
-		v[++n] = NULL;
 	}
-	free(copy);
-	if (v == NULL && (v = calloc(1, sizeof(*v))) == NULL)
-		return CUT_ERR_ALLOC;
+	for (char **p = v; *p != NULL; p++, n++) {
+		if (!name_ok(*p))
+			snprintf(reason, rlen, "\"%s\" is not a valid host name", *p);
+		else if (n >= FLEET_MAX_SECTIONS)
+			snprintf(reason, rlen, "more than %d hosts", FLEET_MAX_SECTIONS);
+		else
+			continue;
+		strv_free(v);
+		return CUT_ERR_CONFIG;
+	}
 	*out = v;
 	return CUT_OK;
- nomem:
-	snprintf(reason, rlen, "out of memory");
-	r = CUT_ERR_ALLOC;
- bad:
-	free(copy);
-	for (size_t i = 0; v && i < n; i++)
-		free(v[i]);
-	free(v);
-	return r;
-}
-
-static void
-free_names(char **v)
-{
-	for (char **p = v; p && *p; p++)
-		free(*p);
-	free(v);
 }
 
 struct parse_state {
@@ -194,7 +172,7 @@ struct parse_state {
 
 /* The section record for an inih section name, created on first use. */
 static struct fleet_section *
-find_section(struct parse_state *ps, const char *section, char *reason, size_t rlen, int line)
+find_section(struct parse_state *ps, const char *section, char *reason, size_t rlen)
 {
 	struct fleet_conf *fc = ps->fc;
 	struct fleet_section *s, *ns;
@@ -235,7 +213,6 @@ find_section(struct parse_state *ps, const char *section, char *reason, size_t r
 	s = &fc->sec[fc->nsec];
 	memset(s, 0, sizeof(*s));
 	s->kind = kind;
-	s->line = line;
 	if (name && (s->name = strdup(name)) == NULL)
 		goto nomem;
 	fc->nsec++;
@@ -273,7 +250,7 @@ handler(void *user, const char *section, const char *name, const char *value)
 		snprintf(ps->reason, sizeof(ps->reason), "%s: key outside a section", name);
 		return 0;
 	}
-	if ((s = find_section(ps, section, ps->reason, sizeof(ps->reason), 0)) == NULL)
+	if ((s = find_section(ps, section, ps->reason, sizeof(ps->reason))) == NULL)
 		return 0;
 	if (s->kind == FSEC_HOST && strcmp(name, "address") == 0) {
 		if (*value == '\0' || strlen(value) > FLEET_NAME_MAX || strpbrk(value, " \t/") != NULL) {
@@ -289,7 +266,7 @@ handler(void *user, const char *section, const char *name, const char *value)
 			snprintf(ps->reason, sizeof(ps->reason), "hosts: %s", why);
 			return 0;
 		}
-		free_names(s->hosts);
+		strv_free(s->hosts);
 		s->hosts = hosts;
 		return 1;
 	}
@@ -346,7 +323,7 @@ fleet_conf_free(struct fleet_conf *fc)
 
 		free(s->name);
 		free(s->address);
-		free_names(s->hosts);
+		strv_free(s->hosts);
 		for (int k = 0; k < FK_COUNT_; k++)
 			free(s->val[k]);
 	}
@@ -667,12 +644,12 @@ fleet_select(const struct fleet_conf *fc, const char *hosts_csv, const char *gro
 		r = CUT_ERR_USAGE;
 		goto fail;
 	}
-	free_names(names);
+	strv_free(names);
 	return CUT_OK;
  fail:
 	if (r == CUT_ERR_ALLOC)
 		snprintf(err, errlen, "out of memory");
-	free_names(names);
+	strv_free(names);
 	fleet_sel_free(sel);
 	return r;
 }

@@ -57,7 +57,6 @@ struct fleet_settings {
 struct fleet_section {
 	enum { FSEC_FLEET, FSEC_GROUP, FSEC_HOST } kind;
 	char *name;		/* group or host name; NULL for [fleet] */
-	int line;		/* first line of a key in it */
 	char *val[FK_COUNT_];
 	char *address;		/* [host] only */
 	char **hosts;		/* [group] only; NULL-terminated */

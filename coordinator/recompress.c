@@ -18,12 +18,12 @@
 
 #include <archive.h>
 #include <archive_entry.h>
-#include <openssl/evp.h>
 
 #include "err.h"
 #include "fsutil.h"
 #include "hexdigest.h"
 #include "recompress.h"
+#include "sha256.h"
 
 #define RC_CHUNK	(256 * 1024)	/* tar bytes moved per step */
 #define RC_EXPAND_MAX	1000		/* tar bytes per archive byte: more is a bomb */
@@ -32,7 +32,7 @@
 /* Where the input comes from: the mapped archive, hashed as it is read. */
 struct rc_in {
 	struct recompress *rc;
-	EVP_MD_CTX *md;
+	struct sha256 md;
 	size_t off;
 	int md_err;
 };
@@ -40,7 +40,7 @@ struct rc_in {
 /* Where the output goes: an unlinked file, written once, then mapped. */
 struct rc_out {
 	struct recompress *rc;
-	EVP_MD_CTX *md;
+	struct sha256 md;
 	size_t len;
 	size_t max;	/* not worth sending beyond this */
 };
@@ -105,7 +105,7 @@ out_write(struct archive *a, void *ctx, const void *buf, size_t n)
 		archive_set_error(a, errno, "temporary file: %s", strerror(errno));
 		return -1;
 	}
-	if (EVP_DigestUpdate(o->md, buf, n) != 1) {
+	if (sha256_update(&o->md, buf, n) != CUT_OK) {
 		archive_set_error(a, EINVAL, "SHA-256 failed");
 		return -1;
 	}
@@ -115,12 +115,11 @@ out_write(struct archive *a, void *ctx, const void *buf, size_t n)
 
 /* Finish a SHA-256 into lower-case hex. */
 static int
-digest_final_hex(EVP_MD_CTX *md, char out[65])
+digest_final_hex(struct sha256 *md, char out[65])
 {
-	unsigned char d[32];
-	unsigned int dlen = 0;
+	unsigned char d[SHA256_LEN];
 
-	if (EVP_DigestFinal_ex(md, d, &dlen) != 1 || dlen != sizeof(d))
+	if (sha256_final(md, d) != CUT_OK)
 		return CUT_ERR_INTERNAL;
 	sha256_hex(d, out);
 	return CUT_OK;
@@ -137,7 +136,7 @@ in_read(struct archive *a, void *ctx, const void **buf)
 	if (n > RC_IN_CHUNK)
 		n = RC_IN_CHUNK;
 	*buf = in->rc->in + in->off;
-	if (n > 0 && EVP_DigestUpdate(in->md, *buf, n) != 1)
+	if (n > 0 && sha256_update(&in->md, *buf, n) != CUT_OK)
 		in->md_err = 1;
 	in->off += n;
 	return (la_ssize_t)n;
@@ -154,10 +153,10 @@ check_input(struct recompress *rc, struct rc_in *in)
 	char hex[65];
 
 	if (in->off < rc->inlen &&
-	    EVP_DigestUpdate(in->md, rc->in + in->off, rc->inlen - in->off) != 1)
+	    sha256_update(&in->md, rc->in + in->off, rc->inlen - in->off) != CUT_OK)
 		in->md_err = 1;
 	in->off = rc->inlen;
-	if (in->md_err || digest_final_hex(in->md, hex) != CUT_OK) {
+	if (in->md_err || digest_final_hex(&in->md, hex) != CUT_OK) {
 		snprintf(rc->why, sizeof(rc->why), "SHA-256 failed");
 		return CUT_ERR_INTERNAL;
 	}
@@ -284,8 +283,8 @@ static void *
 recompress_main(void *arg)
 {
 	struct recompress *rc = arg;
-	struct rc_out o = { rc, NULL, 0, 0 };
-	struct rc_in in = { rc, NULL, 0, 0 };
+	struct rc_out o = { rc, { NULL }, 0, 0 };
+	struct rc_in in = { rc, { NULL }, 0, 0 };
 	struct archive *ar = NULL, *aw = NULL;
 	long long t0 = mono_ms();
 	int r = CUT_ERR_ALLOC;
@@ -295,8 +294,7 @@ recompress_main(void *arg)
 	 * beyond twice the archive the link would pay more than they save.
 	 */
 	o.max = 2 * rc->inlen + (1 << 20);
-	if ((o.md = EVP_MD_CTX_new()) == NULL || EVP_DigestInit_ex(o.md, EVP_sha256(), NULL) != 1 ||
-	    (in.md = EVP_MD_CTX_new()) == NULL || EVP_DigestInit_ex(in.md, EVP_sha256(), NULL) != 1)
+	if ((r = sha256_init(&o.md)) != CUT_OK || (r = sha256_init(&in.md)) != CUT_OK)
 		goto out;
 	r = CUT_ERR_FAILED;
 	if ((ar = reader_open(rc, &in)) == NULL || (aw = writer_open(rc, &o)) == NULL)
@@ -309,7 +307,7 @@ recompress_main(void *arg)
 		r = CUT_ERR_FAILED;
 		goto out;
 	}
-	if (o.len == 0 || digest_final_hex(o.md, rc->sha256) != CUT_OK) {
+	if (o.len == 0 || digest_final_hex(&o.md, rc->sha256) != CUT_OK) {
 		r = CUT_ERR_INTERNAL;
 		goto out;
 	}
@@ -320,8 +318,8 @@ recompress_main(void *arg)
 		archive_write_free(aw);
 	if (ar != NULL)
 		archive_read_free(ar);
-	EVP_MD_CTX_free(o.md);
-	EVP_MD_CTX_free(in.md);
+	sha256_free(&o.md);
+	sha256_free(&in.md);
 	if (r != CUT_OK && rc->why[0] == '\0')
 		snprintf(rc->why, sizeof(rc->why), "%s", cut_err(r));
 	rc->ms = mono_ms() - t0;

@@ -8,7 +8,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <openssl/evp.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,6 +19,7 @@
 #include "fsutil.h"
 #include "log.h"
 #include "rjournal.h"
+#include "sha256.h"
 
 #define RJ_LINE_MAX	1024
 #define RJ_READ_MAX	(4 << 20)	/* only the last 4 MiB are read back */
@@ -46,23 +46,21 @@ static int
 file_name(const char *fleet_file, const char *app, char *out, size_t outlen)
 {
 	char real[PATH_MAX], safe[65];
-	unsigned char md[32];
-	unsigned int mdlen = 0;
-	EVP_MD_CTX *c;
+	unsigned char md[SHA256_LEN];
+	struct sha256 c;
 	size_t k = 0;
+	int r;
 
 	if (realpath(fleet_file, real) == NULL)
 		snprintf(real, sizeof(real), "%s", fleet_file);
-	if ((c = EVP_MD_CTX_new()) == NULL)
-		return CUT_ERR_ALLOC;
-	if (EVP_DigestInit_ex(c, EVP_sha256(), NULL) != 1 ||
-	    EVP_DigestUpdate(c, real, strlen(real) + 1) != 1 ||
-	    EVP_DigestUpdate(c, app, strlen(app)) != 1 ||
-	    EVP_DigestFinal_ex(c, md, &mdlen) != 1 || mdlen != 32) {
-		EVP_MD_CTX_free(c);
-		return CUT_ERR_INTERNAL;
+	if ((r = sha256_init(&c)) != CUT_OK)
+		return r;
+	if ((r = sha256_update(&c, real, strlen(real) + 1)) != CUT_OK ||
+	    (r = sha256_update(&c, app, strlen(app))) != CUT_OK ||
+	    (r = sha256_final(&c, md)) != CUT_OK) {
+		sha256_free(&c);
+		return r;
 	}
-	EVP_MD_CTX_free(c);
 	for (const char *p = app; *p && k < sizeof(safe) - 1; p++) {
 		int ok = (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
 		    (*p >= '0' && *p <= '9') || *p == '.' || *p == '-' || *p == '_';

@@ -218,12 +218,5 @@ sess_upload(struct sess *s, const unsigned char *base, size_t len, const char *s
 int
 sess_has_cap(const struct sess *s, const char *cap)
 {
-	size_t n = strlen(cap);
-
-	for (const char *p = s->caps; p != NULL && *p != '\0'; p += strcspn(p, " ")) {
-		p += strspn(p, " ");
-		if (strncmp(p, cap, n) == 0 && (p[n] == ' ' || p[n] == '\0'))
-			return 1;
-	}
-	return 0;
+	return msg_caps_has(s->caps, cap);
 }

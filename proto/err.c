@@ -64,22 +64,3 @@ cut_exit_code(int code)
 		return CUT_EXIT_REVERSED;
 	}
 }
-
-int
-cut_err_from_exit(int exit_code)
-{
-	switch (exit_code) {
-	case CUT_EXIT_OK:
-		return CUT_OK;
-	case CUT_EXIT_USAGE:
-		return CUT_ERR_USAGE;
-	case CUT_EXIT_BAD_INPUT:
-		return CUT_ERR_BAD_ARCHIVE;
-	case CUT_EXIT_LOCKED:
-		return CUT_ERR_LOCKED;
-	case CUT_EXIT_PARTIAL:
-		return CUT_ERR_PARTIAL;
-	default:
-		return CUT_ERR_REVERSED;
-	}
-}

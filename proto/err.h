@@ -36,7 +36,7 @@ enum cut_err {
 	CUT_ERR_MAX_ = -23		/* one past the last code */
 };
 
-/* Contract exit codes (CONTRACT.md "Exit codes"). */
+/* Exit codes of both programs: cutover-agent(8) and cutover(1), EXIT STATUS. */
 enum cut_exit {
 	CUT_EXIT_OK = 0,
 	CUT_EXIT_REVERSED = 1,
@@ -51,8 +51,5 @@ const char *cut_err(int code);
 
 /* The one place where an error code becomes a process exit code. */
 int cut_exit_code(int code);
-
-/* Inverse of cut_exit_code() for results that crossed the wire as exit codes. */
-int cut_err_from_exit(int exit_code);
 
 #endif

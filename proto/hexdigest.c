@@ -11,7 +11,7 @@
 
 /* Digests are shown and compared as lower-case hex. */
 void
-sha256_hex(const unsigned char sha[32], char out[65])
+sha256_hex(const unsigned char sha[32], char out[SHA256_HEX_LEN + 1])
 {
 	static const char hex[] = "0123456789abcdef";
 	int i;

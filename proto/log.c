@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <syslog.h>
@@ -47,12 +48,6 @@ emit(int prio, const char *fmt, va_list ap)
 		fputc('\n', stderr);
 	}
 	errno = saved;
-}
-
-void
-log_verror(const char *fmt, va_list ap)
-{
-	emit(LOG_ERR, fmt, ap);
 }
 
 void

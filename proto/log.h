@@ -8,8 +8,6 @@
 #ifndef CUT_LOG_H
 #define CUT_LOG_H
 
-#include <stdarg.h>
-
 void log_init(const char *progname, int use_syslog);
 const char *log_progname(void);
 /* Raise the threshold: 0 errors only, 1 adds info, 2 adds debug. */
@@ -18,7 +16,6 @@ void log_set_verbosity(int level);
 void log_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-void log_verror(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
 
 /* Print the message and return -1, so callers can `return error(...)`. */
 int error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

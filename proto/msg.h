@@ -46,7 +46,7 @@ struct msg {
 	size_t datalen;		/* DATA */
 	char *sha256;		/* DATA_END: 64 lower-case hex digits, or "" */
 	int32_t code;		/* RESULT (err) and ERROR: 0 or CUT_ERR_* */
-	uint8_t exit_code;	/* RESULT: CONTRACT exit code */
+	uint8_t exit_code;	/* RESULT: exit code, cutover-agent(8) EXIT STATUS */
 	char *message;		/* ERROR: one line */
 };
 

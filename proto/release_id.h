@@ -1,4 +1,4 @@
-/* Release IDs: [A-Za-z0-9][A-Za-z0-9._+-]{0,127} (CONTRACT.md "Naming an app"). */
+/* Release IDs: [A-Za-z0-9][A-Za-z0-9._+-]{0,127}; cutover-agent(8), "Release IDs". */
 #ifndef CUT_RELEASE_ID_H
 #define CUT_RELEASE_ID_H
 

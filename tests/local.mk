@@ -7,3 +7,8 @@ include $(srcdir)/tests/proto.mk
 include $(srcdir)/tests/coordinator.mk
 include $(srcdir)/packaging/local.mk
 include $(srcdir)/tests/bench.mk
+# Style checks over the sources themselves.
+TESTS += tests/regress/code-shape.sh
+EXTRA_DIST += tests/regress/code-shape.sh
+TESTS += tests/regress/link-symbols.sh
+EXTRA_DIST += tests/regress/link-symbols.sh

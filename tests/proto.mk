@@ -15,6 +15,11 @@ tests_unit_test_frame_LDADD = $(PROTO_TEST_LIBS)
 tests_unit_test_msg_SOURCES = tests/unit/test_msg.c
 tests_unit_test_msg_CFLAGS = $(PROTO_TEST_CFLAGS)
 tests_unit_test_msg_LDADD = $(PROTO_TEST_LIBS)
+check_PROGRAMS += tests/unit/test_shared
+TESTS += tests/unit/test_shared
+tests_unit_test_shared_SOURCES = tests/unit/test_shared.c
+tests_unit_test_shared_CFLAGS = $(PROTO_TEST_CFLAGS) $(LIBCRYPTO_CFLAGS)
+tests_unit_test_shared_LDADD = $(PROTO_TEST_LIBS) $(LIBCRYPTO_LIBS)
 endif
 
 # libFuzzer target for the frame reader + message decoder; built only with

@@ -114,4 +114,27 @@ has '^RESULT 4 err=0 exit=0 .*"have":true'
 [ "$(readlink "$P/current")" = releases/web-3 ] || fail "current is not web-3"
 [ -d "$P/releases/web-2" ] || fail "the rollback target web-2 was pruned"
 [ -e "$P/releases/web-1" ] && { cat "$T/out"; fail "web-1 kept: the shortcut deploy did not prune (keep = 1)"; }
+
+step "EVENT frames go out while a slow health check runs, before the RESULT"
+# The health check prints a line, then takes 2 s; each frame the client
+# prints is stamped on arrival. The check's output EVENT must arrive before
+# the check ends (its last act is to stamp $T/hend), not with the RESULT.
+H="$T/h"
+printf '[app h]\nroot = %s\nhealth = echo checking && sleep 2 && date +%%s%%N > %s\nhealth_retries = 1\n' \
+    "$H" "$T/hend" > "$T/slow.ini"
+"$PC" -t 20 -- "$CUTOVER_AGENT" --config "$T/slow.ini" serve 2>"$T/err" <<END |
+hello
+request 1 deploy h release=web-1 sha256=$S1
+upload 1 $T/web-1.tar.gz $S1 1000
+result 1
+END
+while IFS= read -r line; do printf '%s %s\n' "$(date +%s%N)" "$line"; done > "$T/out"
+has '^[0-9]* RESULT 1 err=0 exit=0 '
+ev=$(sed -n 's/^\([0-9]*\) EVENT 1 .*"line":"checking".*/\1/p' "$T/out")
+res=$(sed -n 's/^\([0-9]*\) RESULT 1 .*/\1/p' "$T/out")
+[ -n "$ev" ] || { cat "$T/out"; fail "no EVENT with the health check's output"; }
+[ -s "$T/hend" ] || fail "the health check did not finish"
+[ "$ev" -lt "$(cat "$T/hend")" ] ||
+    { cat "$T/out"; fail "the EVENT arrived at $ev, after the check ended at $(cat "$T/hend")"; }
+[ "$ev" -lt "$res" ] || fail "EVENT after RESULT"
 pass

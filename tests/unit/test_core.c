@@ -16,12 +16,13 @@
 
 #include "agent_conf.h"
 #include "app.h"
+#include "dirtree.h"
 #include "err.h"
-#include "fsutil.h"
 #include "journal.h"
 #include "kv.h"
 #include "release_id.h"
 #include "state.h"
+#include "strv.h"
 #include "unit-tmpdir.h"
 
 static void
@@ -128,7 +129,7 @@ test_conf_errors_name_line_and_key(void **unused)
 		assert_string_equal(v[0], "log");
 		assert_string_equal(v[1], "tmp/pids");
 		assert_null(v[2]);
-		free_strv(v);
+		strv_free(v);
 	}
 	app_conf_free(&c);
 }

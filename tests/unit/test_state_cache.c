@@ -15,8 +15,8 @@
 #include <unistd.h>
 
 #include "app.h"
+#include "dirtree.h"
 #include "err.h"
-#include "fsutil.h"
 #include "journal.h"
 #include "kv.h"
 #include "state.h"

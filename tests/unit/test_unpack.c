@@ -33,6 +33,7 @@
 #include <archive.h>
 #include <archive_entry.h>
 
+#include "dirtree.h"
 #include "err.h"
 #include "fsutil.h"
 #include "kv.h"

@@ -1,7 +1,7 @@
 /*
  * A fresh directory under /tmp per cmocka test (setup_tmp/teardown_tmp as
  * the test's setup and teardown), for the unit tests that need real files.
- * Include after <cmocka.h>, "err.h" and "fsutil.h".
+ * Include after <cmocka.h>, "err.h" and "dirtree.h" (agent/).
  */
 #ifndef CUT_UNIT_TMPDIR_H
 #define CUT_UNIT_TMPDIR_H

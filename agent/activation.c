@@ -1,0 +1,288 @@
+/*
+ * Activation: everything that moves `current` (activate, deploy, rollback)
+ * and the pieces they share: the atomic swap of the link, reading it back,
+ * and the switch with hooks, health check and reversal. The behaviour is
+ * described in cutover-agent(8) under activate and rollback.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "activation.h"
+#include "dirtree.h"
+#include "err.h"
+#include "fault.h"
+#include "fsutil.h"
+#include "hooks.h"
+#include "journal.h"
+#include "ops.h"
+#include "release_id.h"
+#include "state.h"
+
+int
+swap_current(struct app *app, const char *id)
+{
+	char tmp[64], target[RELEASE_ID_MAX + 16];
+	int r = CUT_OK;
+
+	if (id == NULL) {
+		if (unlinkat(app->rootfd, CURRENT_LINK, 0) == -1 && errno != ENOENT)
+			return CUT_ERR_SYSTEM;
+		return fsync_dir(app->rootfd);
+	}
+	snprintf(tmp, sizeof(tmp), ".current.%ld.tmp", (long)getpid());
+	snprintf(target, sizeof(target), RELEASES_DIR "/%s", id);
+	/* A leftover from a killed process with our pid: it is never `current`. */
+	(void)unlinkat(app->rootfd, tmp, 0);
+	if (symlinkat(target, app->rootfd, tmp) == -1)
+		return CUT_ERR_SYSTEM;
+	FAULT_POINT("swap.before_rename");
+	if (renameat(app->rootfd, tmp, app->rootfd, CURRENT_LINK) == -1) {
+		int saved = errno;
+
+		(void)unlinkat(app->rootfd, tmp, 0);
+		errno = saved;
+		return CUT_ERR_SYSTEM;
+	}
+	FAULT_POINT("swap.after_rename");
+	r = fsync_dir(app->rootfd);
+	return r;
+}
+
+int
+read_current(struct app *app, char id[RELEASE_ID_MAX + 1])
+{
+	char buf[RELEASE_ID_MAX + sizeof(RELEASES_DIR) + 2];
+	ssize_t n;
+
+	id[0] = '\0';
+	if (app->rootfd == -1)
+		return CUT_OK;	/* read-only open of a missing ROOT: no current */
+	n = readlinkat(app->rootfd, CURRENT_LINK, buf, sizeof(buf) - 1);
+	if (n < 0)
+		return errno == ENOENT ? CUT_OK : CUT_ERR_SYSTEM;
+	buf[n] = '\0';
+	if (strncmp(buf, RELEASES_DIR "/", sizeof(RELEASES_DIR)) != 0 ||
+	    !release_id_valid(buf + sizeof(RELEASES_DIR))) {
+		errno = EINVAL;	/* somebody else's symlink; do not guess */
+		return CUT_ERR_SYSTEM;
+	}
+	strcpy(id, buf + sizeof(RELEASES_DIR));
+	return CUT_OK;
+}
+
+static void
+add_outcome(struct kvlist *end, const char *id, const char *prev, const char *outcome,
+    long long started, const char *error, const struct hook_ctx *h)
+{
+	kv_add(end, "release", id);
+	kv_add(end, "previous", prev);
+	kv_add(end, "outcome", outcome);
+	kv_add_int(end, "duration_ms", mono_ms() - started);
+	if (error != NULL) {
+		kv_add(end, "bad", id);
+		kv_add(end, "error", error);
+	}
+	if (h != NULL && h->outlen > 0)
+		kv_add(end, "output", h->output);
+}
+
+/* The checksum the journal recorded when id was installed ("" if unknown). */
+static void
+release_sha256(struct app *app, const char *id, char sha[SHA256_HEX_LEN + 1])
+{
+	const struct state *st;
+	const struct release_info *ri;
+
+	sha[0] = '\0';
+	if (app_state(app, &st) != CUT_OK)
+		return;
+	if ((ri = state_find(st, id)) != NULL)
+		memcpy(sha, ri->sha256, sizeof(ri->sha256));
+}
+
+int
+switch_release(struct app *app, const char *op, const char *id, const char *prev,
+    const struct sink *sink, struct kvlist *res)
+{
+	struct hook_ctx h = { .app = app, .release = id, .previous = prev, .sink = sink };
+	struct kvlist rec = KVLIST_INIT;
+	long long started = mono_ms();
+	char why[512] = "", backwhy[512] = "", sha[SHA256_HEX_LEN + 1] = "";
+	int r, back = CUT_OK, timeout = (int)app->conf.hook_timeout;
+
+	release_sha256(app, id, sha);
+	kv_add(&rec, "release", id);
+	kv_add(&rec, "previous", prev);
+	if (sha[0])
+		kv_add(&rec, "sha256", sha);
+	if ((r = journal_append(app, op, "begin", &rec)) != CUT_OK) {
+		kv_free(&rec);
+		return op_fail(res, r, "cannot write journal: %s", strerror(errno));
+	}
+	kv_free(&rec);
+	FAULT_POINT("activate.begun");
+
+	r = hook_run(&h, "before_activate", app->conf.before_activate, timeout, why, sizeof(why));
+	if (r == CUT_OK) {
+		if ((r = swap_current(app, id)) != CUT_OK)
+			snprintf(why, sizeof(why), "cannot switch current: %s", strerror(errno));
+		FAULT_POINT("activate.switched");
+		if (r == CUT_OK)
+			r = hook_run(&h, "after_activate", app->conf.after_activate, timeout,
+			    why, sizeof(why));
+		if (r == CUT_OK)
+			r = health_check(&h, why, sizeof(why));
+		FAULT_POINT("activate.checked");
+		if (r != CUT_OK) {
+			/* Put the previous release back, and let its services reload. */
+			struct hook_ctx hb = { .app = app, .release = prev, .previous = id, .sink = sink,
+			    .finish_on_signal = 1 };
+
+			emit_message(sink, "reverse", "%s failed: %s; switching back to %s",
+			    id, why, prev[0] ? prev : "(no release)");
+			back = swap_current(app, prev[0] ? prev : NULL);
+			if (back == CUT_OK && prev[0])
+				back = hook_run(&hb, "after_activate", app->conf.after_activate,
+				    timeout, backwhy, sizeof(backwhy));
+			if (back != CUT_OK && backwhy[0] == '\0')
+				snprintf(backwhy, sizeof(backwhy), "%s", strerror(errno));
+		}
+	}
+	add_outcome(&rec, id, prev, r == CUT_OK ? "ok" : "reversed", started,
+	    r == CUT_OK ? NULL : why, &h);
+	if (sha[0])
+		kv_add(&rec, "sha256", sha);
+	if (back != CUT_OK)
+		kv_add(&rec, "reverse_error", backwhy);
+	if (journal_append(app, op, "end", &rec) != CUT_OK && r == CUT_OK)
+		r = op_fail(res, CUT_ERR_SYSTEM, "cannot write journal: %s", strerror(errno));
+	kv_free(&rec);
+
+	kv_set(res, "release", id);
+	kv_set(res, "previous", prev);
+	if (r == CUT_OK) {
+		kv_add_int(res, "duration_ms", mono_ms() - started);
+		return CUT_OK;
+	}
+	kv_set(res, "current", prev);
+	if (back != CUT_OK)
+		return op_fail(res, CUT_ERR_SYSTEM, "%s: %s; switching back to %s also failed: %s",
+		    id, why, prev, backwhy);
+	return op_fail(res, CUT_ERR_REVERSED, "%s: %s; %s is current again (%s marked bad)",
+	    id, why, prev[0] ? prev : "no release", id);
+}
+
+static int
+release_present(struct app *app, const char *id)
+{
+	struct stat sb;
+
+	return fstatat(app->releasesfd, id, &sb, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(sb.st_mode);
+}
+
+/* Switch to id unless it is already current. op: "activate" or "rollback". */
+static int
+switch_checked(struct app *app, const char *op, const char *id, const struct sink *sink,
+    struct kvlist *res)
+{
+	char cur[RELEASE_ID_MAX + 1];
+	int r;
+
+	if (!release_id_valid(id))
+		return op_fail(res, CUT_ERR_BAD_ID, "invalid release ID \"%.200s\"", id);
+	if (!release_present(app, id))
+		return op_fail(res, CUT_ERR_NO_RELEASE, "release %s is not installed", id);
+	if ((r = read_current(app, cur)) != CUT_OK)
+		return op_fail(res, r, "cannot read current: %s", strerror(errno));
+	if (strcmp(cur, id) == 0) {
+		kv_set(res, "release", id);
+		kv_add_bool(res, "unchanged", 1);
+		kv_addf(res, "message", "%s is already current", id);
+		return CUT_OK;
+	}
+	r = switch_release(app, op, id, cur, sink, res);
+	if (r == CUT_OK)
+		kv_addf(res, "message", "%s %s (was %s)",
+		    strcmp(op, "rollback") == 0 ? "rolled back to" : "activated", id,
+		    cur[0] ? cur : "none");
+	return r;
+}
+
+int
+op_activate(struct app *app, const char *id, const struct sink *sink, struct kvlist *res)
+{
+	return switch_checked(app, "activate", id, sink, res);
+}
+
+int
+op_deploy(struct app *app, const struct install_req *req, const struct sink *sink,
+    struct kvlist *res)
+{
+	struct kvlist sub = KVLIST_INIT;
+	char id[RELEASE_ID_MAX + 1];
+	const char *msg;
+	int r;
+
+	if ((r = op_install(app, req, sink, &sub)) != CUT_OK) {
+		kv_copy(res, &sub);
+		kv_free(&sub);
+		return r;
+	}
+	snprintf(id, sizeof(id), "%s", kv_get(&sub, "release"));
+	kv_set(res, "sha256", kv_get(&sub, "sha256"));
+	if (kv_get(&sub, "stream_sha256") != NULL)
+		kv_set(res, "stream_sha256", kv_get(&sub, "stream_sha256"));
+	kv_free(&sub);
+	if ((r = switch_checked(app, "activate", id, sink, &sub)) != CUT_OK) {
+		kv_copy(res, &sub);
+		kv_free(&sub);
+		return r;
+	}
+	msg = kv_get(&sub, "message");
+	kv_set(res, "release", id);
+	kv_set(res, "previous", kv_get(&sub, "previous"));
+	kv_set(res, "message", msg ? msg : "");
+	kv_free(&sub);
+	prune_after_deploy(app, sink, res);
+	return CUT_OK;
+}
+
+/* Pruning is housekeeping: its failure must not turn a good deploy into a failed one. */
+void
+prune_after_deploy(struct app *app, const struct sink *sink, struct kvlist *res)
+{
+	struct kvlist sub = KVLIST_INIT;
+
+	if (op_prune(app, 0, sink, &sub) != CUT_OK)
+		emit_message(sink, "prune", "prune after deploy failed: %s", kv_get(&sub, "error"));
+	else if (kv_get(&sub, "removed") && *kv_get(&sub, "removed"))
+		kv_set(res, "pruned", kv_get(&sub, "removed"));
+	kv_free(&sub);
+}
+
+int
+op_rollback(struct app *app, const char *to, const struct sink *sink, struct kvlist *res)
+{
+	const struct state *st;
+	char target[RELEASE_ID_MAX + 1];
+	const char *t;
+	int r;
+
+	if (to != NULL)
+		return switch_checked(app, "rollback", to, sink, res);
+	if ((r = app_state(app, &st)) != CUT_OK)
+		return op_fail(res, r, "cannot read state: %s", strerror(errno));
+	if ((t = state_rollback_target(st)) == NULL)
+		return op_fail(res, CUT_ERR_NO_RELEASE,
+		    "no previous good release to roll back to (current: %s)",
+		    st->current[0] ? st->current : "none");
+	/* A copy: the switch's journal records change the state under t. */
+	snprintf(target, sizeof(target), "%s", t);
+	return switch_checked(app, "rollback", target, sink, res);
+}
