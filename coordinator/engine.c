@@ -7,7 +7,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <openssl/evp.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +21,7 @@
 #include "hexdigest.h"
 #include "log.h"
 #include "plan.h"
+#include "sha256.h"
 #include "stage.h"
 
 static const char *const phase_names[RP_MAX_] = {
@@ -133,12 +133,11 @@ engine_leave(struct engine *e, const struct node *nd)
 
 /* Hex SHA-256 of the mapped archive: the release's identity on every host. */
 static int
-archive_digest(const unsigned char *p, size_t len, char out[65])
+archive_digest(const unsigned char *p, size_t len, char out[SHA256_HEX_LEN + 1])
 {
-	unsigned char md[32];
-	unsigned int mdlen = 0;
+	unsigned char md[SHA256_LEN];
 
-	if (EVP_Digest(p, len, md, &mdlen, EVP_sha256(), NULL) != 1 || mdlen != 32)
+	if (sha256_buf(p, len, md) != CUT_OK)
 		return CUT_ERR_INTERNAL;
 	sha256_hex(md, out);
 	return CUT_OK;

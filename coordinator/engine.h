@@ -19,6 +19,7 @@
 #include <signal.h>
 #include <stddef.h>
 
+#include "hexdigest.h"
 #include "recompress.h"
 #include "release_id.h"
 #include "rollout.h"
@@ -58,7 +59,7 @@ struct engine {
 	int code;		/* CUT_ERR_* the rollout ends with */
 	unsigned char *member;	/* per node: locked at preflight, part of the rollout */
 	char rel[RELEASE_ID_MAX + 1];
-	char sha[65];
+	char sha[SHA256_HEX_LEN + 1];
 	const unsigned char *map;	/* the archive, mapped once */
 	size_t len;
 	struct recompress rc;

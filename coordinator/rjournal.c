@@ -19,6 +19,9 @@
 #include "fsutil.h"
 #include "log.h"
 #include "rjournal.h"
+
+/* The journal file's name: a digest of the fleet file's path, then the app. */
+#define RJ_FILE_NAME_MAX	128
 #include "sha256.h"
 
 #define RJ_LINE_MAX	1024
@@ -98,7 +101,7 @@ mkdirs(const char *path)
 int
 rj_open(struct rjournal *j, const char *fleet_file, const char *app)
 {
-	char dirs[3][PATH_MAX], name[128];
+	char dirs[3][PATH_MAX], name[RJ_FILE_NAME_MAX];
 	size_t n = state_dirs(dirs);
 	int r, fd;
 
@@ -283,7 +286,7 @@ apply(struct rj_rollout *r, char *line)
 int
 rj_last(const char *fleet_file, const char *app, struct rj_rollout *r)
 {
-	char dirs[3][PATH_MAX], name[128], *buf, *p, *nl;
+	char dirs[3][PATH_MAX], name[RJ_FILE_NAME_MAX], *buf, *p, *nl;
 	size_t n = state_dirs(dirs);
 	struct stat sb;
 	ssize_t got;
