@@ -37,7 +37,9 @@ if ! make -j2 >make.out 2>&1; then
 	grep -E 'error|warning' make.out | head -40
 	echo "0 passed, 1 failed"; exit 1
 fi
+rm -f test-suite.log
 make -j2 check >check.out 2>&1
+check_rc=$?
 grep -E '^(PASS|FAIL|ERROR|SKIP|XFAIL|XPASS):' check.out
 for f in $(grep -lE '^:test-result: (FAIL|ERROR)' $(find . -name '*.trs') 2>/dev/null); do
 	echo "=== ${f%.trs}.log"; tail -40 "${f%.trs}.log"
@@ -48,6 +50,11 @@ err=$(sed -n 's/^# ERROR: *//p' test-suite.log 2>/dev/null | head -1)
 xpass=$(sed -n 's/^# XPASS: *//p' test-suite.log 2>/dev/null | head -1)
 pass=${pass:-0}; fail=$(( ${fail:-0} + ${err:-0} + ${xpass:-0} ))
 [ -f test-suite.log ] || fail=$((fail + 1))
+# make check that stopped early (a test program that did not build) failed too.
+if [ "$check_rc" -ne 0 ] && [ "$fail" -eq 0 ]; then
+	grep -E 'error|Error' check.out | head -20
+	fail=$((fail + 1))
+fi
 
 if [ "$mode" = plain ]; then
 	# Static analysis counts as one test.

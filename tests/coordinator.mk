@@ -34,8 +34,9 @@ check_PROGRAMS += tests/unit/test_engine tests/unit/fake-agent
 TESTS += tests/unit/test_engine
 tests_unit_test_engine_SOURCES = tests/unit/test_engine.c tests/unit/unit-tmpdir.h
 tests_unit_test_engine_CFLAGS = $(AM_CFLAGS) -pthread $(CMOCKA_CFLAGS) $(LIBSSH2_CFLAGS) $(LIBCRYPTO_CFLAGS) $(LIBARCHIVE_CFLAGS)
-tests_unit_test_engine_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/coordinator -I$(top_srcdir)/conf
-tests_unit_test_engine_LDADD = $(COORD_LIBS) $(CMOCKA_LIBS)
+tests_unit_test_engine_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/coordinator -I$(top_srcdir)/conf -I$(top_srcdir)/agent
+# libagent.a for the tmpdir fixture's rm_rf_at (link-symbols keeps the two libraries apart)
+tests_unit_test_engine_LDADD = libagent.a $(COORD_LIBS) $(CMOCKA_LIBS)
 tests_unit_test_engine_LDFLAGS = -pthread
 tests_unit_fake_agent_SOURCES = tests/unit/fake-agent.c
 tests_unit_fake_agent_LDADD = libcutover.a

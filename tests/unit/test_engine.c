@@ -22,6 +22,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "dirtree.h"
 #include "err.h"
 #include "fsutil.h"
 
