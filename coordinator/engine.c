@@ -255,7 +255,8 @@ engine_deploy(struct rollout *ro, const struct deploy_opts *o)
 	e.o = o;
 	recompress_init(&e.rc);
 	/* The plan is printed before anything is opened: --dry-run ends there. */
-	if ((rc = setup(&e)) == 0 && engine_advance(&e) && (rc = open_archive(&e)) == 0)
+	if ((rc = setup(&e)) == 0 && engine_advance(&e) && (rc = coord_check_files(&ro->run)) == 0 &&
+	    (rc = open_archive(&e)) == 0)
 		rc = -1;
 	if (rc != -1) {
 		engine_free(&e);

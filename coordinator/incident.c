@@ -25,6 +25,10 @@ open_all(struct rollout *ro, const struct copts *g, const struct incident_opts *
 
 	if ((rc = rollout_open(ro, g, o->hosts, o->group)) != 0)
 		return rc;
+	if ((rc = coord_check_files(&ro->run)) != 0) {
+		rollout_close(ro);
+		return rc;
+	}
 	if (o->app)
 		ro->app = o->app;
 	if (ro->app == NULL || ro->app[0] == '\0') {

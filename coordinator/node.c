@@ -12,6 +12,7 @@
 
 #include "err.h"
 #include "log.h"
+#include "proto.h"
 #include "rollout.h"
 
 static const char *const state_names[NODE_STATE_MAX_] = {
@@ -22,18 +23,28 @@ static const char *const state_names[NODE_STATE_MAX_] = {
 	[NODE_QUERYING] = "querying", [NODE_FAILED] = "failed", [NODE_LOST] = "lost",
 };
 
-/* Each request's in-flight state and the state its success leads to (0: back to `from`). */
+/*
+ * Each request's in-flight state, the state its success leads to (0: back
+ * to `from`), and whether it changes the host (then it carries the
+ * rollout's identity into the host's journal).
+ */
 static const struct {
 	const char *op;
 	enum node_state busy, done;
+	int changes;
 } requests[] = {
-	{ "lock", NODE_LOCKING, NODE_LOCKED },
-	{ "install", NODE_STAGING, NODE_STAGED },
-	{ "activate", NODE_SWITCHING, NODE_SWITCHED },
-	{ "rollback", NODE_REVERSING, NODE_REVERSED },
-	{ "status", NODE_QUERYING, 0 },
-	{ "have", NODE_QUERYING, 0 },
-	{ "history", NODE_QUERYING, 0 },
+	{ "lock", NODE_LOCKING, NODE_LOCKED, 0 },
+	{ "install", NODE_STAGING, NODE_STAGED, 1 },
+	{ "activate", NODE_SWITCHING, NODE_SWITCHED, 1 },
+	{ "rollback", NODE_REVERSING, NODE_REVERSED, 1 },
+	{ "status", NODE_QUERYING, 0, 0 },
+	{ "have", NODE_QUERYING, 0, 0 },
+	{ "history", NODE_QUERYING, 0, 0 },
+	{ "check", NODE_QUERYING, 0, 1 },
+	{ "note", NODE_QUERYING, 0, 1 },
+	{ "prune", NODE_QUERYING, 0, 1 },
+	{ "pin", NODE_QUERYING, 0, 1 },
+	{ "unpin", NODE_QUERYING, 0, 1 },
 };
 
 const char *
@@ -215,21 +226,45 @@ node_detach(struct node *nd)
 	nd->nrecords = 0;
 }
 
+/* args plus the rollout's identity, for an agent that journals it (capability "note"). */
+static int
+with_identity(const struct node *nd, const struct kvlist *args, struct kvlist *out)
+{
+	const struct identity *id = &nd->ro->id;
+
+	if (args && kv_copy(out, args) != CUT_OK)
+		return CUT_ERR_ALLOC;
+	if (id->rollout[0] == '\0' || !sess_has_cap(&nd->s, PROTO_CAP_NOTE))
+		return CUT_OK;
+	if (kv_get(out, "rollout") == NULL && kv_add(out, "rollout", id->rollout) != CUT_OK)
+		return CUT_ERR_ALLOC;
+	if (kv_get(out, "kind") == NULL && kv_add(out, "kind", id->kind) != CUT_OK)
+		return CUT_ERR_ALLOC;
+	return kv_add(out, "actor", id->actor);
+}
+
 int
 node_request(struct node *nd, const char *op, const struct kvlist *args)
 {
 	enum node_state busy = NODE_STATE_MAX_;
-	int r;
+	struct kvlist full = KVLIST_INIT;
+	int changes = 0, r;
 
 	for (size_t i = 0; i < sizeof(requests) / sizeof(requests[0]); i++)
-		if (strcmp(requests[i].op, op) == 0)
+		if (strcmp(requests[i].op, op) == 0) {
 			busy = requests[i].busy;
+			changes = requests[i].changes;
+		}
 	if (busy == NODE_STATE_MAX_)
 		BUG("unknown request");
 	/* A failed node is only ever sent a rollback: a query could not say where to return. */
 	if (!node_idle(nd) || (nd->st == NODE_FAILED && busy == NODE_QUERYING))
 		return CUT_ERR_HOST;
-	if ((r = sess_request(&nd->s, op, nd->ro->app, args)) != CUT_OK) {
+	if (changes && (r = with_identity(nd, args, &full)) == CUT_OK)
+		args = &full;
+	r = sess_request(&nd->s, op, nd->ro->app, args);
+	kv_free(&full);
+	if (r != CUT_OK) {
 		node_fail(nd, r, "cannot send %s: %s", op, cut_err(r));
 		return r;
 	}

@@ -26,10 +26,7 @@ rollout_open(struct rollout *ro, const struct copts *g, const char *hosts, const
 	ro->t0 = mono_ms();
 	if ((rc = coord_load(g, hosts, group, &ro->run)) != 0)
 		return rc;
-	if ((rc = coord_check_files(&ro->run)) != 0) {
-		coord_unload(&ro->run);
-		return rc;
-	}
+
 	if (fleet_global_init() != CUT_OK ||
 	    fleet_init(&ro->f, &ro->run.sel, (size_t)ro->run.sel.global.parallel) != CUT_OK ||
 	    (ro->nodes = calloc(ro->run.sel.n, sizeof(*ro->nodes))) == NULL) {

@@ -15,6 +15,7 @@
 #include "cmd.h"
 #include "common.h"
 #include "fleet.h"
+#include "identity.h"
 #include "kv.h"
 #include "node.h"
 #include "progress.h"
@@ -38,6 +39,7 @@ struct rollout {
 	void *user;		/* for on_settle */
 	/* A timed rollout_wait returns early when this says so (max_fail exceeded); may be NULL. */
 	int (*cut_short)(struct rollout *ro);
+	struct identity id;	/* rollout ID, kind, actor: sent with every changing request */
 	struct progress pg;	/* live view on a terminal (progress.c) */
 	struct rjournal j;	/* our rollout journal (deploy/rollback), fd -1 when closed */
 };

@@ -33,6 +33,10 @@
  * original (PROTOCOL section 5).
  */
 #define PROTO_CAP_ZSTD	"zstd"
+/* 1.2: requests carry rollout/kind/actor; note, check and ping requests (proto/PROTOCOL). */
+#define PROTO_CAP_NOTE	"note"
+#define PROTO_CAP_CHECK	"check"
+#define PROTO_CAP_PING	"ping"
 
 /* --- Limits. Every cap a decoder enforces is here, nowhere else. --- */
 #define PROTO_HEADER_LEN	4			/* the u32 length */
