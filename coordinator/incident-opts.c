@@ -16,6 +16,7 @@ incident_parse(const char *cmd, int argc, char **argv, struct incident_opts *o, 
 		{ "group", required_argument, NULL, 'G' },
 		{ "to", required_argument, NULL, 't' },
 		{ "batch", required_argument, NULL, 'b' },
+		{ "actor", required_argument, NULL, 'A' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -30,13 +31,15 @@ incident_parse(const char *cmd, int argc, char **argv, struct incident_opts *o, 
 		case 'a': o->app = optarg; break;
 		case 'H': o->hosts = optarg; break;
 		case 'G': o->group = optarg; break;
-		case 't': case 'b':
+		case 't': case 'b': case 'A':
 			if (!with_to)
 				return coord_usage(cmd);
 			if (ch == 't')
 				o->to = optarg;
-			else
+			else if (ch == 'b')
 				o->batch = optarg;
+			else
+				o->actor = optarg;
 			break;
 		default:
 			return coord_usage(cmd);

@@ -17,9 +17,8 @@
 #include "incident.h"
 #include "rollout.h"
 
-/* Open the selection and connect every host; unreachable ones are reported. */
-static int
-open_all(struct rollout *ro, const struct copts *g, const struct incident_opts *o, const char *cmd)
+int
+incident_open(struct rollout *ro, const struct copts *g, const struct incident_opts *o, const char *cmd)
 {
 	int rc;
 
@@ -40,9 +39,8 @@ open_all(struct rollout *ro, const struct copts *g, const struct incident_opts *
 	return 0;
 }
 
-/* Connected, and its last request (if any) succeeded. */
-static int
-answered(const struct node *nd)
+int
+incident_answered(const struct node *nd)
 {
 	return nd->st == NODE_READY || nd->st == NODE_REVERSED;
 }
@@ -62,7 +60,7 @@ node_exit(const struct node *nd)
  * bad input) that kind's code; when nothing moved and no host is
  * unaccounted for, 1; else 5.
  */
-static int
+int
 incident_exit(const struct rollout *ro, size_t moved)
 {
 	size_t failed = 0, by_code[6] = { 0 };
@@ -70,7 +68,7 @@ incident_exit(const struct rollout *ro, size_t moved)
 	for (size_t i = 0; i < ro->n; i++) {
 		int c = node_exit(&ro->nodes[i]);
 
-		if (answered(&ro->nodes[i]))
+		if (incident_answered(&ro->nodes[i]))
 			continue;
 		failed++;
 		by_code[c >= 0 && c <= 5 ? c : 1]++;
@@ -86,16 +84,16 @@ incident_exit(const struct rollout *ro, size_t moved)
 	return moved == 0 && by_code[CUT_EXIT_PARTIAL] == 0 ? CUT_EXIT_REVERSED : CUT_EXIT_PARTIAL;
 }
 
-static void
-print_result_json(struct rollout *ro, struct node *nd, const char *cmd)
+void
+incident_print_json(struct rollout *ro, struct node *nd, const char *cmd)
 {
 	struct kvlist ev = KVLIST_INIT;
 
 	kv_add(&ev, "event", cmd);
 	kv_add(&ev, "host", nd->h->name);
 	kv_add_bool(&ev, "reachable", nd->st != NODE_LOST);
-	kv_add_bool(&ev, "ok", answered(nd));
-	for (size_t k = 0; answered(nd) && k < nd->res.n; k++)
+	kv_add_bool(&ev, "ok", incident_answered(nd));
+	for (size_t k = 0; incident_answered(nd) && k < nd->res.n; k++)
 		if (kv_get(&ev, nd->res.v[k].key) == NULL)
 			kv_add_typed(&ev, nd->res.v[k].key, nd->res.v[k].val, nd->res.v[k].type);
 	if (nd->why[0])
@@ -110,8 +108,8 @@ print_result_json(struct rollout *ro, struct node *nd, const char *cmd)
  * RESULTs, space separated into out. The lock is an flock of a live
  * process: a rollout whose hosts are locked is running, not interrupted.
  */
-static void
-locked_hosts(const struct rollout *ro, char *out, size_t len)
+void
+incident_locked_hosts(const struct rollout *ro, char *out, size_t len)
 {
 	size_t used = 0;
 
@@ -199,153 +197,6 @@ print_unsettled(const struct copts *g, const char *app, const char *locked)
 	rj_rollout_free(&r);
 }
 
-/*
- * Which nodes a rollback moves, and where. Without --to, after a rollout
- * our journal shows unfinished, only the hosts it switched move, each to
- * the previous release recorded there (the agents' own "previous" may be
- * older or newer than what the fleet ran before). Otherwise every host goes
- * to its agent's previous release (or --to). Returns 1 in journal mode.
- */
-static int
-rollback_targets(struct rollout *ro, const struct incident_opts *o, char (*target)[RJ_REL_MAX],
-    int *move, struct rj_rollout *last)
-{
-	int from_journal = 0;
-
-	if (o->to == NULL && rj_last(ro->g->fleet_file, ro->app, last) == CUT_OK && rj_unsettled(last))
-		from_journal = 1;
-	for (size_t i = 0; i < ro->n; i++) {
-		const struct rj_host *h = from_journal ? rj_find(last, ro->nodes[i].h->name) : NULL;
-
-		target[i][0] = '\0';
-		move[i] = !from_journal;
-		if (h && h->switching && !h->reversed) {
-			move[i] = 1;
-			snprintf(target[i], RJ_REL_MAX, "%s", h->prev);
-		}
-	}
-	if (from_journal)
-		rollout_event(ro, "journal", NULL, "the rollout of %s was not finished; going back to the "
-		    "previous releases recorded in %s", last->release, last->path);
-	return from_journal;
-}
-
-/* The unfinished rollout still holds hosts' locks: it is running; say so. */
-static int
-rollout_running(struct rollout *ro, const struct rj_rollout *last)
-{
-	char locked[4096];
-
-	for (size_t i = 0; i < ro->n; i++)
-		if (ro->nodes[i].st == NODE_READY)
-			node_request(&ro->nodes[i], "status", NULL);
-	rollout_wait(ro, -1);
-	locked_hosts(ro, locked, sizeof(locked));
-	if (locked[0] == '\0')
-		return 0;
-	log_error("rollback: the rollout of %s is still running (locked: %s); stop its coordinator "
-	    "(SIGINT reverses it) or let it finish, then roll back", last->release, locked);
-	return 1;
-}
-
-int
-incident_rollback(const struct copts *g, const struct incident_opts *o)
-{
-	struct kvlist a = KVLIST_INIT;
-	struct rj_rollout last;
-	struct rollout ro;
-	char (*target)[RJ_REL_MAX];
-	int *move;
-	size_t bsize, failed = 0, moved = 0;
-	int rc, from_journal;
-
-	/* Checked here, before any host is asked: one error line, not one per host. */
-	if (o->to && !release_id_valid(o->to))
-		return log_error("rollback: --to \"%s\" is not a valid release ID", o->to), CUT_EXIT_BAD_INPUT;
-	if ((rc = open_all(&ro, g, o, "rollback")) != 0)
-		return rc;
-	if (fleet_batch_size(o->batch ? o->batch : "100%", ro.n, &bsize) != CUT_OK) {
-		log_error("rollback: --batch \"%s\" is not N or N%%", o->batch);
-		rollout_close(&ro);
-		return CUT_EXIT_USAGE;
-	}
-	memset(&last, 0, sizeof(last));
-	target = calloc(ro.n, sizeof(*target));
-	move = calloc(ro.n, sizeof(*move));
-	if (target == NULL || move == NULL) {
-		free(target);
-		free(move);
-		rollout_close(&ro);
-		return log_error("out of memory"), CUT_EXIT_REVERSED;
-	}
-	from_journal = rollback_targets(&ro, o, target, move, &last);
-	if (from_journal && rollout_running(&ro, &last)) {
-		free(target);
-		free(move);
-		rj_rollout_free(&last);
-		rollout_close(&ro);
-		return CUT_EXIT_LOCKED;
-	}
-	if (from_journal && rj_open(&ro.j, g->fleet_file, ro.app) != CUT_OK)
-		log_error("rollback: going on without recording it");
-	for (size_t s = 0; s < ro.n; s += bsize) {
-		for (size_t i = s; i < ro.n && i < s + bsize; i++) {
-			struct node *nd = &ro.nodes[i];
-
-			if (nd->st != NODE_READY || !move[i])
-				continue;
-			kv_free(&a);
-			if (!from_journal) {
-				if (o->to)
-					kv_add(&a, "to", o->to);
-				node_request(nd, "rollback", &a);
-			} else if (target[i][0] == '\0')
-				node_fail(nd, CUT_ERR_NO_RELEASE, "no previous release recorded (it had none)");
-			else {
-				kv_add(&a, "to", target[i]);
-				node_request(nd, "rollback", &a);
-			}
-		}
-		rollout_wait(&ro, -1);
-	}
-	kv_free(&a);
-	rollout_finish(&ro);
-	for (size_t i = 0; i < ro.n; i++) {
-		struct node *nd = &ro.nodes[i];
-
-		if (!answered(nd))
-			failed++;
-		else if (move[i])
-			moved++;
-		if (from_journal && move[i] && answered(nd))
-			rj_printf(&ro.j, "reversed name=%s release=%s", nd->h->name, target[i]);
-		if (g->json)
-			print_result_json(&ro, nd, "rollback");
-		else if (answered(nd) && !move[i])
-			printf("%-16s unchanged: not switched by the unfinished rollout of %s\n",
-			    nd->h->name, last.release);
-		else if (answered(nd) && kv_get(&nd->res, "unchanged"))
-			printf("%-16s unchanged: already on %s\n", nd->h->name,
-			    kv_get(&nd->res, "release") ? kv_get(&nd->res, "release") : "?");
-		else if (answered(nd))
-			printf("%-16s rolled back: %s -> %s\n", nd->h->name,
-			    kv_get(&nd->res, "previous") ? kv_get(&nd->res, "previous") : "?",
-			    kv_get(&nd->res, "current") ? kv_get(&nd->res, "current") :
-			    kv_get(&nd->res, "release") ? kv_get(&nd->res, "release") : "?");
-		else
-			printf("%-16s FAILED: %s\n", nd->h->name, nd->why);
-	}
-	if (from_journal && failed == 0)
-		rj_printf(&ro.j, "end ts=%lld outcome=rolled-back", now_ms());
-	fflush(stdout);
-	rc = incident_exit(&ro, moved);
-	free(target);
-	free(move);
-	rj_rollout_free(&last);
-	rollout_close(&ro);
-	return rc;
-}
-
 int
 incident_status(const struct copts *g, const struct incident_opts *o)
 {
@@ -355,7 +206,7 @@ incident_status(const struct copts *g, const struct incident_opts *o)
 	size_t best = 0, down = 0;
 	int rc;
 
-	if ((rc = open_all(&ro, g, o, "status")) != 0)
+	if ((rc = incident_open(&ro, g, o, "status")) != 0)
 		return rc;
 	for (size_t i = 0; i < ro.n; i++)
 		if (ro.nodes[i].st == NODE_READY)
@@ -389,7 +240,7 @@ incident_status(const struct copts *g, const struct incident_opts *o)
 		if (nd->st != NODE_READY)
 			down++;
 		if (g->json) {
-			print_result_json(&ro, nd, "status");
+			incident_print_json(&ro, nd, "status");
 			continue;
 		}
 		if (nd->st != NODE_READY)
@@ -398,7 +249,7 @@ incident_status(const struct copts *g, const struct incident_opts *o)
 			printf("%-16s %-24s %-24s %-8s yes%s\n", nd->h->name, c && *c ? c : "-",
 			    p && *p ? p : "-", lk && *lk ? "locked" : "free", drift ? "  DRIFT" : "");
 	}
-	locked_hosts(&ro, locked, sizeof(locked));
+	incident_locked_hosts(&ro, locked, sizeof(locked));
 	print_unsettled(g, ro.app, locked);
 	fflush(stdout);
 	rollout_close(&ro);
@@ -430,7 +281,7 @@ incident_history(const struct copts *g, const struct incident_opts *o)
 	size_t n = 0, down = 0;
 	int rc;
 
-	if ((rc = open_all(&ro, g, o, "history")) != 0)
+	if ((rc = incident_open(&ro, g, o, "history")) != 0)
 		return rc;
 	for (size_t i = 0; i < ro.n; i++)
 		if (ro.nodes[i].st == NODE_READY)

@@ -6,20 +6,41 @@
 #ifndef CUT_INCIDENT_H
 #define CUT_INCIDENT_H
 
+#include <stddef.h>
+
 #include "cmd.h"
 
 struct incident_opts {
-	const char *app, *hosts, *group, *to, *batch;
+	const char *app, *hosts, *group, *to, *batch, *actor;
 };
 
+struct node;
+struct rollout;
+
 /*
- * The options the incident commands share; with_to admits --to and
- * --batch (rollback). Returns 0, -1 after --help was printed, or exit 2.
+ * The options the incident commands share; with_to admits --to, --batch
+ * and --actor (rollback). Returns 0, -1 after --help was printed, or exit 2.
  */
 int incident_parse(const char *cmd, int argc, char **argv, struct incident_opts *o, int with_to);
 
 int incident_rollback(const struct copts *g, const struct incident_opts *o);
 int incident_status(const struct copts *g, const struct incident_opts *o);
 int incident_history(const struct copts *g, const struct incident_opts *o);
+
+/* Shared by the incident operations (incident.c). */
+/* Open the selection, check its files, connect every host; exit code or 0. */
+int incident_open(struct rollout *ro, const struct copts *g, const struct incident_opts *o, const char *cmd);
+/* Connected, and its last request (if any) succeeded. */
+int incident_answered(const struct node *nd);
+/*
+ * The exit code from how the hosts ended (cutover(1), EXIT STATUS): when
+ * every failure is of one kind (configuration, lock, bad input) that
+ * kind's code; when nothing moved and no host is unaccounted for, 1; else 5.
+ */
+int incident_exit(const struct rollout *ro, size_t moved);
+/* One JSON object for a host's result. */
+void incident_print_json(struct rollout *ro, struct node *nd, const char *cmd);
+/* Hosts whose app lock is held right now (status RESULTs), space separated. */
+void incident_locked_hosts(const struct rollout *ro, char *out, size_t len);
 
 #endif

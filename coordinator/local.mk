@@ -13,7 +13,7 @@ libcoord_a_SOURCES = \
 	coordinator/node.h coordinator/node.c coordinator/engine.h coordinator/engine.c \
 	coordinator/plan.h coordinator/plan.c coordinator/preflight.c coordinator/switch.c \
 	coordinator/reverse.c coordinator/report.c coordinator/pipe.h coordinator/pipe.c coordinator/identity.h coordinator/identity.c \
-	coordinator/incident.h coordinator/incident.c coordinator/incident-opts.c \
+	coordinator/incident.h coordinator/incident.c coordinator/incident-opts.c coordinator/rollback.c \
 	coordinator/cmd-deploy.c coordinator/cmd-rollback.c coordinator/cmd-status.c coordinator/cmd-history.c \
 	coordinator/rjournal.h coordinator/rjournal.c coordinator/progress.h coordinator/progress.c \
 	coordinator/recompress.h coordinator/recompress.c coordinator/stage.h coordinator/stage.c
