@@ -25,6 +25,9 @@ cmd_deploy(const struct copts *g, int argc, char **argv)
 		{ "canary", required_argument, NULL, 'c' },
 		{ "bake", required_argument, NULL, 'k' },
 		{ "dry-run", no_argument, NULL, 'n' },
+		{ "pause-after", required_argument, NULL, 'p' },
+		{ "wait", required_argument, NULL, 'w' },
+		{ "actor", required_argument, NULL, 'A' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -47,20 +50,24 @@ cmd_deploy(const struct copts *g, int argc, char **argv)
 		case 'H': o.hosts = optarg; break;
 		case 'G': o.group = optarg; break;
 		case 'b': o.batch = optarg; break;
+		case 'c': o.canary = optarg; break;
+		case 'A': o.actor = optarg; break;
 		case 'n': o.dry_run = 1; break;
-		case 'm': case 'c': case 'k': {
+		case 'm': case 'k': case 'p': case 'w': {
 			long long v = strtoll(optarg, &end, 10);
 
-			if (*end != '\0' || end == optarg || v < 0 || v > 1000000) {
+			if (*end != '\0' || end == optarg || v < 0 || v > (ch == 'w' ? 3600 : 1000000)) {
 				log_error("deploy: \"%s\" is not a number from 0 to 1000000", optarg);
 				return CUT_EXIT_USAGE;
 			}
 			if (ch == 'm')
 				o.max_fail = v;
-			else if (ch == 'c')
-				o.canary = v;
-			else
+			else if (ch == 'k')
 				o.bake = v;
+			else if (ch == 'p')
+				o.pause_after = v;
+			else
+				o.wait = v;
 			break;
 		}
 		default:
@@ -80,6 +87,7 @@ cmd_deploy(const struct copts *g, int argc, char **argv)
 
 const struct coord_cmd cmd_deploy_entry = {
 	"deploy", "deploy ARCHIVE [--app APP] [--release ID] [--hosts LIST|--group G] [--batch N|N%] "
-	    "[--max-fail N] [--canary N] [--bake SECONDS] [--dry-run]",
+	    "[--max-fail N] [--canary N|HOSTS|GROUP] [--bake SECONDS] [--pause-after N] [--wait SECONDS] "
+	    "[--actor NAME] [--dry-run]",
 	"roll a release out in batches; reverse it node by node on failure", cmd_deploy
 };

@@ -9,6 +9,8 @@
 const struct coord_cmd *const coord_cmds[] = {
 	&cmd_deploy_entry,
 	&cmd_rollback_entry,
+	&cmd_resume_entry,
+	&cmd_abort_entry,
 	&cmd_status_entry,
 	&cmd_history_entry,
 	&cmd_debug_exec_entry,

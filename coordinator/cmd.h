@@ -23,6 +23,8 @@ struct coord_cmd {
 
 extern const struct coord_cmd cmd_deploy_entry;
 extern const struct coord_cmd cmd_rollback_entry;
+extern const struct coord_cmd cmd_resume_entry;
+extern const struct coord_cmd cmd_abort_entry;
 extern const struct coord_cmd cmd_status_entry;
 extern const struct coord_cmd cmd_history_entry;
 extern const struct coord_cmd cmd_debug_exec_entry;

@@ -28,13 +28,21 @@ static const char *const phase_names[RP_MAX_] = {
 	[RP_PLAN] = "plan", [RP_PREFLIGHT] = "preflight", [RP_STAGE] = "stage",
 	[RP_SWITCH] = "switch", [RP_BAKE] = "bake", [RP_REVERSING] = "reverse",
 	[RP_DONE] = "done", [RP_REVERSED] = "reversed", [RP_PARTIAL] = "partial",
-	[RP_ABORTED] = "aborted",
+	[RP_ABORTED] = "aborted", [RP_PAUSED] = "paused",
 };
 
 const char *
 rollout_phase_name(enum rollout_phase p)
 {
 	return p < RP_MAX_ && phase_names[p] ? phase_names[p] : "?";
+}
+
+/* The engine's settle hooks are off once the rollout's own steps are over. */
+static void
+ro_settle_off(struct rollout *ro)
+{
+	ro->on_settle = NULL;
+	ro->cut_short = NULL;
 }
 
 static int
@@ -186,6 +194,7 @@ setup(struct engine *e)
 {
 	struct rollout *ro = e->ro;
 	const struct deploy_opts *o = e->o;
+	int rc;
 
 	ro->app = o->app ? o->app : ro->app;
 	if (ro->app == NULL || ro->app[0] == '\0')
@@ -199,35 +208,91 @@ setup(struct engine *e)
 		return log_error("deploy: cannot derive a release ID from \"%s\" (use --release)", o->archive),
 		    CUT_EXIT_BAD_INPUT;
 	ro->release = e->rel;
+	if (identity_new(&ro->id, "deploy", o->actor) != 0)
+		return CUT_EXIT_USAGE;
 	if (fleet_batch_size(o->batch ? o->batch : ro->run.sel.global.batch, ro->n, &e->bsize) != CUT_OK)
 		return log_error("deploy: --batch \"%s\" is not N or N%%", o->batch), CUT_EXIT_USAGE;
 	e->max_fail = (size_t)(o->max_fail >= 0 ? o->max_fail : ro->run.sel.global.max_fail);
-	if (plan_batches(e) != CUT_OK || (e->member = calloc(ro->n ? ro->n : 1, 1)) == NULL)
+	if ((rc = plan_batches(e)) != 0)
+		return rc;
+	if ((e->member = calloc(ro->n ? ro->n : 1, 1)) == NULL)
 		return log_error("out of memory"), CUT_EXIT_REVERSED;
 	return 0;
 }
 
-static void
+void
 engine_free(struct engine *e)
 {
 	recompress_free(&e->rc);
 	if (e->map)
 		munmap((void *)e->map, e->len);
 	free(e->starts);
+	free(e->order);
 	free(e->member);
 	free(e->jbuf);
 }
 
-/* The end record, sessions closed, the report. */
-static int
-finish(struct engine *e)
+/* Each member's note: the paused plan (its own batch), or how a continued rollout ended. */
+static void
+note_members(struct engine *e, const char *state)
+{
+	struct rollout *ro = e->ro;
+	struct kvlist a = KVLIST_INIT;
+
+	for (size_t i = 0; i < ro->n; i++) {
+		struct node *nd = &ro->nodes[i];
+
+		if (!e->member[i] || !node_idle(nd) || nd->st == NODE_FAILED || !sess_has_cap(&nd->s, PROTO_CAP_NOTE))
+			continue;
+		kv_free(&a);
+		kv_add(&a, "state", state);
+		kv_add(&a, "release", e->rel);
+		kv_add(&a, "sha256", e->sha);
+		kv_add_int(&a, "batch", (long long)plan_batch_of(e, i) + 1);
+		kv_add_int(&a, "batches", (long long)e->nb);
+		kv_add_int(&a, "next_batch", (long long)e->batch + 1);
+		kv_add_int(&a, "max_fail", (long long)e->max_fail);
+		kv_add_int(&a, "failures", (long long)e->failures);
+		kv_add_int(&a, "bake", e->o->bake);
+		kv_add(&a, "prev", nd->prev);
+		node_request(nd, "note", &a);
+	}
+	kv_free(&a);
+	rollout_wait(ro, -1);
+}
+
+/* A done rollout prunes every host to its app's keep (the agent spares current, previous, pins). */
+static void
+prune_members(struct engine *e)
+{
+	struct rollout *ro = e->ro;
+
+	for (size_t i = 0; i < ro->n; i++)
+		if (e->member[i] && ro->nodes[i].st == NODE_SWITCHED)
+			node_request(&ro->nodes[i], "prune", NULL);
+	rollout_wait(ro, -1);
+	for (size_t i = 0; i < ro->n; i++) {
+		struct node *nd = &ro->nodes[i];
+		const char *removed = kv_get(&nd->res, "removed");
+
+		if (!e->member[i])
+			continue;
+		if (nd->st == NODE_FAILED || nd->st == NODE_LOST)
+			rollout_event(ro, "prune", nd, "not pruned: %s", nd->why);
+		else if (removed && *removed)
+			rollout_event(ro, "prune", nd, "removed %s", removed);
+	}
+}
+
+int
+engine_finish(struct engine *e)
 {
 	static const struct {
 		enum rollout_phase p;
 		const char *outcome;
 	} outcomes[] = {
 		{ RP_DONE, "done" }, { RP_REVERSED, "reversed" }, { RP_PARTIAL, "partial" },
-		{ RP_ABORTED, "aborted" },
+		{ RP_ABORTED, "aborted" }, { RP_PAUSED, "paused" },
 	};
 	const char *outcome = "aborted";
 	int code = e->code;
@@ -237,6 +302,16 @@ finish(struct engine *e)
 			outcome = outcomes[i].outcome;
 	if (e->phase == RP_PARTIAL)
 		code = CUT_ERR_PARTIAL;
+	if (e->phase == RP_PAUSED || (e->mode == ENGINE_ABORT && e->phase == RP_REVERSED))
+		code = CUT_OK;
+	ro_settle_off(e->ro);
+	if (e->phase == RP_DONE)
+		prune_members(e);
+	/* The hosts hold the truth: a paused plan, or the end of one they hold. */
+	if (e->phase == RP_PAUSED)
+		note_members(e, "paused");
+	else if (e->mode != ENGINE_DEPLOY)
+		note_members(e, e->mode == ENGINE_ABORT && e->phase == RP_REVERSED ? "aborted" : outcome);
 	if (e->started)
 		rj_printf(&e->ro->j, "end ts=%lld outcome=%s", now_ms(), outcome);
 	rollout_finish(e->ro);
@@ -267,12 +342,10 @@ engine_deploy(struct rollout *ro, const struct deploy_opts *o)
 	ro->stop = &e.stop;
 	while (engine_advance(&e))
 		;
-	rc = finish(&e);
+	rc = engine_finish(&e);
 	rollout_sigsetup(NULL);	/* e.stop goes out of scope */
 	ro->stop = NULL;
 	ro->user = NULL;
-	ro->on_settle = NULL;
-	ro->cut_short = NULL;
 	engine_free(&e);
 	return rc;
 }

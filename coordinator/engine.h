@@ -11,6 +11,8 @@
  *	PREFLIGHT, STAGE --failure/interrupt--> ABORTED (nothing switched)
  *	SWITCH(k), BAKE(k) --max_fail exceeded/interrupt--> REVERSING -> REVERSED
  *	REVERSING, or DONE with a switched host lost --> PARTIAL
+ *	SWITCH(k) [BAKE(k)] --pause-after k--> PAUSED (state noted on the hosts)
+ *	resume: PREFLIGHT -> SWITCH(next) ...    abort: PREFLIGHT -> REVERSING
  *	PLAN --dry-run--> DONE (nothing sent)
  */
 #ifndef CUT_ENGINE_H
@@ -35,14 +37,18 @@ enum rollout_phase {
 	RP_REVERSED,	/* final: failed, every switched host back on its previous release */
 	RP_PARTIAL,	/* final: some hosts could not be brought to a consistent state */
 	RP_ABORTED,	/* final: stopped before anything switched */
+	RP_PAUSED,	/* final for this run: --pause-after reached; resume or abort continue it */
 	RP_MAX_
 };
 
 struct deploy_opts {
 	const char *archive, *app, *release, *hosts, *group, *batch;
+	const char *canary;	/* N, a group, or host names (comma-separated); NULL none */
+	const char *actor;	/* --actor; NULL: from the environment */
 	long long max_fail;	/* -1: from the fleet file */
-	long long canary;
 	long long bake;		/* seconds */
+	long long pause_after;	/* batches to switch before pausing; 0 never */
+	long long wait;		/* seconds to queue behind another operation's lock */
 	int dry_run;
 };
 
@@ -52,10 +58,15 @@ struct engine {
 	enum rollout_phase phase;
 	size_t batch;		/* SWITCH/BAKE: the batch, 0-based */
 	size_t nb, bsize, max_fail;
-	size_t *starts;		/* nb batch starts (node indexes) */
+	size_t *order;		/* node indexes in switching order (canary first) */
+	size_t *starts;		/* nb batch starts, positions in order[] */
+	size_t ncanary;		/* hosts of the canary batch (0 none) */
 	size_t failures;	/* hosts failed so far (preflight on) */
 	int locked;		/* a preflight failure was another operation's lock */
 	int started;		/* the start record is written: phases and end are journalled */
+	enum { ENGINE_DEPLOY, ENGINE_RESUME, ENGINE_ABORT } mode;
+	int gate_failed;	/* the fleet's gate command said no */
+	size_t nmember;
 	int code;		/* CUT_ERR_* the rollout ends with */
 	unsigned char *member;	/* per node: locked at preflight, part of the rollout */
 	char rel[RELEASE_ID_MAX + 1];
@@ -88,5 +99,15 @@ void engine_journal_flush(struct engine *e);
 void engine_leave(struct engine *e, const struct node *nd);
 /* Per-host lines and the result; returns the exit code. */
 int engine_report(struct engine *e, const char *outcome, int code);
+/* The start record of the rollout journal (preflight.c). */
+void engine_journal_start(struct engine *e);
+/* The gate (gate.c): configured?; run it for the current batch (sets gate_failed). */
+int engine_gate_set(const struct engine *e);
+void engine_gate(struct engine *e);
+/* A paused rollout continued, or reversed (resume.c); exit code. */
+int engine_resume(struct rollout *ro, const struct deploy_opts *o, int abort);
+/* The end: notes, prune, sessions closed, report (engine.c); exit code. */
+int engine_finish(struct engine *e);
+void engine_free(struct engine *e);
 
 #endif

@@ -12,9 +12,10 @@ libcoord_a_SOURCES = \
 	coordinator/session.h coordinator/session.c coordinator/rollout.h coordinator/rollout.c \
 	coordinator/node.h coordinator/node.c coordinator/engine.h coordinator/engine.c \
 	coordinator/plan.h coordinator/plan.c coordinator/preflight.c coordinator/switch.c \
-	coordinator/reverse.c coordinator/report.c coordinator/pipe.h coordinator/pipe.c coordinator/identity.h coordinator/identity.c \
+	coordinator/reverse.c coordinator/report.c coordinator/pipe.h coordinator/pipe.c coordinator/identity.h coordinator/identity.c coordinator/gate.h coordinator/gate.c coordinator/resume.c \
 	coordinator/incident.h coordinator/incident.c coordinator/incident-opts.c coordinator/rollback.c \
 	coordinator/cmd-deploy.c coordinator/cmd-rollback.c coordinator/cmd-status.c coordinator/cmd-history.c \
+	coordinator/cmd-resume.c coordinator/cmd-abort.c \
 	coordinator/rjournal.h coordinator/rjournal.c coordinator/progress.h coordinator/progress.c \
 	coordinator/recompress.h coordinator/recompress.c coordinator/stage.h coordinator/stage.c
 # libarchive recompresses the release to zstd once per rollout, in a thread.

@@ -4,40 +4,124 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "err.h"
 #include "fsutil.h"
+#include "log.h"
 #include "plan.h"
 #include "stage.h"
 
 static int
 has_canary(const struct engine *e)
 {
-	return e->o->canary > 0 && (size_t)e->o->canary < e->ro->n;
+	return e->ncanary > 0;
+}
+
+static size_t
+node_named(const struct rollout *ro, const char *name)
+{
+	for (size_t i = 0; i < ro->n; i++)
+		if (strcmp(ro->nodes[i].h->name, name) == 0)
+			return i;
+	return ro->n;
+}
+
+/* Mark the canary hosts: the first N, a group's selected hosts, or named hosts. */
+static int
+pick_canary(struct engine *e, unsigned char *is)
+{
+	const struct rollout *ro = e->ro;
+	const char *c = e->o->canary;
+	char *end, *copy, *save = NULL;
+	long long n;
+
+	if (c == NULL || *c == '\0')
+		return 0;
+	n = strtoll(c, &end, 10);
+	if (*end == '\0' && end != c) {
+		/* N: the first N hosts, unless that is all of them (no canary then). */
+		for (size_t i = 0; n > 0 && (size_t)n < ro->n && i < (size_t)n; i++)
+			is[i] = 1;
+		return 0;
+	}
+	for (size_t s = 0; s < ro->run.fc.nsec; s++) {
+		const struct fleet_section *sec = &ro->run.fc.sec[s];
+
+		if (sec->kind != FSEC_GROUP || strcmp(sec->name, c) != 0)
+			continue;
+		for (char **h = sec->hosts; h && *h; h++)
+			if (node_named(ro, *h) < ro->n)
+				is[node_named(ro, *h)] = 1;
+		return 0;
+	}
+	if ((copy = strdup(c)) == NULL)
+		return CUT_EXIT_REVERSED;
+	for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+		if (node_named(ro, t) == ro->n) {
+			log_error("deploy: --canary %s: %s is neither a group nor a selected host", c, t);
+			free(copy);
+			return CUT_EXIT_USAGE;
+		}
+		is[node_named(ro, t)] = 1;
+	}
+	free(copy);
+	return 0;
 }
 
 int
 plan_batches(struct engine *e)
 {
-	size_t n = e->ro->n, i = 0;
+	size_t n = e->ro->n, k = 0, i;
+	unsigned char *is = calloc(n ? n : 1, 1);
+	int rc;
 
-	if ((e->starts = calloc(n ? n : 1, sizeof(*e->starts))) == NULL)
-		return CUT_ERR_ALLOC;
-	e->nb = 0;
-	if (has_canary(e)) {
-		e->starts[e->nb++] = 0;
-		i = (size_t)e->o->canary;
+	e->order = calloc(n ? n : 1, sizeof(*e->order));
+	e->starts = calloc(n ? n : 1, sizeof(*e->starts));
+	if (is == NULL || e->order == NULL || e->starts == NULL) {
+		free(is);
+		return log_error("out of memory"), CUT_EXIT_REVERSED;
 	}
-	for (; i < n; i += e->bsize)
+	if ((rc = pick_canary(e, is)) != 0) {
+		free(is);
+		return rc;
+	}
+	e->nb = 0;
+	for (i = 0; i < n; i++)
+		if (is[i])
+			e->order[k++] = i;
+	/* Every host a canary is no canary: one plain plan. */
+	e->ncanary = k < n ? k : 0;
+	if (e->ncanary == 0)
+		k = 0;
+	for (i = 0; i < n; i++)
+		if (e->ncanary == 0 || !is[i])
+			e->order[k++] = i;
+	if (e->ncanary > 0)
+		e->starts[e->nb++] = 0;
+	for (i = e->ncanary; i < n; i += e->bsize)
 		e->starts[e->nb++] = i;
-	return CUT_OK;
+	free(is);
+	return 0;
 }
 
 size_t
 plan_batch_end(const struct engine *e, size_t b)
 {
 	return b + 1 < e->nb ? e->starts[b + 1] : e->ro->n;
+}
+
+size_t
+plan_batch_of(const struct engine *e, size_t i)
+{
+	size_t pos = 0, b = 0;
+
+	while (pos < e->ro->n && e->order[pos] != i)
+		pos++;
+	while (b + 1 < e->nb && e->starts[b + 1] <= pos)
+		b++;
+	return b;
 }
 
 /* The zstd level the stage will recompress at, judged by the archive's first block. */
@@ -65,7 +149,7 @@ print_batch(const struct engine *e, size_t b)
 
 	for (size_t i = e->starts[b]; i < end && used < sizeof(line) - 1; i++)
 		used += (size_t)snprintf(line + used, sizeof(line) - used, "%s%s",
-		    i > e->starts[b] ? " " : "", ro->nodes[i].h->name);
+		    i > e->starts[b] ? " " : "", ro->nodes[e->order[i]].h->name);
 	if (ro->g->json) {
 		struct kvlist ev = KVLIST_INIT;
 

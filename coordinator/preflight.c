@@ -48,8 +48,8 @@ inherit(struct engine *e)
 }
 
 /* The start record: release, checksum, and every member's previous release, in one write. */
-static void
-journal_start(struct engine *e)
+void
+engine_journal_start(struct engine *e)
 {
 	struct rollout *ro = e->ro;
 	size_t n = 0;
@@ -70,6 +70,25 @@ journal_start(struct engine *e)
 	e->started = 1;
 }
 
+/* A paused rollout of this app on any host: it must be resumed or aborted first. */
+static int
+refuse_if_paused(struct engine *e)
+{
+	for (size_t i = 0; i < e->ro->n; i++) {
+		const struct node *nd = &e->ro->nodes[i];
+		const char *st = kv_get(&nd->res, "note_state"), *id = kv_get(&nd->res, "note_rollout");
+
+		if (!e->member[i] || st == NULL || strcmp(st, "paused") != 0)
+			continue;
+		e->code = CUT_ERR_LOCKED;
+		rollout_event(e->ro, "abort", NULL, "rollout %s of %s is paused (%s): `cutover resume` or "
+		    "`cutover abort` it first; nothing changed", id ? id : "?",
+		    kv_get(&nd->res, "note_release") ? kv_get(&nd->res, "note_release") : "?", nd->h->name);
+		return 1;
+	}
+	return 0;
+}
+
 enum rollout_phase
 engine_preflight(struct engine *e)
 {
@@ -79,7 +98,7 @@ engine_preflight(struct engine *e)
 	rollout_event(ro, "start", NULL, "deploy %s %s (sha256 %.12s) to %zu hosts", ro->app, e->rel, e->sha,
 	    ro->n);
 	rollout_connect(ro);
-	rollout_lock(ro, e->max_fail);
+	rollout_lock(ro, e->max_fail, e->o->wait);
 	for (size_t i = 0; i < ro->n; i++)
 		if (ro->nodes[i].st == NODE_LOCKED)
 			node_request(&ro->nodes[i], "status", NULL);
@@ -106,7 +125,9 @@ engine_preflight(struct engine *e)
 		return RP_ABORTED;
 	}
 	rollout_event(ro, "preflight", NULL, "%zu hosts locked", ro->n - e->failures);
+	if (refuse_if_paused(e))
+		return RP_ABORTED;
 	inherit(e);
-	journal_start(e);
+	engine_journal_start(e);
 	return RP_STAGE;
 }

@@ -16,6 +16,8 @@
 #include "log.h"
 #include "rollout.h"
 
+void (*rollout_open_hook)(struct rollout *ro);
+
 int
 rollout_open(struct rollout *ro, const struct copts *g, const char *hosts, const char *group)
 {
@@ -41,6 +43,8 @@ rollout_open(struct rollout *ro, const struct copts *g, const char *hosts, const
 	ro->app = ro->run.sel.global.app;
 	ro->j.fd = -1;
 	progress_init(&ro->pg, isatty(STDERR_FILENO) && !g->json);
+	if (rollout_open_hook)
+		rollout_open_hook(ro);
 	return CUT_EXIT_OK;
 }
 
@@ -214,8 +218,24 @@ by_name(const void *x, const void *y)
  * once it is held are the others asked (in parallel, for speed). A racing
  * coordinator loses on that first host and stops before locking anything.
  */
+/* The lock request; with --wait the agent queues, and our deadline waits with it. */
+static int
+request_lock(struct node *nd, long long wait)
+{
+	struct kvlist a = KVLIST_INIT;
+	int r;
+
+	if (wait > 0)
+		kv_add_int(&a, "wait", wait);
+	r = node_request(nd, "lock", &a);
+	kv_free(&a);
+	if (r == CUT_OK && wait > 0)
+		nd->h->op_deadline += wait * 1000;
+	return r;
+}
+
 int
-rollout_lock(struct rollout *ro, size_t max_fail)
+rollout_lock(struct rollout *ro, size_t max_fail, long long wait)
 {
 	struct node **order;
 	size_t m = 0, k, fails = 0;
@@ -228,7 +248,7 @@ rollout_lock(struct rollout *ro, size_t max_fail)
 	if (m > 1)
 		qsort(order, m, sizeof(*order), by_name);
 	for (k = 0; k < m; k++) {
-		if (node_request(order[k], "lock", NULL) == CUT_OK)
+		if (request_lock(order[k], wait) == CUT_OK)
 			rollout_wait(ro, -1);
 		if (order[k]->st == NODE_LOCKED) {
 			k++;
@@ -240,7 +260,7 @@ rollout_lock(struct rollout *ro, size_t max_fail)
 		}
 	}
 	for (size_t i = k; i < m; i++)
-		node_request(order[i], "lock", NULL);
+		request_lock(order[i], wait);
 	rollout_wait(ro, -1);
 	free(order);
 	return CUT_OK;

@@ -45,6 +45,12 @@ struct rollout {
 };
 
 int rollout_open(struct rollout *ro, const struct copts *g, const char *hosts, const char *group);
+/*
+ * Called at the end of every rollout_open when set: the engine's unit
+ * tests put each host on the pipe transport here (host_use_pipe). NULL in
+ * the programs.
+ */
+extern void (*rollout_open_hook)(struct rollout *ro);
 void rollout_close(struct rollout *ro);
 /* Emit one event: human line on stderr or JSON on stdout. */
 void rollout_event(struct rollout *ro, const char *event, struct node *nd, const char *fmt, ...)
@@ -54,9 +60,10 @@ int rollout_connect(struct rollout *ro);
 /*
  * Take the app lock on every idle node: the first in host-name order alone,
  * then the rest. Stops early (CUT_ERR_LOCKED) when more than max_fail nodes
- * fail before one is held; nodes never asked stay unlocked.
+ * fail before one is held; nodes never asked stay unlocked. wait > 0:
+ * each agent queues up to wait seconds behind another holder (--wait).
  */
-int rollout_lock(struct rollout *ro, size_t max_fail);
+int rollout_lock(struct rollout *ro, size_t max_fail, long long wait);
 /* node.c: nd's request settled (its state says how); hands it to on_settle. */
 void rollout_settled(struct rollout *ro, struct node *nd);
 /* The progress view's phase name (printf-style). */

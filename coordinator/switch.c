@@ -1,8 +1,9 @@
 /*
  * The SWITCH and BAKE phases: activate one batch (each host runs its
- * hooks and health check), then optionally let it bake and check it
- * again. Every host's result is reported and journalled the moment it
- * arrives, and a batch stops baking as soon as max_fail is exceeded.
+ * hooks and health check), then optionally let it bake, re-run each
+ * host's health check, and ask the fleet's gate. Every host's result is
+ * reported and journalled the moment it arrives, and a batch stops
+ * baking as soon as max_fail is exceeded.
  */
 #include "config.h"
 
@@ -11,6 +12,7 @@
 
 #include "engine.h"
 #include "err.h"
+#include "gate.h"
 #include "plan.h"
 
 static int
@@ -18,7 +20,7 @@ in_batch(const struct engine *e, const struct node *nd)
 {
 	size_t i = (size_t)(nd - e->ro->nodes);
 
-	return e->member[i] && i >= e->starts[e->batch] && i < plan_batch_end(e, e->batch);
+	return e->member[i] && plan_batch_of(e, i) == e->batch;
 }
 
 static void
@@ -37,7 +39,8 @@ static void
 on_settle(struct rollout *ro, struct node *nd)
 {
 	struct engine *e = ro->user;
-	const char *key = e->phase == RP_BAKE ? "current" : "release";
+	/* After the bake: `check` names the release it checked, `status` only current. */
+	const char *key = e->phase == RP_BAKE && !sess_has_cap(&nd->s, PROTO_CAP_CHECK) ? "current" : "release";
 	const char *on = kv_get(&nd->res, key);
 
 	if (!in_batch(e, nd))
@@ -63,23 +66,26 @@ over_budget(struct rollout *ro)
 	return e->failures > e->max_fail;
 }
 
-/* Where a batch leads: reversal, its bake, the next batch, or the end. */
+/* Where a batch leads: reversal, its bake, a pause, the next batch, or the end. */
 static enum rollout_phase
 after_batch(struct engine *e)
 {
 	struct rollout *ro = e->ro;
 
 	engine_journal_flush(e);
-	if (e->failures > e->max_fail || e->stop) {
+	if (e->failures > e->max_fail || e->stop || e->gate_failed) {
 		e->code = CUT_ERR_REVERSED;
-		if (e->failures <= e->max_fail)
+		if (e->stop && e->failures <= e->max_fail)
 			rollout_event(ro, "interrupt", NULL, "signal received; stop switching");
 		return RP_REVERSING;
 	}
-	if (e->phase == RP_SWITCH && e->o->bake > 0)
+	if (e->phase == RP_SWITCH && (e->o->bake > 0 || engine_gate_set(e)))
 		return RP_BAKE;
-	if (++e->batch < e->nb)
+	if (++e->batch < e->nb) {
+		if (e->o->pause_after > 0 && e->batch == (size_t)e->o->pause_after)
+			return RP_PAUSED;
 		return RP_SWITCH;
+	}
 	/* Every batch through: a switched host lost since cannot be vouched for. */
 	for (size_t i = 0; i < ro->n; i++)
 		if (ro->nodes[i].st == NODE_LOST && node_reversal_target(&ro->nodes[i]))
@@ -98,7 +104,8 @@ engine_switch(struct engine *e)
 	ro->cut_short = over_budget;
 	rollout_event(ro, "batch", NULL, "batch %zu/%zu", e->batch + 1, e->nb);
 	kv_add(&a, "release", e->rel);
-	for (size_t i = e->starts[e->batch]; i < end; i++) {
+	for (size_t k = e->starts[e->batch]; k < end; k++) {
+		size_t i = e->order[k];
 		struct node *nd = &ro->nodes[i];
 
 		if (e->member[i] && nd->st == NODE_STAGED && node_request(nd, "activate", &a) == CUT_OK)
@@ -118,12 +125,19 @@ engine_bake(struct engine *e)
 	size_t end = plan_batch_end(e, e->batch);
 
 	/* Cut short by a signal, or by a batch host lost beyond max_fail. */
-	rollout_wait(ro, e->o->bake * 1000);
-	if (!e->stop && e->failures <= e->max_fail) {
-		for (size_t i = e->starts[e->batch]; i < end; i++)
-			if (e->member[i] && ro->nodes[i].st == NODE_SWITCHED)
-				node_request(&ro->nodes[i], "status", NULL);
+	if (e->o->bake > 0)
+		rollout_wait(ro, e->o->bake * 1000);
+	if (!e->stop && e->failures <= e->max_fail && e->o->bake > 0) {
+		/* Each host's health check again (older agents: its current release). */
+		for (size_t k = e->starts[e->batch]; k < end; k++) {
+			struct node *nd = &ro->nodes[e->order[k]];
+
+			if (e->member[e->order[k]] && nd->st == NODE_SWITCHED)
+				node_request(nd, sess_has_cap(&nd->s, PROTO_CAP_CHECK) ? "check" : "status", NULL);
+		}
 		rollout_wait(ro, -1);
 	}
+	if (!e->stop && e->failures <= e->max_fail)
+		engine_gate(e);
 	return after_batch(e);
 }

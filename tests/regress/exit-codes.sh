@@ -89,7 +89,9 @@ sed -i 's|^health = .*|health = true|' "$T/h12/agent.ini"
 
 # --- a live rollout is not an interrupted one -------------------------------
 step "status and rollback during a running deploy"
-sed -i "s|^health = .*|health = touch $T/h12.started \&\& sleep 3|" "$T/h12/agent.ini"
+# The health check holds the rollout open until the test lets it go (bounded: 30 s).
+sed -i "s/^health_timeout = .*/health_timeout = 60/" "$T/h12/agent.ini"
+sed -i "s|^health = .*|health = touch $T/h12.started; i=0; while [ ! -e $T/h12.go ] \&\& [ \$i -lt 300 ]; do sleep 0.1; i=\$((i+1)); done|" "$T/h12/agent.ini"
 $C deploy --batch 1 "$T/web-3.0.tgz" > "$T/live.out" 2>&1 &
 live=$!
 at_exit "kill $live 2>/dev/null"
@@ -99,6 +101,7 @@ printf '%s\n' "$OUT" | grep -q "is running" || fail "status: $OUT"
 printf '%s\n' "$OUT" | grep -q "interrupted" && fail "a live rollout called interrupted: $OUT"
 check 4 "rollback while a rollout is running" $C rollback
 printf '%s\n' "$ERR" | grep -q "still running" || fail "$ERR"
+touch "$T/h12.go"
 wait $live || fail "the live deploy failed: $(cat "$T/live.out")"
 for h in h11 h12; do [ "$(current_of $h)" = web-3.0 ] || fail "$h on $(current_of $h)"; done
 sed -i 's|^health = .*|health = true|' "$T/h12/agent.ini"

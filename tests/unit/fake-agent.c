@@ -6,7 +6,10 @@
  *	fake-agent DIR NAME SCRIPT
  *
  * DIR/NAME.cur holds the current release ("" none), DIR/NAME.prev the one
- * before; every request is appended to DIR/NAME.log as "OP ARG". SCRIPT
+ * before; DIR/NAME.meta what made current (the status fields current_op,
+ * current_rollout, current_kind, current_from, current_ts_ms, one
+ * KEY=VALUE a line), DIR/NAME.note the last note's args; every request is
+ * appended to DIR/NAME.log as "OP ARG". SCRIPT
  * is a comma-separated list of OP=ACTION or OP#N=ACTION (the Nth OP of
  * this session), ACTION one of:
  *	fail     RESULT failed, exit 1, nothing changed
@@ -29,12 +32,72 @@
 
 #include "err.h"
 #include "frame.h"
+#include "fsutil.h"
 #include "msg.h"
 
 static const char *dir, *name, *script;
 static char cur[256], prev[256];
 static int ncalls[16];
-static const char *const ops[] = { "lock", "status", "have", "install", "activate", "rollback", "history" };
+static const char *const ops[] = { "lock", "status", "have", "install", "activate", "rollback", "history",
+	"note", "check", "prune", "ping" };
+static long long ts_counter;
+
+/* KEY=VALUE lines of DIR/NAME.SUFFIX into kv (with prefix), or written from kv. */
+static void
+kv_load(const char *suffix, const char *prefix, struct kvlist *kv)
+{
+	char path[512], line[4600];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s.%s", dir, name, suffix);
+	if ((f = fopen(path, "r")) == NULL)
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		char key[128], *eq = strchr(line, '=');
+
+		line[strcspn(line, "\n")] = '\0';
+		if (eq == NULL)
+			continue;
+		*eq = '\0';
+		if (strlen(prefix) + strlen(line) >= sizeof(key))
+			continue;
+		strcpy(key, prefix);
+		strcat(key, line);
+		kv_add(kv, key, eq + 1);
+	}
+	fclose(f);
+}
+
+static void
+kv_save(const char *suffix, const struct kvlist *kv, int skip_identity)
+{
+	char path[512];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s.%s", dir, name, suffix);
+	if ((f = fopen(path, "w")) == NULL)
+		return;
+	for (size_t i = 0; i < kv->n; i++)
+		if (!skip_identity || strcmp(kv->v[i].key, "actor") != 0)
+			fprintf(f, "%s=%s\n", kv->v[i].key, kv->v[i].val);
+	fclose(f);
+}
+
+/* What made current: the switch's identity, as the real agent's status tells it. */
+static void
+record_switch(const char *op, const struct msg *m, const char *from)
+{
+	struct kvlist meta = KVLIST_INIT;
+	const char *v;
+
+	kv_add(&meta, "op", op);
+	kv_add(&meta, "rollout", (v = kv_get(&m->kv, "rollout")) ? v : "");
+	kv_add(&meta, "kind", (v = kv_get(&m->kv, "kind")) ? v : "");
+	kv_add(&meta, "from", from);
+	kv_add_int(&meta, "ts_ms", ++ts_counter + now_ms() * 100);
+	kv_save("meta", &meta, 0);
+	kv_free(&meta);
+}
 
 static void
 load(const char *suffix, char *out, size_t len)
@@ -135,6 +198,15 @@ perform(const char *op, const struct msg *m, const char *act, struct kvlist *res
 	if (strcmp(op, "status") == 0) {
 		kv_add(res, "current", cur);
 		kv_add(res, "previous", prev);
+		kv_load("meta", "current_", res);
+		kv_load("note", "note_", res);
+	} else if (strcmp(op, "note") == 0) {
+		kv_save("note", &m->kv, 1);
+	} else if (strcmp(op, "check") == 0) {
+		kv_add(res, "release", cur);
+		kv_add_bool(res, "healthy", 1);
+	} else if (strcmp(op, "prune") == 0) {
+		kv_add(res, "removed", "");
 	} else if (strcmp(op, "have") == 0)
 		kv_add(res, "have", "false");
 	else if (strcmp(op, "install") == 0)
@@ -143,6 +215,7 @@ perform(const char *op, const struct msg *m, const char *act, struct kvlist *res
 		const char *target = strcmp(op, "activate") == 0 ? rel : to ? to : prev;
 
 		if (target && strcmp(target, cur) != 0) {
+			record_switch(op, m, cur);
 			snprintf(prev, sizeof(prev), "%s", cur);
 			snprintf(cur, sizeof(cur), "%s", target);
 			save("cur", cur);
@@ -216,7 +289,7 @@ main(int argc, char **argv)
 	load("prev", prev, sizeof(prev));
 	frame_reader_init(&fr);
 	buf_init(&b, PROTO_FRAME_MAX);
-	if (msg_put_hello(&b, PROTO_MAJOR, PROTO_MINOR, PROTO_CAPS) != CUT_OK || frame_flush_fd(1, &b, 10000) != CUT_OK)
+	if (msg_put_hello(&b, PROTO_MAJOR, PROTO_MINOR, PROTO_CAPS " note check ping") != CUT_OK || frame_flush_fd(1, &b, 10000) != CUT_OK)
 		return 1;
 	buf_free(&b);
 	while (r == CUT_OK && frame_read_fd(0, &fr, &f, 60000) == CUT_OK) {

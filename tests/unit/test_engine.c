@@ -27,6 +27,7 @@
 #include "fsutil.h"
 
 #include "engine.h"
+#include "incident.h"
 #include "unit-tmpdir.h"
 
 #define MAX_HOSTS 6
@@ -37,16 +38,22 @@ struct scenario {
 	size_t n;
 	const char *script[MAX_HOSTS];	/* per host, NULL: no surprises */
 	const char *batch;
-	long long max_fail, canary, bake;
+	const char *canary;
+	const char *gate;		/* the fleet file's gate command */
+	long long max_fail, bake, pause_after;
 };
 
 struct outcome {
 	int rc;
 	enum node_state st[MAX_HOSTS];
 	char cur[MAX_HOSTS][64];	/* the host's own current release */
-	char log[MAX_HOSTS][1024];	/* the requests it saw */
-	char journal[8192];
+	char log[MAX_HOSTS][2048];	/* the requests it saw */
+	char note[MAX_HOSTS][1024];	/* its last note */
+	char journal[16384];
 };
+
+static const struct scenario *active;	/* the scripts rollout_open_hook hands out */
+static char cmd[MAX_HOSTS][PATH_MAX + 256];
 
 static void
 write_file(const char *path, const char *text)
@@ -72,63 +79,150 @@ read_file(const char *path, char *out, size_t len)
 	fclose(f);
 }
 
-/* Fleet file, hosts on web-1, the archive; then a deploy of web-2 through the engine. */
+/* Every host of every rollout the code under test opens runs a fake agent. */
 static void
-run(const struct scenario *sc, struct outcome *out)
+pipe_hosts(struct rollout *ro)
 {
-	char path[PATH_MAX], fleet[PATH_MAX], archive[PATH_MAX], cmd[MAX_HOSTS][PATH_MAX + 256];
-	struct copts g = { 0 };
-	struct deploy_opts o = { 0 };
-	struct rollout ro;
+	for (size_t i = 0; i < ro->n && i < MAX_HOSTS; i++) {
+		/* Scripts go by host name (hN: script[N-1]), whatever the selection order. */
+		size_t k = strtoul(ro->nodes[i].h->name + 1, NULL, 10) - 1;
+		const char *script = k < MAX_HOSTS && active->script[k] ? active->script[k] : "";
+
+		snprintf(cmd[i], sizeof(cmd[i]), "exec '%s' '%s' %s '%s'", fake_agent, tmpdir, ro->nodes[i].h->name,
+		    script);
+		host_use_pipe(ro->nodes[i].h, cmd[i]);
+	}
+}
+
+/* Fleet file, every host on web-1, the archive web-2.tgz. */
+static void
+make_fleet(const struct scenario *sc, const char *fleet)
+{
+	char path[PATH_MAX];
 	FILE *f;
 
-	memset(out, 0, sizeof(*out));
-	snprintf(fleet, sizeof(fleet), "%s/fleet.ini", tmpdir);
 	assert_non_null(f = fopen(fleet, "w"));
 	fprintf(f, "[fleet]\nuser = nobody\napp = web\nbatch = 1\nmax_fail = 0\nop_timeout = 20\n"
 	    "known_hosts = %s/known_hosts\n", tmpdir);
+	if (sc->gate)
+		fprintf(f, "gate = %s\n", sc->gate);
 	for (size_t i = 0; i < sc->n; i++) {
+		static const char *const gone[] = { "prev", "meta", "note", "log" };
+
 		fprintf(f, "[host h%zu]\naddress = 127.0.0.1\n", i + 1);
 		snprintf(path, sizeof(path), "%s/h%zu.cur", tmpdir, i + 1);
 		write_file(path, "web-1\n");
-		snprintf(path, sizeof(path), "%s/h%zu.log", tmpdir, i + 1);
-		unlink(path);
-		snprintf(path, sizeof(path), "%s/h%zu.prev", tmpdir, i + 1);
-		unlink(path);
+		for (size_t k = 0; k < sizeof(gone) / sizeof(gone[0]); k++) {
+			snprintf(path, sizeof(path), "%s/h%zu.%s", tmpdir, i + 1, gone[k]);
+			unlink(path);
+		}
 	}
+	/* After the hosts: a group's section would put its hosts first in the selection. */
+	if (sc->n >= 3)
+		fprintf(f, "[group front]\nhosts = h3\n");
 	fclose(f);
 	snprintf(path, sizeof(path), "%s/known_hosts", tmpdir);
 	write_file(path, "");
-	snprintf(archive, sizeof(archive), "%s/web-2.tgz", tmpdir);
-	write_file(archive, "not really an archive: the fake agents never unpack it\n");
+	snprintf(path, sizeof(path), "%s/web-2.tgz", tmpdir);
+	write_file(path, "not really an archive: the fake agents never unpack it\n");
 	snprintf(path, sizeof(path), "%s/state", tmpdir);
 	setenv("XDG_STATE_HOME", path, 1);
+}
 
-	g.fleet_file = fleet;
-	assert_int_equal(rollout_open(&ro, &g, NULL, NULL), 0);
-	assert_int_equal(ro.n, sc->n);
+/* Each host's truth after an operation; the logs start over. */
+static void
+collect(const struct scenario *sc, const struct rollout *ro, struct outcome *out)
+{
+	char path[PATH_MAX];
+
 	for (size_t i = 0; i < sc->n; i++) {
-		snprintf(cmd[i], sizeof(cmd[i]), "exec '%s' '%s' h%zu '%s'", fake_agent, tmpdir, i + 1,
-		    sc->script[i] ? sc->script[i] : "");
-		host_use_pipe(ro.nodes[i].h, cmd[i]);
-	}
-	o.archive = archive;
-	o.batch = sc->batch;
-	o.max_fail = sc->max_fail;
-	o.canary = sc->canary;
-	o.bake = sc->bake;
-	out->rc = engine_deploy(&ro, &o);
-	for (size_t i = 0; i < sc->n; i++) {
-		out->st[i] = ro.nodes[i].st;
+		if (ro)
+			out->st[i] = ro->nodes[i].st;
 		snprintf(path, sizeof(path), "%s/h%zu.cur", tmpdir, i + 1);
 		read_file(path, out->cur[i], sizeof(out->cur[i]));
 		out->cur[i][strcspn(out->cur[i], "\n")] = '\0';
 		snprintf(path, sizeof(path), "%s/h%zu.log", tmpdir, i + 1);
 		read_file(path, out->log[i], sizeof(out->log[i]));
+		unlink(path);
+		snprintf(path, sizeof(path), "%s/h%zu.note", tmpdir, i + 1);
+		read_file(path, out->note[i], sizeof(out->note[i]));
 	}
-	if (ro.j.path[0])
-		read_file(ro.j.path, out->journal, sizeof(out->journal));
+	if (ro && ro->j.path[0])
+		read_file(ro->j.path, out->journal, sizeof(out->journal));
+}
+
+/* A deploy of web-2 (or release) through the engine. */
+static void
+deploy_as(const struct scenario *sc, struct outcome *out, const char *release)
+{
+	char fleet[PATH_MAX], archive[PATH_MAX];
+	struct copts g = { 0 };
+	struct deploy_opts o = { 0 };
+	struct rollout ro;
+
+	memset(out, 0, sizeof(*out));
+	snprintf(fleet, sizeof(fleet), "%s/fleet.ini", tmpdir);
+	snprintf(archive, sizeof(archive), "%s/web-2.tgz", tmpdir);
+	g.fleet_file = fleet;
+	active = sc;
+	assert_int_equal(rollout_open(&ro, &g, NULL, NULL), 0);
+	assert_int_equal(ro.n, sc->n);
+	o.archive = archive;
+	o.release = release;
+	o.batch = sc->batch;
+	o.max_fail = sc->max_fail;
+	o.canary = sc->canary;
+	o.bake = sc->bake;
+	o.pause_after = sc->pause_after;
+	out->rc = engine_deploy(&ro, &o);
+	collect(sc, &ro, out);
 	rollout_close(&ro);
+}
+
+static void
+run(const struct scenario *sc, struct outcome *out)
+{
+	char fleet[PATH_MAX];
+
+	snprintf(fleet, sizeof(fleet), "%s/fleet.ini", tmpdir);
+	make_fleet(sc, fleet);
+	deploy_as(sc, out, NULL);
+}
+
+/* cutover resume (abort = 0) or abort, with the scripts of sc. */
+static void
+resume(const struct scenario *sc, int abort, struct outcome *out)
+{
+	char fleet[PATH_MAX];
+	struct copts g = { 0 };
+	struct deploy_opts o = { .max_fail = -1 };
+	struct rollout ro;
+
+	memset(out, 0, sizeof(*out));
+	snprintf(fleet, sizeof(fleet), "%s/fleet.ini", tmpdir);
+	g.fleet_file = fleet;
+	active = sc;
+	assert_int_equal(rollout_open(&ro, &g, NULL, NULL), 0);
+	out->rc = engine_resume(&ro, &o, abort);
+	collect(sc, &ro, out);
+	rollout_close(&ro);
+}
+
+/* cutover rollback, as the command runs it (incident_rollback opens its own rollout). */
+static void
+rollback(const struct scenario *sc, const char *to, struct outcome *out)
+{
+	char fleet[PATH_MAX];
+	struct copts g = { 0 };
+	struct incident_opts o = { 0 };
+
+	memset(out, 0, sizeof(*out));
+	snprintf(fleet, sizeof(fleet), "%s/fleet.ini", tmpdir);
+	g.fleet_file = fleet;
+	o.to = to;
+	active = sc;
+	out->rc = incident_rollback(&g, &o);
+	collect(sc, NULL, out);
 }
 
 static void
@@ -201,8 +295,8 @@ test_failure_during_reversal(void **unused)
 static void
 test_status_error_after_bake(void **unused)
 {
-	/* status#1 is preflight's; #2 the re-check after the bake. */
-	struct scenario sc = { .n = 4, .batch = "2", .bake = 1, .script = { [1] = "status#2=fail" } };
+	/* The health check re-run after the bake fails on h2. */
+	struct scenario sc = { .n = 4, .batch = "2", .bake = 1, .script = { [1] = "check=fail" } };
 	struct outcome out;
 
 	(void)unused;
@@ -374,6 +468,156 @@ test_lost_in_preflight_within_budget(void **unused)
 	assert_null(strstr(out.log[2], "install"));
 }
 
+static void
+test_pause_resume(void **unused)
+{
+	struct scenario sc = { .n = 4, .batch = "1", .pause_after = 2 };
+	struct scenario again = { .n = 4, .batch = "1" };
+	struct outcome out;
+
+	(void)unused;
+	run(&sc, &out);
+	assert_int_equal(out.rc, CUT_EXIT_OK);
+	assert_non_null(strstr(out.journal, "outcome=paused"));
+	assert_string_equal(out.cur[0], "web-2");
+	assert_string_equal(out.cur[1], "web-2");
+	assert_string_equal(out.cur[2], "web-1");
+	assert_string_equal(out.cur[3], "web-1");
+	for (size_t i = 0; i < 4; i++)
+		assert_non_null(strstr(out.note[i], "state=paused"));
+	assert_non_null(strstr(out.note[3], "batch=4"));
+	assert_non_null(strstr(out.note[3], "next_batch=3"));
+
+	/* While paused, another deploy is refused and changes nothing. */
+	deploy_as(&again, &out, "web-3");
+	assert_int_equal(out.rc, CUT_EXIT_LOCKED);
+	assert_string_equal(out.cur[2], "web-1");
+
+	/* Resumed from a fresh state dir: the hosts' notes are the plan. */
+	setenv("XDG_STATE_HOME", "/nonexistent/fresh-home", 1);
+	resume(&again, 0, &out);
+	assert_int_equal(out.rc, CUT_EXIT_OK);
+	assert_all_on(&out, 4, "web-2");
+	assert_null(strstr(out.log[0], "activate"));	/* batch 1 is not switched twice */
+	assert_non_null(strstr(out.log[2], "activate"));
+	for (size_t i = 0; i < 4; i++)
+		assert_non_null(strstr(out.note[i], "state=done"));
+}
+
+static void
+test_pause_abort(void **unused)
+{
+	struct scenario sc = { .n = 4, .batch = "1", .pause_after = 2 };
+	struct scenario again = { .n = 4, .batch = "1" };
+	struct outcome out;
+
+	(void)unused;
+	run(&sc, &out);
+	assert_int_equal(out.rc, CUT_EXIT_OK);
+	resume(&again, 1, &out);
+	assert_int_equal(out.rc, CUT_EXIT_OK);
+	assert_all_on(&out, 4, "web-1");
+	assert_null(strstr(out.log[2], "rollback"));	/* never switched: untouched */
+	assert_non_null(strstr(out.note[0], "state=aborted"));
+	/* Nothing paused any more: a second abort has nothing to do. */
+	resume(&again, 1, &out);
+	assert_int_equal(out.rc, CUT_EXIT_BAD_INPUT);
+}
+
+static void
+test_canary_by_name_and_group(void **unused)
+{
+	struct scenario named = { .n = 4, .batch = "2", .canary = "h4" };
+	struct scenario group = { .n = 4, .batch = "2", .canary = "front" };
+	struct outcome out;
+
+	(void)unused;
+	run(&named, &out);
+	assert_int_equal(out.rc, CUT_EXIT_OK);
+	assert_true(strstr(out.journal, "switching name=h4") < strstr(out.journal, "switching name=h1"));
+	assert_non_null(strstr(out.journal, "phase state=switch batch=3 of=3"));
+	run(&group, &out);
+	assert_int_equal(out.rc, CUT_EXIT_OK);
+	{
+		const char *last = out.journal, *p;
+
+		while ((p = strstr(last + 1, "start ts=")) != NULL)
+			last = p;
+		assert_non_null(strstr(last, "switching name=h3"));
+		assert_true(strstr(last, "switching name=h3") < strstr(last, "switching name=h1"));
+	}
+}
+
+static void
+test_gate_refuses(void **unused)
+{
+	struct scenario sc = { .n = 3, .batch = "1", .gate = "test \"$CUTOVER_BATCH\" -lt 2" };
+	struct outcome out;
+
+	(void)unused;
+	run(&sc, &out);
+	assert_int_equal(out.rc, CUT_EXIT_REVERSED);
+	assert_all_on(&out, 3, "web-1");
+	assert_null(strstr(out.log[2], "activate"));
+}
+
+static void
+test_convergent_rollback(void **unused)
+{
+	struct scenario sc = { .n = 3, .batch = "3" };
+	struct scenario down = { .n = 3, .script = { [1] = "rollback=lose" } };
+	struct outcome out;
+
+	(void)unused;
+	run(&sc, &out);
+	assert_int_equal(out.rc, CUT_EXIT_OK);
+	rollback(&down, NULL, &out);
+	assert_int_equal(out.rc, CUT_EXIT_PARTIAL);
+	assert_string_equal(out.cur[0], "web-1");
+	assert_string_equal(out.cur[1], "web-2");
+	/* The re-run, from another machine: only the host left behind moves. */
+	setenv("XDG_STATE_HOME", "/nonexistent/fresh-home", 1);
+	rollback(&sc, NULL, &out);
+	assert_int_equal(out.rc, CUT_EXIT_OK);
+	assert_all_on(&out, 3, "web-1");
+	assert_null(strstr(out.log[0], "rollback"));
+	assert_non_null(strstr(out.log[1], "rollback"));
+	/* Once more: nothing left to undo, nobody moves. */
+	rollback(&sc, NULL, &out);
+	assert_int_equal(out.rc, CUT_EXIT_OK);
+	for (size_t i = 0; i < 3; i++)
+		assert_null(strstr(out.log[i], "rollback"));
+}
+
+static void
+test_rollback_never_twice(void **unused)
+{
+	/* web-2 everywhere, then web-3 fails on h2 (within max_fail): h2 stays on web-2. */
+	struct scenario sc = { .n = 3, .batch = "3" };
+	struct scenario bad = { .n = 3, .batch = "3", .max_fail = 1, .script = { [1] = "activate=revert" } };
+	struct outcome out;
+
+	(void)unused;
+	run(&sc, &out);
+	deploy_as(&bad, &out, "web-3");
+	assert_int_equal(out.rc, CUT_EXIT_OK);
+	assert_string_equal(out.cur[1], "web-2");
+	rollback(&sc, NULL, &out);
+	assert_int_equal(out.rc, CUT_EXIT_OK);
+	assert_all_on(&out, 3, "web-2");
+	assert_null(strstr(out.log[1], "rollback"));
+	assert_non_null(strstr(out.note[1], "undoes="));
+	/* The re-run must not take anyone back to web-1. */
+	rollback(&sc, NULL, &out);
+	assert_int_equal(out.rc, CUT_EXIT_OK);
+	assert_all_on(&out, 3, "web-2");
+	/* --to skips hosts already there. */
+	rollback(&sc, "web-2", &out);
+	assert_int_equal(out.rc, CUT_EXIT_OK);
+	for (size_t i = 0; i < 3; i++)
+		assert_null(strstr(out.log[i], "rollback"));
+}
+
 int
 main(int argc, char **argv)
 {
@@ -392,6 +636,12 @@ main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(test_locked_elsewhere, setup_tmp, teardown_tmp),
 		cmocka_unit_test_setup_teardown(test_bad_archive, setup_tmp, teardown_tmp),
 		cmocka_unit_test_setup_teardown(test_lost_in_preflight_within_budget, setup_tmp, teardown_tmp),
+		cmocka_unit_test_setup_teardown(test_pause_resume, setup_tmp, teardown_tmp),
+		cmocka_unit_test_setup_teardown(test_pause_abort, setup_tmp, teardown_tmp),
+		cmocka_unit_test_setup_teardown(test_canary_by_name_and_group, setup_tmp, teardown_tmp),
+		cmocka_unit_test_setup_teardown(test_gate_refuses, setup_tmp, teardown_tmp),
+		cmocka_unit_test_setup_teardown(test_convergent_rollback, setup_tmp, teardown_tmp),
+		cmocka_unit_test_setup_teardown(test_rollback_never_twice, setup_tmp, teardown_tmp),
 	};
 	char here[PATH_MAX];
 	const char *slash = strrchr(argv[0], '/');
@@ -402,5 +652,6 @@ main(int argc, char **argv)
 	if (realpath(here, fake_agent) == NULL || strlen(fake_agent) + sizeof("/fake-agent") > sizeof(fake_agent))
 		return 1;
 	strcat(fake_agent, "/fake-agent");
+	rollout_open_hook = pipe_hosts;
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
