@@ -197,6 +197,46 @@ print_unsettled(const struct copts *g, const char *app, const char *locked)
 	rj_rollout_free(&r);
 }
 
+/* A rollout paused on the hosts (its notes): what, since when, and how to go on. */
+static void
+print_paused(struct rollout *ro)
+{
+	const struct node *p = NULL;
+	char ts[32];
+
+	for (size_t i = 0; i < ro->n; i++) {
+		const struct node *nd = &ro->nodes[i];
+		const char *st = kv_get(&nd->res, "note_state");
+
+		if (nd->st == NODE_READY && st && strcmp(st, "paused") == 0 &&
+		    (p == NULL || kv_get_int(&nd->res, "note_ts_ms", 0) > kv_get_int(&p->res, "note_ts_ms", 0)))
+			p = nd;
+	}
+	if (p == NULL)
+		return;
+	format_time(kv_get_int(&p->res, "note_ts_ms", 0), ts);
+	if (ro->g->json) {
+		struct kvlist ev = KVLIST_INIT;
+
+		kv_add(&ev, "event", "paused_rollout");
+		kv_add(&ev, "rollout", kv_get(&p->res, "note_rollout") ? kv_get(&p->res, "note_rollout") : "");
+		kv_add(&ev, "release", kv_get(&p->res, "note_release") ? kv_get(&p->res, "note_release") : "");
+		kv_add_int(&ev, "next_batch", kv_get_int(&p->res, "note_next_batch", 0));
+		kv_add_int(&ev, "batches", kv_get_int(&p->res, "note_batches", 0));
+		kv_add(&ev, "since", ts);
+		kv_add(&ev, "actor", kv_get(&p->res, "note_actor") ? kv_get(&p->res, "note_actor") : "");
+		kv_print_json(&ev, stdout);
+		kv_free(&ev);
+		return;
+	}
+	printf("\nrollout %s of %s is PAUSED before batch %lld of %lld (since %s, by %s)\n"
+	    "  `cutover resume` continues it; `cutover abort` reverses it; a new deploy is refused until then\n",
+	    kv_get(&p->res, "note_rollout") ? kv_get(&p->res, "note_rollout") : "?",
+	    kv_get(&p->res, "note_release") ? kv_get(&p->res, "note_release") : "?",
+	    kv_get_int(&p->res, "note_next_batch", 0), kv_get_int(&p->res, "note_batches", 0), ts,
+	    kv_get(&p->res, "note_actor") ? kv_get(&p->res, "note_actor") : "?");
+}
+
 int
 incident_status(const struct copts *g, const struct incident_opts *o)
 {
@@ -250,10 +290,12 @@ incident_status(const struct copts *g, const struct incident_opts *o)
 			    p && *p ? p : "-", lk && *lk ? "locked" : "free", drift ? "  DRIFT" : "");
 	}
 	incident_locked_hosts(&ro, locked, sizeof(locked));
+	print_paused(&ro);
 	print_unsettled(g, ro.app, locked);
 	fflush(stdout);
+	rc = incident_exit(&ro, 0) == CUT_EXIT_USAGE ? CUT_EXIT_USAGE : down == 0 ? CUT_EXIT_OK : CUT_EXIT_PARTIAL;
 	rollout_close(&ro);
-	return incident_exit(&ro, 0) == CUT_EXIT_USAGE ? CUT_EXIT_USAGE : down == 0 ? CUT_EXIT_OK : CUT_EXIT_PARTIAL;
+	return rc;
 }
 
 struct hrow {

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "err.h"
+#include "fsutil.h"
 #include "log.h"
 #include "proto.h"
 #include "rollout.h"
@@ -161,6 +162,8 @@ on_result(struct sess *s, const struct msg *m)
 
 	kv_free(&nd->res);
 	kv_copy(&nd->res, &m->kv);
+	if (kv_get(&m->kv, "worst_case_s"))
+		nd->worst_s = kv_get_int(&m->kv, "worst_case_s", 0);
 	nd->err = m->code;
 	nd->exit_code = m->exit_code;
 	for (size_t i = 0; i < sizeof(requests) / sizeof(requests[0]); i++)
@@ -268,6 +271,9 @@ node_request(struct node *nd, const char *op, const struct kvlist *args)
 		node_fail(nd, r, "cannot send %s: %s", op, cut_err(r));
 		return r;
 	}
+	/* Never give up on a switch sooner than the agent's own hooks and checks may take. */
+	if (changes && nd->worst_s > nd->h->conf->s.op_timeout)
+		nd->h->op_deadline = mono_ms() + nd->worst_s * 1000;
 	nd->why[0] = '\0';
 	nd->err = 0;
 	node_set_state(nd, busy);

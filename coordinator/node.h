@@ -57,6 +57,7 @@ struct node {
 	int exit_code;		/* agent exit code of the last RESULT */
 	char why[512];		/* last failure, one line */
 	struct kvlist res;	/* fields of the last RESULT */
+	long long worst_s;	/* the agent's worst case for a switch of this app (lock RESULT), 0 unknown */
 	struct kvlist *records;	/* history RECORDs */
 	size_t nrecords;
 };

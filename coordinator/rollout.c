@@ -178,6 +178,11 @@ rollout_wait(struct rollout *ro, long long max_ms)
 	long long end = max_ms >= 0 ? mono_ms() + max_ms : 0;
 
 	for (;;) {
+		long long now = mono_ms();
+
+		/* Agents that leave when silent stay with us through bakes and gates. */
+		for (size_t i = 0; i < ro->n; i++)
+			sess_keepalive(&ro->nodes[i].s, now);
 		fleet_perform(&ro->f);
 		reap(ro);
 		rollout_progress(ro, 0);
@@ -186,7 +191,9 @@ rollout_wait(struct rollout *ro, long long max_ms)
 		if (max_ms >= 0 && (mono_ms() >= end || (ro->stop && *ro->stop) ||
 		    (ro->cut_short && ro->cut_short(ro))))
 			return;
-		if (fleet_poll(&ro->f, max_ms >= 0 ? end - mono_ms() : ro->pg.on ? 250 : 1000) != CUT_OK)
+		/* At most a second asleep: pings are due on time. */
+		if (fleet_poll(&ro->f, max_ms >= 0 && end - mono_ms() < 1000 ? end - mono_ms() :
+		    ro->pg.on ? 250 : 1000) != CUT_OK)
 			return;
 	}
 }

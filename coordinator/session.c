@@ -41,6 +41,17 @@ on_open(struct host *h, void *user)
 	return flush_buf(s, &b);
 }
 
+/* The agent's idle timeout from its HELLO ("idle=SECONDS"), 0 when it has none. */
+static long long
+caps_idle(const char *caps)
+{
+	const char *p = caps ? strstr(caps, "idle=") : NULL;
+
+	if (p == NULL || (p != caps && p[-1] != ' '))
+		return 0;
+	return strtoll(p + 5, NULL, 10);
+}
+
 /* Act on one decoded message; a negative return fails the host. */
 static int
 dispatch(struct sess *s, const struct msg *m)
@@ -63,6 +74,7 @@ dispatch(struct sess *s, const struct msg *m)
 		}
 		free(s->caps);
 		s->caps = strdup(m->caps ? m->caps : "");
+		s->idle_s = caps_idle(s->caps);
 		s->ready = 1;
 		s->h->op_deadline = 0;
 		if (s->on_ready)
@@ -74,6 +86,11 @@ dispatch(struct sess *s, const struct msg *m)
 	case MSG_EVENT:
 	case MSG_RECORD:
 	case MSG_RESULT:
+		if (s->ping_id != 0 && m->req_id == s->ping_id) {
+			if (m->type == MSG_RESULT)
+				s->ping_id = 0;
+			return CUT_OK;
+		}
 		if (!s->busy || m->req_id != s->cur_id) {
 			snprintf(s->h->msg, sizeof(s->h->msg), "agent sent %s for request %u, none outstanding",
 			    msg_type_name(m->type), m->req_id);
@@ -174,8 +191,26 @@ sess_request(struct sess *s, const char *op, const char *app, const struct kvlis
 	if ((r = flush_buf(s, &b)) != CUT_OK)
 		return r;
 	s->busy = 1;
-	s->h->op_deadline = mono_ms() + s->h->conf->s.op_timeout * 1000;
+	s->last_sent = mono_ms();
+	s->h->op_deadline = s->last_sent + s->h->conf->s.op_timeout * 1000;
 	return CUT_OK;
+}
+
+void
+sess_keepalive(struct sess *s, long long now)
+{
+	struct kvlist none = KVLIST_INIT;
+	struct buf b;
+
+	if (!s->ready || s->busy || s->ping_id != 0 || s->idle_s <= 0 || host_is_final(s->h) ||
+	    now - s->last_sent < s->idle_s * 1000 / 3)
+		return;
+	buf_init(&b, PROTO_FRAME_MAX);
+	if (msg_put_request(&b, s->next_id, "ping", "", &none) == CUT_OK && flush_buf(s, &b) == CUT_OK) {
+		s->ping_id = s->next_id++;
+		s->last_sent = now;
+	} else
+		buf_free(&b);
 }
 
 /* Big-endian u32 into p. */

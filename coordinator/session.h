@@ -31,6 +31,9 @@ struct sess {
 	int busy;		/* a request is outstanding */
 	uint32_t next_id;
 	uint32_t cur_id;
+	uint32_t ping_id;	/* an outstanding ping's id, 0 none (sess_ping) */
+	long long last_sent;	/* mono ms of the last request or ping */
+	long long idle_s;	/* the agent leaves after this much silence (HELLO idle=S), 0 never */
 	char *caps;		/* the agent's capabilities */
 	sess_msg_fn on_result;	/* RESULT of the outstanding request */
 	sess_msg_fn on_event;	/* EVENT and RECORD */
@@ -42,6 +45,12 @@ int sess_attach(struct sess *s, struct host *h, void *user);
 void sess_detach(struct sess *s);
 /* Send one REQUEST; op_timeout starts. Returns 0 or CUT_ERR_*. */
 int sess_request(struct sess *s, const char *op, const char *app, const struct kvlist *args);
+/*
+ * Keep an idle agent from timing out (it leaves after idle_s of silence
+ * while nothing runs): a ping once a third of that has passed. Its RESULT
+ * is swallowed here; nothing else sees it.
+ */
+void sess_keepalive(struct sess *s, long long now);
 /* The agent listed cap (a whole word) in its HELLO. */
 int sess_has_cap(const struct sess *s, const char *cap);
 /* Stream len bytes at base as DATA frames of the current request, then DATA_END. */
