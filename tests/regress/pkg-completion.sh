@@ -89,7 +89,9 @@ expect_completion "--file" _cutover cutover --fi
 expect_completion "--verbose --version" _cutover cutover --ver
 expect_completion "eu us" _cutover cutover --file "$T/cutover.ini" rollback --group ""
 expect_completion "--dry-run" _cutover cutover deploy x.tgz --dr
-expect_completion "--app --batch --group --help --hosts --to" _cutover cutover rollback -
+expect_completion "--actor --app --batch --group --help --hosts --to" _cutover cutover rollback -
+expect_completion "abort" _cutover cutover ab
+expect_completion "--actor --app --group --help --hosts --wait" _cutover cutover resume -
 expect_completion "--app --group --help --hosts" _cutover cutover -f "$T/cutover.ini" status -
 
 step "coordinator: groups, hosts (comma lists) and apps from the fleet file"
