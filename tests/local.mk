@@ -6,4 +6,5 @@ include $(srcdir)/tests/unpack.mk
 include $(srcdir)/tests/proto.mk
 include $(srcdir)/tests/coordinator.mk
 include $(srcdir)/packaging/local.mk
+include $(srcdir)/tests/guide.mk
 include $(srcdir)/tests/bench.mk
