@@ -1,7 +1,8 @@
 #!/bin/sh
 # Build the .debs, install them with dpkg -i, deploy and roll back an app with
-# the INSTALLED agent on a temporary root, reinstall (an upgrade must leave the
-# app untouched), then purge both packages. Called by .ci/run; prints one
+# the INSTALLED agent on a temporary root, walk docs/GUIDE.md with the
+# installed binaries (tests/regress/guide-walk.sh), reinstall (an upgrade must
+# leave the app untouched), then purge both packages. Called by .ci/run; prints one
 # result line and exits non-zero on failure. Needs root (dpkg -i).
 #
 #   packaging/ci-deb.sh [BUILD_DIR]     BUILD_DIR: a configured tree (default:
@@ -117,6 +118,19 @@ step "the installed example config is valid"
 sed "s#= /srv/#= $work/srv/#" /etc/cutover/agent.ini.example > "$work/agent.ini"
 run $agent --config "$work/agent.ini" status web || fail "status with the example config exited $?"
 
+walked="GUIDE not walked (no coordinator package)"
+if [ -n "$coord_deb" ]; then
+	step "docs/GUIDE.md walked with the installed packages (tests/regress/guide-walk.sh)"
+	GUIDE_WALK_INSTALLED=1 top_srcdir="$srcdir" top_builddir="$build" \
+	    bash "$srcdir/tests/regress/guide-walk.sh" >>"$log" 2>&1
+	rc=$?
+	case $rc in
+	0)	walked="GUIDE walked with the installed binaries" ;;
+	77)	walked="GUIDE walk skipped: $(grep '^SKIP' "$log" | tail -n 1)" ;;
+	*)	fail "tests/regress/guide-walk.sh with the installed packages exited $rc" ;;
+	esac
+fi
+
 # One digest over the app root: names, types, link targets, contents.
 digest() {
 	(cd "$root" && find . -printf '%p %y %m %l\n' | LC_ALL=C sort &&
@@ -170,4 +184,4 @@ dpkg -l 2>/dev/null | grep -qE '^(ii|rc|i[A-Z]|r[A-Z]) +cutover(-agent)?[: ]' &&
     fail "dpkg still has the packages: $(dpkg -l | grep -E ' cutover(-agent)?[: ]')"
 [ "$(digest)" = "$before" ] || fail "purging the packages changed the app root"
 
-echo "ci-deb: PASS: built $(echo "$debs" | wc -w) .deb(s), lintian clean, installed, deploy+rollback with /usr/sbin/cutover-agent, reinstall kept the app, purged (only the admin's file left)"
+echo "ci-deb: PASS: built $(echo "$debs" | wc -w) .deb(s), lintian clean, installed, deploy+rollback with /usr/sbin/cutover-agent, reinstall kept the app, $walked, purged (only the admin's file left)"
