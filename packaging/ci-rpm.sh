@@ -1,8 +1,8 @@
 #!/bin/sh
-# Build the .rpms (make rpm) and check them: binaries stripped (the
-# -debuginfo package has the symbols), man pages compressed, no package
-# ships /var/lib/cutover, and rpmlint reports no error but the accepted ones
-# below. Called by .ci/run; prints one result line and exits non-zero on
+# Build the .rpms (make rpm) and check them: where docs/GUIDE.md says they
+# are, binaries stripped (the -debuginfo package has the symbols), man pages
+# compressed, no package ships /var/lib/cutover, and rpmlint reports no error
+# but the accepted ones below. Called by .ci/run; prints one result line and exits non-zero on
 # failure. Needs root to install rpm, rpmlint and elfutils with apt-get.
 #
 #   packaging/ci-rpm.sh [BUILD_DIR]     BUILD_DIR: a configured tree (default:
@@ -60,6 +60,15 @@ coord_rpm=$(printf '%s\n' "$rpms" | grep '/cutover-[0-9][^/]*\.rpm$')
 debug_rpm=$(printf '%s\n' "$rpms" | grep -- '-debuginfo-[0-9][^/]*\.rpm$')
 [ -n "$agent_rpm" ] || fail "no cutover-agent .rpm in $build/pkg-rpm/RPMS"
 [ -n "$debug_rpm" ] || fail "no -debuginfo .rpm: the binaries were not split and stripped"
+
+step "docs/GUIDE.md's dnf install paths name the built .rpms"
+n=0
+for p in $(sed -n 's|^# or: dnf install \./\([^ ]*\).*|\1|p' "$srcdir/docs/GUIDE.md"); do
+	n=$((n + 1))
+	# shellcheck disable=SC2086 # the GUIDE's glob (the dist tag)
+	ls $build/$p >/dev/null 2>&1 || fail "GUIDE: dnf install ./$p matches nothing in $build"
+done
+[ $n -gt 0 ] || fail "GUIDE: no \"# or: dnf install ./...\" line"
 
 step "binaries stripped, man pages compressed, no /var/lib/cutover"
 for r in $agent_rpm $coord_rpm; do
