@@ -148,7 +148,8 @@ if [ -n "$coord_deb" ] && [ $varlib_before = 0 ]; then
 	# A deploy to a host nobody listens on: the rollout journal is opened
 	# before preflight, which then fails.
 	: > "$work/known_hosts"
-	printf '[fleet]\nuser = deploy\nidentity = %s/none\nknown_hosts = %s/known_hosts\napp = web\nconnect_timeout = 2\n[host dead]\naddress = 127.0.0.254\nport = 1\n' \
+	ssh-keygen -q -t ed25519 -N '' -f "$work/id" || fail "ssh-keygen"
+	printf '[fleet]\nuser = deploy\nidentity = %s/id\nknown_hosts = %s/known_hosts\napp = web\nconnect_timeout = 2\n[host dead]\naddress = 127.0.0.254\nport = 1\n' \
 	    "$work" "$work" > "$work/fleet.ini"
 	(cd "$work" && run env -u HOME -u XDG_STATE_HOME /usr/bin/cutover -f "$work/fleet.ini" \
 	    deploy "$work/app-1.0.tar.gz")
