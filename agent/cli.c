@@ -26,6 +26,37 @@ print_event(void *ctx, const struct kvlist *ev)
 		fprintf(stderr, "%s\n", text);
 }
 
+/*
+ * A journal value on one line: backslash and control characters escaped the
+ * way the JSON output escapes them (\\, \n, \r, \t, \u00XX), so hook output
+ * cannot break a row or forge one.
+ */
+static void
+print_text_value(const char *s)
+{
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		switch (*p) {
+		case '\\':
+			fputs("\\\\", stdout);
+			break;
+		case '\n':
+			fputs("\\n", stdout);
+			break;
+		case '\r':
+			fputs("\\r", stdout);
+			break;
+		case '\t':
+			fputs("\\t", stdout);
+			break;
+		default:
+			if (*p < 0x20 || *p == 0x7f)
+				printf("\\u%04x", *p);
+			else
+				putchar(*p);
+		}
+	}
+}
+
 /* Journal rows for people: time, op, phase first; the rest as key=value. */
 static void
 print_record(void *ctx, const struct kvlist *rec)
@@ -40,7 +71,10 @@ print_record(void *ctx, const struct kvlist *rec)
 	for (int i = 0; lead[i]; i++) {
 		const char *v = kv_get(rec, lead[i]);
 
-		printf("%s%-8s", i ? " " : "", v ? v : "-");
+		printf("%s", i ? " " : "");
+		print_text_value(v ? v : "-");
+		for (size_t w = strlen(v ? v : "-"); w < 8; w++)
+			putchar(' ');
 	}
 	for (size_t i = 0; i < rec->n; i++) {
 		const char *k = rec->v[i].key;
@@ -48,12 +82,19 @@ print_record(void *ctx, const struct kvlist *rec)
 
 		for (int j = 0; lead[j] && !skip; j++)
 			skip = strcmp(k, lead[j]) == 0;
-		if (!skip && rec->v[i].val[0] != '\0')
-			printf(" %s=%s", k, rec->v[i].val);
+		if (!skip && rec->v[i].val[0] != '\0') {
+			putchar(' ');
+			print_text_value(k);
+			putchar('=');
+			print_text_value(rec->v[i].val);
+		}
 	}
 	putchar('\n');
-	if (kv_get(rec, "output") != NULL)
-		printf("    output: %s\n", kv_get(rec, "output"));
+	if (kv_get(rec, "output") != NULL) {
+		fputs("    output: ", stdout);
+		print_text_value(kv_get(rec, "output"));
+		putchar('\n');
+	}
 }
 
 int

@@ -85,17 +85,20 @@ op_prune(struct app *app, int keep, const struct sink *sink, struct kvlist *res)
 		}
 		nremoved++;
 		{
-			size_t add = strlen(ri->id) + 2;
-			char *n = realloc(removed, rlen + add);
+			/* "ID ID ID": one space between IDs, one NUL at the end. */
+			size_t idlen = strlen(ri->id);
+			char *n = realloc(removed, rlen + idlen + 2);
 
-			if (n == NULL)
+			if (n == NULL) {
+				r = op_fail(res, CUT_ERR_ALLOC, "out of memory after removing %s",
+				    ri->id);
 				break;
+			}
 			removed = n;
 			if (rlen)
-				removed[rlen - 1] = ' ';
-			memcpy(removed + rlen, ri->id, add - 1);
-			rlen += add - 1;
-			removed[rlen++] = '\0';
+				removed[rlen++] = ' ';
+			memcpy(removed + rlen, ri->id, idlen + 1);
+			rlen += idlen;
 		}
 	}
 	kv_add(&rec, "outcome", r == CUT_OK ? "ok" : "failed");

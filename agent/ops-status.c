@@ -60,6 +60,10 @@ op_status(struct app *app, const struct sink *sink, struct kvlist *res)
 		return op_fail(res, CUT_ERR_ALLOC, "out of memory");
 	}
 	fprintf(m, "app:      %s (%s)\n", app->conf.name, app->conf.root);
+	/* Read-only open: a missing ROOT is fd -1, not an error (app.h). */
+	if (app->rootfd == -1)
+		fprintf(m, "root:     ROOT %s does not exist (nothing deployed; a deploy creates it)\n",
+		    app->conf.root);
 	fprintf(m, "current:  %s\n", st.current[0] ? st.current : "none");
 	fprintf(m, "previous: %s\n", prev ? prev : "none");
 	fprintf(m, "lock:     %s%s\n", locked ? "held by " : "free", locked ? holder : "");
@@ -92,6 +96,7 @@ op_status(struct app *app, const struct sink *sink, struct kvlist *res)
 		msg[len - 1] = '\0';
 
 	kv_add(res, "root", app->conf.root);
+	kv_add_bool(res, "root_exists", app->rootfd != -1);
 	kv_add(res, "current", st.current);
 	kv_add(res, "previous", prev ? prev : "");
 	kv_add_bool(res, "locked", locked);

@@ -6,10 +6,10 @@ set -eu
 DEB_PKGS="build-essential autoconf automake libtool pkg-config
   libarchive-dev libssh2-1-dev zlib1g-dev libinih-dev libssl-dev libcmocka-dev
   openssh-server openssh-client clang xz-utils zstd bzip2 zip
-  debhelper devscripts lintian rpm fakeroot python3 time bc"
+  debhelper devscripts lintian rpm rpmlint elfutils fakeroot python3 time bc sudo"
 RPM_PKGS="gcc make autoconf automake libtool pkgconf-pkg-config
   libarchive-devel libssh2-devel zlib-devel inih-devel openssl-devel libcmocka-devel
-  openssh-server openssh-clients clang xz zstd bzip2 zip rpm-build python3"
+  openssh-server openssh-clients clang xz zstd bzip2 zip rpm-build rpmlint python3 sudo"
 
 as_root() {
 	if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi

@@ -20,9 +20,11 @@ PKG_DEBIAN_FILES = \
 	packaging/debian/rules packaging/debian/source/format \
 	packaging/debian/cutover-agent.install packaging/debian/cutover-agent.dirs \
 	packaging/debian/cutover-agent.docs \
-	packaging/debian/cutover.install packaging/debian/cutover.dirs packaging/debian/cutover.docs
+	packaging/debian/cutover.install packaging/debian/cutover.dirs packaging/debian/cutover.docs \
+	packaging/debian/cutover.postrm
 EXTRA_DIST += completion/cutover.bash $(PKG_DEBIAN_FILES) packaging/rpm/cutover.spec \
-	packaging/ci-deb.sh packaging/authorized_keys.example docs/GUIDE.md
+	packaging/ci-deb.sh packaging/ci-rpm.sh packaging/rpm/rpmlint.toml \
+	packaging/authorized_keys.example docs/GUIDE.md
 
 TESTS += tests/regress/doc-options.sh tests/regress/doc-man.sh \
 	tests/regress/doc-examples.sh tests/regress/pkg-completion.sh
@@ -57,7 +59,11 @@ deb: dist-gzip
 	@ls -1 $(PKG_DEB_DIR)/*.deb
 
 PKG_RPM_DIR = pkg-rpm
-# make rpm: both .rpms under $(PKG_RPM_DIR)/RPMS. On Debian the rpm database
+# A local build's Packager tag (a build system sets its own); override with
+# make rpm PKG_RPM_PACKAGER="Name <mail>".
+PKG_RPM_PACKAGER = cutover local build <cutover@example.invalid>
+# make rpm: both .rpms (and their -debuginfo packages, which is how rpm
+# strips the binaries) under $(PKG_RPM_DIR)/RPMS. On Debian the rpm database
 # knows none of the BuildRequires, so they are not checked there (--nodeps).
 rpm: dist-gzip
 	rm -rf $(PKG_RPM_DIR) && $(MKDIR_P) $(PKG_RPM_DIR)/SOURCES
@@ -70,7 +76,8 @@ rpm: dist-gzip
 	rpmbuild -bb $$nodeps $$without \
 		--define "_topdir $(abs_builddir)/$(PKG_RPM_DIR)" \
 		--define "_cutover_version $(VERSION)" \
-		--define "debug_package %{nil}" \
+		--define "_cutover_debug_package 1" \
+		--define "packager $(PKG_RPM_PACKAGER)" \
 		$(srcdir)/packaging/rpm/cutover.spec > $(PKG_RPM_DIR)/build.log 2>&1 || \
 		{ tail -n 40 $(PKG_RPM_DIR)/build.log; exit 1; }
 	@find $(PKG_RPM_DIR)/RPMS -name '*.rpm' | sort

@@ -6,6 +6,7 @@ include $(srcdir)/tests/unpack.mk
 include $(srcdir)/tests/proto.mk
 include $(srcdir)/tests/coordinator.mk
 include $(srcdir)/packaging/local.mk
+include $(srcdir)/tests/guide.mk
 include $(srcdir)/tests/bench.mk
 # Style checks over the sources themselves.
 TESTS += tests/regress/code-shape.sh

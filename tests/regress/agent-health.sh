@@ -70,4 +70,23 @@ start=$(date +%s)
 expect_exit 1 agent --config "$T/agent3.ini" deploy slow "$T/web-1.tgz"
 [ $(( $(date +%s) - start )) -lt 20 ] || fail "timeout not enforced"
 printf '%s\n' "$ERR" | grep -q "timed out" || fail "no timeout message: $ERR"
+step "history's text output keeps hook output on one line, escaped like the JSON"
+# The check prints a newline, a tab, a backslash and a line that looks like
+# a journal row: none of them may start a row of their own.
+cat > "$T/agent4.ini" <<'INI'
+[app esc]
+health = printf 'line1\n2026-01-01T00:00:00Z prune    end      removed=x\tT\\B\n'; false
+health_retries = 1
+health_interval = 0
+INI
+printf 'root = %s\n' "$T/root4" >> "$T/agent4.ini"
+expect_exit 1 agent --config "$T/agent4.ini" deploy esc "$T/web-1.tgz"
+expect_exit 0 agent --config "$T/agent4.ini" history esc
+printf '%s\n' "$OUT" | grep -c . | grep -qx 5 || fail "history is not 4 rows + 1 output line: $OUT"
+printf '%s\n' "$OUT" | grep -q '^2026-01-01' && fail "hook output forged a row: $OUT"
+printf '%s\n' "$OUT" | grep -qxF '    output: line1\n2026-01-01T00:00:00Z prune    end      removed=x\tT\\B\n' ||
+    fail "output not escaped like the JSON: $OUT"
+expect_exit 0 agent --config "$T/agent4.ini" --json history esc
+printf '%s\n' "$OUT" | grep -qF '"output":"line1\n2026-01-01T00:00:00Z prune    end      removed=x\tT\\B\n"' ||
+    fail "JSON output: $OUT"
 pass

@@ -41,4 +41,26 @@ mkdir -p "$T/outside" && touch "$T/outside/precious"
 ln -s "$T/outside" "$R/releases/web-0"
 expect_exit 0 A prune web --keep 1
 [ -e "$T/outside/precious" ] || fail "prune deleted through a symlink"
+step "every removed release is reported: text, --json and the journal (history)"
+R2=$T/root2
+for i in 1 2 3 4 5; do expect_exit 0 agent deploy "$R2" "$T/web-$i.tgz"; done
+expect_exit 0 agent prune "$R2" --keep 1
+# keep 1 good + the rollback target: web-5 current, web-4 previous.
+printf '%s\n' "$OUT" | grep -qx 'pruned 3 releases: web-3 web-2 web-1' || fail "text: $OUT"
+for id in web-1 web-2 web-3; do printf '%s\n' "$ERR" | grep -qx "removing $id" || fail "no 'removing $id': $ERR"; done
+expect_exit 0 agent history "$R2"
+printf '%s\n' "$OUT" | grep -q ' prune *end .*removed=web-3 web-2 web-1$' || fail "history: $OUT"
+expect_exit 0 agent --json history "$R2"
+printf '%s\n' "$OUT" | grep -q '"op":"prune","phase":"end".*"removed":"web-3 web-2 web-1"' || fail "history --json: $OUT"
+# 4 more deploys; the fourth prunes web-4 itself (default keep 5).
+for i in 6 4 3 2; do expect_exit 0 agent deploy "$R2" "$T/web-$i.tgz" --release "web-$i-again"; done
+expect_exit 0 agent --json prune "$R2" --keep 1
+printf '%s\n' "$OUT" | grep -q '"removed":"web-4-again web-6-again web-5"' || fail "--json: $OUT"
+printf '%s\n' "$OUT" | grep -q '"message":"pruned 3 releases: web-4-again web-6-again web-5"' || fail "--json: $OUT"
+ls "$R2/releases" | sort > "$T/have"
+printf 'web-2-again\nweb-3-again\n' | diff - "$T/have" || fail "kept: $(cat "$T/have")"
+expect_exit 0 agent --json history "$R2"
+printf '%s\n' "$OUT" | grep -c '"op":"prune","phase":"end".*"removed":"web-4-again web-6-again web-5"' |
+    grep -qx 1 || fail "history --json: $OUT"
+
 pass
