@@ -26,37 +26,6 @@ print_event(void *ctx, const struct kvlist *ev)
 		fprintf(stderr, "%s\n", text);
 }
 
-/*
- * A journal value on one line: backslash and control characters escaped the
- * way the JSON output escapes them (\\, \n, \r, \t, \u00XX), so hook output
- * cannot break a row or forge one.
- */
-static void
-print_text_value(const char *s)
-{
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		switch (*p) {
-		case '\\':
-			fputs("\\\\", stdout);
-			break;
-		case '\n':
-			fputs("\\n", stdout);
-			break;
-		case '\r':
-			fputs("\\r", stdout);
-			break;
-		case '\t':
-			fputs("\\t", stdout);
-			break;
-		default:
-			if (*p < 0x20 || *p == 0x7f)
-				printf("\\u%04x", *p);
-			else
-				putchar(*p);
-		}
-	}
-}
-
 /* Journal rows for people: time, op, phase first; the rest as key=value. */
 static void
 print_record(void *ctx, const struct kvlist *rec)
@@ -72,7 +41,7 @@ print_record(void *ctx, const struct kvlist *rec)
 		const char *v = kv_get(rec, lead[i]);
 
 		printf("%s", i ? " " : "");
-		print_text_value(v ? v : "-");
+		kv_print_text_value(v ? v : "-", stdout);
 		for (size_t w = strlen(v ? v : "-"); w < 8; w++)
 			putchar(' ');
 	}
@@ -84,15 +53,15 @@ print_record(void *ctx, const struct kvlist *rec)
 			skip = strcmp(k, lead[j]) == 0;
 		if (!skip && rec->v[i].val[0] != '\0') {
 			putchar(' ');
-			print_text_value(k);
+			kv_print_text_value(k, stdout);
 			putchar('=');
-			print_text_value(rec->v[i].val);
+			kv_print_text_value(rec->v[i].val, stdout);
 		}
 	}
 	putchar('\n');
 	if (kv_get(rec, "output") != NULL) {
 		fputs("    output: ", stdout);
-		print_text_value(kv_get(rec, "output"));
+		kv_print_text_value(kv_get(rec, "output"), stdout);
 		putchar('\n');
 	}
 }

@@ -74,6 +74,7 @@ struct host {
 
 	long long phase_deadline;	/* mono ms: connect..exec must finish by then; 0 none */
 	long long op_deadline;		/* mono ms: set by the caller per request; 0 none */
+	int awaiting_hello;		/* op_deadline is the agent's HELLO's (session.c) */
 	long long keepalive_next;	/* mono ms of the next keepalive */
 	short revents;			/* last poll() result for fd */
 

@@ -358,8 +358,10 @@ incident_history(const struct copts *g, const struct incident_opts *o)
 		if (g->json)
 			kv_print_json(&ev, stdout);
 		else {
-			for (size_t k = 0; k < ev.n; k++)
-				printf("%s%s=%s", k ? " " : "", ev.v[k].key, ev.v[k].val);
+			for (size_t k = 0; k < ev.n; k++) {
+				printf("%s%s=", k ? " " : "", ev.v[k].key);
+				kv_print_text_value(ev.v[k].val, stdout);
+			}
 			printf("\n");
 		}
 		kv_free(&ev);

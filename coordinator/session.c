@@ -33,6 +33,7 @@ on_open(struct host *h, void *user)
 
 	/* The agent's HELLO is due within the connect timeout. */
 	h->op_deadline = mono_ms() + h->conf->s.connect_timeout * 1000;
+	h->awaiting_hello = 1;
 	buf_init(&b, PROTO_FRAME_MAX);
 	if ((r = msg_put_hello(&b, PROTO_MAJOR, PROTO_MINOR, PROTO_CAPS)) != CUT_OK) {
 		buf_free(&b);
@@ -77,6 +78,7 @@ dispatch(struct sess *s, const struct msg *m)
 		s->idle_s = caps_idle(s->caps);
 		s->ready = 1;
 		s->h->op_deadline = 0;
+		s->h->awaiting_hello = 0;
 		if (s->on_ready)
 			s->on_ready(s);
 		return CUT_OK;

@@ -472,8 +472,11 @@ step_auth(struct host *h)
 		if (access(h->conf->s.identity, R_OK) != 0)
 			return host_fail(h, CUT_ERR_HOST, "authentication as %s failed: cannot read identity %s: %s",
 			    user, h->conf->s.identity, strerror(errno));
-		return host_fail(h, CUT_ERR_HOST, "authentication as %s failed (ssh-agent%s, %s): %s",
-		    user, getenv("SSH_AUTH_SOCK") ? "" : " not running", h->conf->s.identity, ssh_errmsg(h));
+		/* The commonest cause on a fresh server gets named: useradd leaves the account locked. */
+		return host_fail(h, CUT_ERR_HOST, "authentication as %s failed (ssh-agent%s, %s): %s; is the key in "
+		    "~%s/.ssh/authorized_keys, and the account unlocked (useradd sets '!' in /etc/shadow, which sshd "
+		    "without PAM refuses: usermod -p '*' %s)?",
+		    user, getenv("SSH_AUTH_SOCK") ? "" : " not running", h->conf->s.identity, ssh_errmsg(h), user, user);
 	}
  authed:
 	if (h->conf->s.keepalive > 0)
@@ -722,9 +725,12 @@ host_check_deadlines(struct host *h, long long now)
 		host_fail(h, CUT_ERR_TIMEOUT, "%s to %s port %lld timed out after %llds",
 		    h->state == HOST_CONNECTING ? "connect" : "ssh setup",
 		    h->conf->address, h->conf->s.port, h->conf->s.connect_timeout);
+	else if (h->op_deadline && now >= h->op_deadline && h->awaiting_hello)
+		host_fail(h, CUT_ERR_TIMEOUT, "agent sent no HELLO within %llds (connect_timeout): is agent_command "
+		    "right, and the host not overloaded?", h->conf->s.connect_timeout);
 	else if (h->op_deadline && now >= h->op_deadline)
-		host_fail(h, CUT_ERR_TIMEOUT, "agent did not answer within %llds (op_timeout)",
-		    h->conf->s.op_timeout);
+		host_fail(h, CUT_ERR_TIMEOUT, "agent did not answer in time (op_timeout %llds, or the agent's "
+		    "worst case for its hooks and health checks)", h->conf->s.op_timeout);
 }
 
 /* Append a segment; the owned copy lives right after the header. */

@@ -62,4 +62,11 @@ void kv_print_json(const struct kvlist *l, FILE *f);
 /* Write s as a JSON string literal (quotes included). */
 void json_print_string(const char *s, FILE *f);
 
+/*
+ * A value on one line of text: backslash and control characters escaped as
+ * the JSON output escapes them (\\, \n, \r, \t, \u00XX), so hook output
+ * cannot break a row or forge one (both programs' history).
+ */
+void kv_print_text_value(const char *s, FILE *f);
+
 #endif
