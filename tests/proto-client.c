@@ -8,7 +8,8 @@
  *
  *	hello [MAJOR]			send HELLO (default: our major)
  *	request ID OP APP [ARG...]	send REQUEST; ARG is k=v (string),
- *					k:=N (integer) or k?=true|false
+ *					k:=N (integer) or k?=true|false;
+ *					APP "-" (or none) sends an empty app
  *	upload ID FILE [SHA|-] [CHUNK]	DATA frames of FILE, then DATA_END
  *	upload-cut ID FILE BYTES	DATA frames of the first BYTES only
  *	raw HEX				send raw bytes
@@ -207,12 +208,14 @@ run_line(char *line)
 	if (strcmp(w[0], "hello") == 0) {
 		r = msg_put_hello(&b, n > 1 ? (uint32_t)atoi(w[1]) : PROTO_MAJOR, PROTO_MINOR,
 		    PROTO_CAPS);
-	} else if (strcmp(w[0], "request") == 0 && n >= 4) {
+	} else if (strcmp(w[0], "request") == 0 && n >= 3) {
 		struct kvlist kv = KVLIST_INIT;
 
 		for (int i = 4; i < n; i++)
 			add_arg(&kv, w[i]);
-		r = msg_put_request(&b, (uint32_t)atoi(w[1]), w[2], w[3], &kv);
+		/* "-" or nothing: an empty app (ping needs none) */
+		r = msg_put_request(&b, (uint32_t)atoi(w[1]), w[2],
+		    n > 3 && strcmp(w[3], "-") != 0 ? w[3] : "", &kv);
 		kv_free(&kv);
 	} else if (strcmp(w[0], "upload") == 0 && n >= 3) {
 		upload((uint32_t)atoi(w[1]), w[2], -1, n > 4 ? (size_t)atol(w[4]) : 0);
