@@ -9,6 +9,7 @@
  *	hello [MAJOR]			send HELLO (default: our major)
  *	request ID OP APP [ARG...]	send REQUEST; ARG is k=v (string),
  *					k:=N (integer) or k?=true|false;
+ *					%HH in v is the byte 0xHH;
  *					APP "-" (or none) sends an empty app
  *	upload ID FILE [SHA|-] [CHUNK]	DATA frames of FILE, then DATA_END
  *	upload-cut ID FILE BYTES	DATA frames of the first BYTES only
@@ -136,6 +137,23 @@ read_print(uint32_t *id, int *is_result)
 	return r;
 }
 
+/* %HH in a value is the byte 0xHH, so a script line can carry spaces and controls. */
+static void
+percent_decode(char *v)
+{
+	char *w = v;
+
+	for (; *v; v++) {
+		if (v[0] == '%' && hex_digit(v[1]) >= 0 && hex_digit(v[2]) >= 0) {
+			*w++ = (char)(hex_digit(v[1]) << 4 | hex_digit(v[2]));
+			v += 2;
+		} else {
+			*w++ = *v;
+		}
+	}
+	*w = '\0';
+}
+
 static void
 add_arg(struct kvlist *kv, char *a)
 {
@@ -143,6 +161,7 @@ add_arg(struct kvlist *kv, char *a)
 
 	if (eq == NULL || eq == a)
 		die("bad argument \"%s\"", a);
+	percent_decode(eq + 1);
 	*eq = '\0';
 	if (eq[-1] == ':') {
 		eq[-1] = '\0';
