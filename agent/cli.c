@@ -136,13 +136,15 @@ static int
 cli_identity(struct cli *c, char *err, size_t errlen)
 {
 	const char *actor = getenv("CUTOVER_ACTOR");
-	const struct passwd *pw;
 	int r;
 
-	if (actor == NULL || actor[0] == '\0')
-		actor = (pw = getpwuid(getuid())) != NULL ? pw->pw_name : NULL;
-	else if ((r = ident_check_actor("CUTOVER_ACTOR", actor, err, errlen)) != CUT_OK)
+	if (actor == NULL || actor[0] == '\0') {
+		const struct passwd *pw = getpwuid(getuid());
+
+		actor = pw != NULL ? pw->pw_name : NULL;
+	} else if ((r = ident_check_actor("CUTOVER_ACTOR", actor, err, errlen)) != CUT_OK) {
 		return r;
+	}
 	if (actor != NULL && kv_add(&c->who, "actor", actor) != CUT_OK)
 		return CUT_ERR_ALLOC;
 	ident_add_ssh_key(&c->who);
