@@ -107,8 +107,8 @@ release_sha256(struct app *app, const char *id, char sha[SHA256_HEX_LEN + 1])
 }
 
 int
-switch_release(struct app *app, const char *op, const char *id, const char *prev,
-    const struct sink *sink, struct kvlist *res)
+switch_release(struct app *app, const char *op, const char *via, const char *id,
+    const char *prev, const struct sink *sink, struct kvlist *res)
 {
 	struct hook_ctx h = { .app = app, .release = id, .previous = prev, .sink = sink };
 	struct kvlist rec = KVLIST_INIT;
@@ -121,6 +121,8 @@ switch_release(struct app *app, const char *op, const char *id, const char *prev
 	kv_add(&rec, "previous", prev);
 	if (sha[0])
 		kv_add(&rec, "sha256", sha);
+	if (via != NULL)
+		kv_add(&rec, "via", via);
 	if ((r = journal_append(app, op, "begin", &rec)) != CUT_OK) {
 		kv_free(&rec);
 		return op_fail(res, r, "cannot write journal: %s", strerror(errno));
@@ -158,6 +160,8 @@ switch_release(struct app *app, const char *op, const char *id, const char *prev
 	    r == CUT_OK ? NULL : why, &h);
 	if (sha[0])
 		kv_add(&rec, "sha256", sha);
+	if (via != NULL)
+		kv_add(&rec, "via", via);
 	if (back != CUT_OK)
 		kv_add(&rec, "reverse_error", backwhy);
 	if (journal_append(app, op, "end", &rec) != CUT_OK && r == CUT_OK)
@@ -186,10 +190,13 @@ release_present(struct app *app, const char *id)
 	return fstatat(app->releasesfd, id, &sb, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(sb.st_mode);
 }
 
-/* Switch to id unless it is already current. op: "activate" or "rollback". */
+/*
+ * Switch to id unless it is already current. op: "activate" or "rollback";
+ * via: "deploy" for a deploy's activation (status reports it as a deploy).
+ */
 static int
-switch_checked(struct app *app, const char *op, const char *id, const struct sink *sink,
-    struct kvlist *res)
+switch_checked(struct app *app, const char *op, const char *via, const char *id,
+    const struct sink *sink, struct kvlist *res)
 {
 	char cur[RELEASE_ID_MAX + 1];
 	int r;
@@ -206,7 +213,7 @@ switch_checked(struct app *app, const char *op, const char *id, const struct sin
 		kv_addf(res, "message", "%s is already current", id);
 		return CUT_OK;
 	}
-	r = switch_release(app, op, id, cur, sink, res);
+	r = switch_release(app, op, via, id, cur, sink, res);
 	if (r == CUT_OK)
 		kv_addf(res, "message", "%s %s (was %s)",
 		    strcmp(op, "rollback") == 0 ? "rolled back to" : "activated", id,
@@ -217,7 +224,7 @@ switch_checked(struct app *app, const char *op, const char *id, const struct sin
 int
 op_activate(struct app *app, const char *id, const struct sink *sink, struct kvlist *res)
 {
-	return switch_checked(app, "activate", id, sink, res);
+	return switch_checked(app, "activate", NULL, id, sink, res);
 }
 
 int
@@ -239,7 +246,7 @@ op_deploy(struct app *app, const struct install_req *req, const struct sink *sin
 	if (kv_get(&sub, "stream_sha256") != NULL)
 		kv_set(res, "stream_sha256", kv_get(&sub, "stream_sha256"));
 	kv_free(&sub);
-	if ((r = switch_checked(app, "activate", id, sink, &sub)) != CUT_OK) {
+	if ((r = switch_checked(app, "activate", "deploy", id, sink, &sub)) != CUT_OK) {
 		kv_copy(res, &sub);
 		kv_free(&sub);
 		return r;
@@ -251,6 +258,17 @@ op_deploy(struct app *app, const struct install_req *req, const struct sink *sin
 	kv_free(&sub);
 	prune_after_deploy(app, sink, res);
 	return CUT_OK;
+}
+
+int
+op_deploy_installed(struct app *app, const char *id, const struct sink *sink,
+    struct kvlist *res)
+{
+	int r;
+
+	if ((r = switch_checked(app, "activate", "deploy", id, sink, res)) == CUT_OK)
+		prune_after_deploy(app, sink, res);
+	return r;
 }
 
 /* Pruning is housekeeping: its failure must not turn a good deploy into a failed one. */
@@ -275,7 +293,7 @@ op_rollback(struct app *app, const char *to, const struct sink *sink, struct kvl
 	int r;
 
 	if (to != NULL)
-		return switch_checked(app, "rollback", to, sink, res);
+		return switch_checked(app, "rollback", NULL, to, sink, res);
 	if ((r = app_state(app, &st)) != CUT_OK)
 		return op_fail(res, r, "cannot read state: %s", strerror(errno));
 	if ((t = state_rollback_target(st)) == NULL)
@@ -284,5 +302,5 @@ op_rollback(struct app *app, const char *to, const struct sink *sink, struct kvl
 		    st->current[0] ? st->current : "none");
 	/* A copy: the switch's journal records change the state under t. */
 	snprintf(target, sizeof(target), "%s", t);
-	return switch_checked(app, "rollback", target, sink, res);
+	return switch_checked(app, "rollback", NULL, target, sink, res);
 }

@@ -4,7 +4,7 @@
  *
  *	char cur[RELEASE_ID_MAX + 1];
  *	r = read_current(app, cur);                       // "" when there is none
- *	r = switch_release(app, "activate", id, cur, sink, res);
+ *	r = switch_release(app, "activate", NULL, id, cur, sink, res);
  *	r = swap_current(app, id);                        // the bare link swap
  *
  * All return CUT_OK or a CUT_ERR_* (CUT_ERR_SYSTEM with errno kept).
@@ -32,9 +32,10 @@ int read_current(struct app *app, char id[RELEASE_ID_MAX + 1]);
 /*
  * Switch current to id (op "activate" or "rollback"), with hooks and the
  * health check; on failure restore prev and mark id bad. Journals begin
- * and end. CUT_OK, CUT_ERR_REVERSED, or a system error.
+ * and end, with via=VIA when via is not NULL ("deploy": the activation of
+ * a deploy). CUT_OK, CUT_ERR_REVERSED, or a system error.
  */
-int switch_release(struct app *app, const char *op, const char *id, const char *prev,
-    const struct sink *sink, struct kvlist *res);
+int switch_release(struct app *app, const char *op, const char *via, const char *id,
+    const char *prev, const struct sink *sink, struct kvlist *res);
 
 #endif

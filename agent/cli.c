@@ -1,11 +1,16 @@
 #include "config.h"
 
 #include <getopt.h>
+#include <pwd.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "err.h"
+#include "ident.h"
+#include "journal.h"
 #include "log.h"
 #include "ops.h"
 
@@ -52,10 +57,8 @@ print_record(void *ctx, const struct kvlist *rec)
 		for (int j = 0; lead[j] && !skip; j++)
 			skip = strcmp(k, lead[j]) == 0;
 		if (!skip && rec->v[i].val[0] != '\0') {
-			putchar(' ');
-			kv_print_text_value(k, stdout);
-			putchar('=');
-			kv_print_text_value(rec->v[i].val, stdout);
+			printf(" %s=", k);
+			kv_print_field_value(rec->v[i].val, stdout);
 		}
 	}
 	putchar('\n');
@@ -89,7 +92,34 @@ fail_early(struct cli *c, int code, const char *msg)
 		kv_free(&r);
 	}
 	log_error("%s %s: %s", c->cmd, c->app_name, msg);
+	journal_identity(NULL);
+	kv_free(&c->who);
 	return cut_exit_code(code);
+}
+
+/*
+ * Who runs a changing command from a shell: $CUTOVER_ACTOR, else the login
+ * name, and the SSH key when sshd exposes it. The command line has no
+ * rollout. cutover-agent(8), ENVIRONMENT.
+ */
+static int
+cli_identity(struct cli *c, char *err, size_t errlen)
+{
+	const char *actor = getenv("CUTOVER_ACTOR");
+	int r;
+
+	if (actor == NULL || actor[0] == '\0') {
+		const struct passwd *pw = getpwuid(getuid());
+
+		actor = pw != NULL ? pw->pw_name : NULL;
+	} else if ((r = ident_check_actor("CUTOVER_ACTOR", actor, err, errlen)) != CUT_OK) {
+		return r;
+	}
+	if (actor != NULL && kv_add(&c->who, "actor", actor) != CUT_OK)
+		return CUT_ERR_ALLOC;
+	ident_add_ssh_key(&c->who);
+	journal_identity(&c->who);
+	return CUT_OK;
 }
 
 int
@@ -106,6 +136,9 @@ cli_begin(struct cli *c, const struct global_opts *g, const char *cmd,
 	c->sink.event = print_event;
 	c->sink.record = print_record;
 	c->sink.ctx = c;
+	/* Before the lock: recovery records too say who. Read-only commands journal nothing. */
+	if (lock && (r = cli_identity(c, err, sizeof(err))) != CUT_OK)
+		return fail_early(c, r, r == CUT_ERR_ALLOC ? "out of memory" : err);
 	/* Only commands that take the lock may create ROOT and its dirs. */
 	r = op_enter(&c->app, g->config, app_name, lock, g->wait, &c->sink, err, sizeof(err));
 	if (r != CUT_OK)
@@ -140,6 +173,8 @@ cli_end(struct cli *c, int r)
 	kv_free(&c->res);
 	if (c->opened)
 		app_close(&c->app);
+	journal_identity(NULL);
+	kv_free(&c->who);
 	return code;
 }
 

@@ -23,6 +23,7 @@ struct cli {
 	struct app app;
 	struct sink sink;
 	struct kvlist res;
+	struct kvlist who;	/* journal identity (ident.h) while the command runs */
 	int opened;
 };
 

@@ -3,6 +3,8 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <signal.h>
+#include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -11,7 +13,40 @@
 #include "log.h"
 #include "serve.h"
 
-#define USAGE ""
+#define USAGE "[--idle-timeout SECONDS]"
+/* cutover-agent(8), serve: the default and the least idle timeout but 0 (off). */
+#define IDLE_DEFAULT	60
+#define IDLE_MIN	30
+#define IDLE_MAX	86400
+
+/*
+ * The least idle timeout. CUTOVER_TEST_IDLE_MIN (1-30) lowers it for the
+ * test suite only, so that a test of the timeout takes seconds, not half
+ * a minute; cutover-agent(8) says so.
+ */
+static int
+idle_min(void)
+{
+	const char *t = getenv("CUTOVER_TEST_IDLE_MIN");
+	int v = t ? atoi(t) : 0;
+
+	return v >= 1 && v <= IDLE_MIN ? v : IDLE_MIN;
+}
+
+/* --idle-timeout SECONDS: 0, or idle_min()..IDLE_MAX. -1 when invalid. */
+static int
+parse_idle(const char *arg)
+{
+	char *end;
+	long v = strtol(arg, &end, 10);
+
+	if (*arg == '\0' || *end != '\0' || v < 0 || v > IDLE_MAX || (v > 0 && v < idle_min())) {
+		log_error("serve: --idle-timeout: \"%s\" is not 0 (off) or %d-%d seconds", arg,
+		    idle_min(), IDLE_MAX);
+		return -1;
+	}
+	return (int)v;
+}
 
 /*
  * Move the protocol off fds 0 and 1 onto private close-on-exec copies and
@@ -45,13 +80,19 @@ int
 agent_cmd_serve(const struct global_opts *g, int argc, char **argv)
 {
 	static const struct option opts[] = {
+		{ "idle-timeout", required_argument, NULL, 'i' },
 		{ "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 }
 	};
-	struct serve_opts o = { .config = g->config, .wait = g->wait };
+	struct serve_opts o = { .config = g->config, .wait = g->wait,
+	    .idle_timeout = IDLE_DEFAULT };
 	int ch, in, out;
 
-	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1)
-		return cli_usage(argv[0], USAGE, ch == 'h');
+	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		if (ch != 'i')
+			return cli_usage(argv[0], USAGE, ch == 'h');
+		if ((o.idle_timeout = parse_idle(optarg)) < 0)
+			return CUT_EXIT_USAGE;
+	}
 	if (argc - optind != 0)
 		return cli_usage(argv[0], USAGE, 0);
 	/* A closed client must show up as EPIPE, not kill us mid-install. */

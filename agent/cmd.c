@@ -22,7 +22,8 @@ const struct agent_cmd agent_cmds[] = {
 	    "delete old releases, never current/previous/pinned", agent_cmd_prune },
 	{ "pin", "APP ID", "protect a release from prune", agent_cmd_pin },
 	{ "unpin", "APP ID", "remove a pin", agent_cmd_unpin },
-	{ "serve", "",
-	    "speak the wire protocol on stdin/stdout (for the coordinator)", agent_cmd_serve },
+	{ "serve", "[--idle-timeout SECONDS]",
+	    "speak the wire protocol on stdin/stdout (for the coordinator); exit after "
+	    "SECONDS (default 60, 0 never) of silence", agent_cmd_serve },
 	{ NULL, NULL, NULL, NULL }
 };

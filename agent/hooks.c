@@ -17,8 +17,6 @@
 #include "interrupt.h"
 #include "log.h"
 
-/* Grace between SIGTERM and SIGKILL for a command past its time limit. */
-#define KILL_GRACE_MS 2000
 #define LINE_MAX_LEN 1024
 
 static void
@@ -128,7 +126,7 @@ hook_run(struct hook_ctx *h, const char *what, const char *cmd, int timeout_s,
 			if (!timed_out && (now >= deadline || (interrupted() && !h->finish_on_signal))) {
 				timed_out = 1;
 				kill_group(pid, SIGTERM);
-				kill_at = now + KILL_GRACE_MS;
+				kill_at = now + HOOK_KILL_GRACE_MS;
 			}
 			if (timed_out && now >= kill_at) {
 				kill_group(pid, SIGKILL);

@@ -13,6 +13,12 @@
 #include "app.h"
 #include "sink.h"
 
+/*
+ * Grace between SIGTERM and SIGKILL for a command past its time limit: a
+ * command can take this much longer than its timeout (op_worst_case_s).
+ */
+#define HOOK_KILL_GRACE_MS 2000
+
 struct hook_ctx {
 	struct app *app;
 	const char *release;	/* the release the command runs in */

@@ -20,6 +20,15 @@ static const char *const int_keys[] = {
 	"ts_ms", "duration_ms", "pid", "entries", "bytes", "archive_bytes", "exit", NULL
 };
 
+/* The operation's identity (ident.h), added to every record; NULL: none. */
+static const struct kvlist *identity;
+
+void
+journal_identity(const struct kvlist *fields)
+{
+	identity = fields;
+}
+
 static void
 append_escaped(char **p, size_t *left, const char *s)
 {
@@ -115,8 +124,11 @@ int
 journal_append(struct app *app, const char *op, const char *phase,
     const struct kvlist *rec)
 {
-	/* Records are bounded: hook output is capped at JOURNAL_OUTPUT_MAX. */
-	static char line[64 * 1024];
+	/*
+	 * Records are bounded: hook output is capped at JOURNAL_OUTPUT_MAX, a
+	 * rollout note at 24 values of 4096 bytes (each may double when escaped).
+	 */
+	static char line[256 * 1024];
 	char *p = line, tbuf[32], num[32];
 	size_t left = sizeof(line) - 2;
 	long long ts = now_ms();
@@ -139,9 +151,10 @@ journal_append(struct app *app, const char *op, const char *phase,
 		append_field(&p, &left, "pid", num);
 		if ((env = getenv("SSH_CLIENT")) != NULL)
 			append_field(&p, &left, "ssh_client", env);
-		if ((env = getenv("CUTOVER_ACTOR")) != NULL)
-			append_field(&p, &left, "actor", env);
 	}
+	/* Rollout, kind, actor, key: on begin and end, so either alone says whose. */
+	for (size_t i = 0; identity && i < identity->n; i++)
+		append_field(&p, &left, identity->v[i].key, identity->v[i].val);
 	p[-1] = '\n';	/* replace the last TAB */
 
 	fd = openat(app->statefd, JOURNAL_FILE, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);

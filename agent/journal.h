@@ -23,12 +23,20 @@
 #define JOURNAL_OUTPUT_MAX 4096
 
 /*
- * Append rec (plus time, user, pid, ssh_client, actor) and fsync.
- * op: install, activate, rollback, prune, pin, unpin, recover.
+ * Append rec (plus time; user, pid, ssh_client on begin records; the
+ * identity fields on every record) and fsync.
+ * op: install, activate, rollback, prune, pin, unpin, recover, check, rollout.
  * phase: "begin" or "end".
  */
 int journal_append(struct app *app, const char *op, const char *phase,
     const struct kvlist *rec);
+
+/*
+ * The fields (ident.h: rollout, kind, actor, key) every record appended
+ * from now on carries, after its own; NULL for none. The list is not
+ * copied: it must stay valid until the next call.
+ */
+void journal_identity(const struct kvlist *fields);
 
 /* Call fn for every complete record in order; stops early when fn returns non-zero. */
 int journal_foreach(struct app *app, int (*fn)(void *ctx, const struct kvlist *rec), void *ctx);

@@ -10,6 +10,7 @@
 #include "fsutil.h"
 #include "journal.h"
 #include "ops.h"
+#include "proto.h"
 #include "state.h"
 
 static int
@@ -35,6 +36,89 @@ list_add(char **list, const char *word)
 		n[old++] = ' ';
 	strcpy(n + old, word);
 	*list = n;
+}
+
+/* What made current current, when the journal knows and agrees with the disk. */
+static const struct switch_info *
+current_switch(const struct state *st)
+{
+	const struct switch_info *sw = &st->last_switch;
+
+	return st->current[0] && sw->op[0] && strcmp(sw->release, st->current) == 0 ? sw : NULL;
+}
+
+/* The "switched:" and "rollout:" lines of the text status (cutover-agent(8), status). */
+static void
+print_rollout_lines(FILE *m, const struct state *st)
+{
+	const struct switch_info *sw = current_switch(st);
+	char tbuf[32];
+	const char *state = st->has_note ? kv_get(&st->note, "state") : NULL;
+
+	if (sw != NULL) {
+		const char *sep = " (";
+
+		/* switched: by deploy (rollout r-42, deploy, alice) from web-1 at TIME */
+		format_time(sw->ts_ms, tbuf);
+		fprintf(m, "switched: by %s", sw->op);
+		if (sw->rollout[0]) {
+			fprintf(m, "%srollout %s", sep, sw->rollout);
+			sep = ", ";
+		}
+		if (sw->kind[0]) {
+			fprintf(m, "%s%s", sep, sw->kind);
+			sep = ", ";
+		}
+		if (sw->actor[0]) {
+			fprintf(m, "%s%s", sep, sw->actor);
+			sep = ", ";
+		}
+		fprintf(m, "%s from %s at %s\n", sep[0] == ',' ? ")" : "",
+		    sw->from[0] ? sw->from : "none", tbuf);
+	}
+	if (state != NULL && strcmp(state, "paused") == 0) {
+		const char *id = kv_get(&st->note, "rollout");
+
+		format_time(kv_get_int(&st->note, "ts_ms", 0), tbuf);
+		fprintf(m, "rollout:  %s %s (since %s)\n", id ? id : "-", state, tbuf);
+	}
+}
+
+/*
+ * The result fields of the last switch (current_*) and of the last rollout
+ * note (note_*: every field of the record but time, ts_ms, op and phase,
+ * plus note_ts_ms), "" and 0 when unknown.
+ */
+static void
+add_rollout_fields(struct kvlist *res, const struct state *st)
+{
+	const struct switch_info *sw = current_switch(st);
+	static const char *const fixed[] = { "rollout", "state", "kind", "actor", NULL };
+	char key[PROTO_KEY_MAX + 1];
+
+	kv_add(res, "current_op", sw ? sw->op : "");
+	kv_add(res, "current_rollout", sw ? sw->rollout : "");
+	kv_add(res, "current_kind", sw ? sw->kind : "");
+	kv_add(res, "current_actor", sw ? sw->actor : "");
+	kv_add(res, "current_from", sw ? sw->from : "");
+	kv_add_int(res, "current_ts_ms", sw ? sw->ts_ms : 0);
+	for (int i = 0; fixed[i]; i++) {
+		const char *v = st->has_note ? kv_get(&st->note, fixed[i]) : NULL;
+
+		snprintf(key, sizeof(key), "note_%s", fixed[i]);
+		kv_add(res, key, v ? v : "");
+	}
+	kv_add_int(res, "note_ts_ms", st->has_note ? kv_get_int(&st->note, "ts_ms", 0) : 0);
+	for (size_t i = 0; st->has_note && i < st->note.n; i++) {
+		const char *k = st->note.v[i].key;
+
+		if (strcmp(k, "time") == 0 || strcmp(k, "ts_ms") == 0 || strcmp(k, "op") == 0 ||
+		    strcmp(k, "phase") == 0)
+			continue;
+		snprintf(key, sizeof(key), "note_%s", k);
+		if (kv_get(res, key) == NULL)
+			kv_add(res, key, st->note.v[i].val);
+	}
 }
 
 int
@@ -66,6 +150,7 @@ op_status(struct app *app, const struct sink *sink, struct kvlist *res)
 		    app->conf.root);
 	fprintf(m, "current:  %s\n", st.current[0] ? st.current : "none");
 	fprintf(m, "previous: %s\n", prev ? prev : "none");
+	print_rollout_lines(m, &st);
 	fprintf(m, "lock:     %s%s\n", locked ? "held by " : "free", locked ? holder : "");
 	if (st.has_pending)
 		fprintf(m, "pending:  interrupted %s of %s (the next command recovers it)\n",
@@ -105,6 +190,8 @@ op_status(struct app *app, const struct sink *sink, struct kvlist *res)
 	kv_add(res, "bad", bad ? bad : "");
 	kv_add(res, "pinned", pinned ? pinned : "");
 	kv_add(res, "pending", st.has_pending ? kv_get(&st.pending, "op") : "");
+	add_rollout_fields(res, &st);
+	kv_add_int(res, "worst_case_s", op_worst_case_s(app));
 	kv_add(res, "message", msg);
 	free(all);
 	free(bad);

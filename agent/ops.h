@@ -36,6 +36,9 @@ int op_activate(struct app *app, const char *id, const struct sink *sink,
     struct kvlist *res);
 int op_deploy(struct app *app, const struct install_req *req,
     const struct sink *sink, struct kvlist *res);
+/* The deploy of a release already installed: activate (journalled via=deploy), prune. */
+int op_deploy_installed(struct app *app, const char *id, const struct sink *sink,
+    struct kvlist *res);
 /* The prune every successful deploy ends with; its failure is only reported. */
 void prune_after_deploy(struct app *app, const struct sink *sink, struct kvlist *res);
 /* to: NULL for the journal's previous good release. */
@@ -48,6 +51,30 @@ int op_history(struct app *app, const struct sink *sink, struct kvlist *res);
 int op_prune(struct app *app, int keep, const struct sink *sink, struct kvlist *res);
 int op_pin(struct app *app, const char *id, int pin, const struct sink *sink,
     struct kvlist *res);
+/*
+ * Run the current release's health check as an activation does, switching
+ * nothing; journal op=check. CUT_ERR_NO_RELEASE without a current release,
+ * CUT_ERR_FAILED (exit 1) when the check fails; res has release, healthy.
+ */
+int op_check(struct app *app, const struct sink *sink, struct kvlist *res);
+/*
+ * Journal one op=rollout record: state plus the further fields in extra
+ * (the identity fields come from journal_identity). Changes nothing else.
+ */
+int op_note(struct app *app, const char *state, const struct kvlist *extra,
+    struct kvlist *res);
+/*
+ * The args of a note request: state (one of the rollout states) and the
+ * further fields, copied into extra (rollout, kind, actor, wait skipped).
+ * CUT_OK, or CUT_ERR_BAD_ID (exit 3) with one line in why.
+ */
+int op_note_args(const struct kvlist *args, const char **state, struct kvlist *extra,
+    char *why, size_t whylen);
+/*
+ * Seconds an activate or rollback of app can take at most with its
+ * configured hooks and health check (cutover-agent(8), "worst_case_s").
+ */
+long long op_worst_case_s(const struct app *app);
 
 /*
  * The one way into an app, for the command line and for serve alike: open

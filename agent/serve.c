@@ -20,6 +20,8 @@
 #include "err.h"
 #include "frame.h"
 #include "fsutil.h"
+#include "ident.h"
+#include "journal.h"
 #include "log.h"
 #include "msg.h"
 #include "ops.h"
@@ -35,6 +37,8 @@
 #define OBUF_HIGH	(256 * 1024)
 #define IO_TIMEOUT_MS	(PROTO_IO_TIMEOUT * 1000)
 #define WAIT_MAX	86400
+/* The wait arg of a request (lock, and every op that locks): proto/PROTOCOL. */
+#define WAIT_ARG_MAX	3600
 
 enum upload_state {
 	UP_NONE = 0,	/* no upload in progress */
@@ -65,6 +69,9 @@ struct serve {
 	char *lock_name;
 	struct app lock_app;
 	struct sink sink;	/* every operation's EVENT/RECORD frames, for req_id */
+	/* journal identity (ident.h): the session's (key) and the request's */
+	struct kvlist session_who;
+	struct kvlist who;
 };
 
 struct handler {
@@ -73,8 +80,12 @@ struct handler {
 #define H_LOCK		0x01	/* changes disk: runs under the app lock */
 #define H_UPLOAD	0x02	/* reads the archive from DATA frames */
 #define H_NOAPP		0x04	/* manages the session lock itself */
+#define H_IDENT		0x08	/* journals: takes the rollout, kind, actor args */
+#define H_SESSION	0x10	/* needs no app at all */
 	int (*fn)(struct serve *s, const struct msg *req, struct app *app,
 	    struct kvlist *res);
+	/* Checks the args before the app is opened or locked; may be NULL. */
+	int (*pre)(const struct msg *req, struct kvlist *res);
 };
 
 /* A protocol error: remember the first one; the loop sends ERROR and ends. */
@@ -95,9 +106,11 @@ proto_fail(struct serve *s, int code, const char *fmt, ...)
 /*
  * Wait until a frame is complete, meanwhile writing queued output. Input
  * is not read while the output queue could not take a worst-case reply.
+ * timeout_ms < 0 waits for ever; with idle set, every byte that arrives
+ * starts the timeout again (the idle timeout counts silence, not frames).
  */
 static int
-next_frame(struct serve *s, struct frame *f, int timeout_ms)
+next_frame(struct serve *s, struct frame *f, int timeout_ms, int idle)
 {
 	long long deadline = timeout_ms < 0 ? -1 : mono_ms() + timeout_ms;
 
@@ -146,6 +159,8 @@ next_frame(struct serve *s, struct frame *f, int timeout_ms)
 			}
 			if (got < 0)
 				return (int)got;
+			if (idle && got > 0 && deadline >= 0)
+				deadline = mono_ms() + timeout_ms;
 		}
 	}
 }
@@ -255,7 +270,7 @@ upload_read(void *ctx, const void **bufp)
 	if (s->up != UP_ACTIVE)
 		return s->up_err;
 	for (;;) {
-		if ((r = next_frame(s, &f, IO_TIMEOUT_MS)) != CUT_OK)
+		if ((r = next_frame(s, &f, IO_TIMEOUT_MS, 0)) != CUT_OK)
 			goto cut;
 		if ((r = msg_decode(&f, &m)) != CUT_OK) {
 			proto_fail(s, r, "malformed %s frame during upload: %s",
@@ -378,8 +393,7 @@ h_upload(struct serve *s, const struct msg *req, struct app *app, struct kvlist 
 	if (ir.release != NULL && ident != NULL && have_release(app, ir.release, ident)) {
 		if (deploy) {
 			/* The same deploy as with an upload, prune included. */
-			if ((r = op_activate(app, ir.release, &s->sink, res)) == CUT_OK)
-				prune_after_deploy(app, &s->sink, res);
+			r = op_deploy_installed(app, ir.release, &s->sink, res);
 		} else {
 			r = CUT_OK;
 			kv_set(res, "release", ir.release);
@@ -479,11 +493,35 @@ h_have(struct serve *s, const struct msg *req, struct app *app, struct kvlist *r
 }
 
 static int
+wait_arg_valid(const char *v)
+{
+	size_t n = strlen(v);
+
+	return n >= 1 && n <= 4 && strspn(v, "0123456789") == n && atoi(v) <= WAIT_ARG_MAX;
+}
+
+/* A wait arg is 0-3600 seconds: anything else is refused before any lock is tried. */
+static int
+pre_wait(const struct msg *req, struct kvlist *res)
+{
+	const char *v = kv_get(&req->kv, "wait");
+
+	if (v == NULL || wait_arg_valid(v))
+		return CUT_OK;
+	return op_fail(res, CUT_ERR_BAD_ID, "wait: \"%.40s\" is not a number of seconds (0-%d)",
+	    v, WAIT_ARG_MAX);
+}
+
+/* Seconds to wait for the app lock: the wait arg (checked by pre_wait), else serve's --wait. */
+static int
 lock_wait(const struct serve *s, const struct msg *req)
 {
-	long long w = kv_get_int(&req->kv, "wait", s->opts->wait);
+	const char *v = kv_get(&req->kv, "wait");
+	int w = s->opts->wait;
 
-	return w < 0 ? 0 : w > WAIT_MAX ? WAIT_MAX : (int)w;
+	if (v != NULL && wait_arg_valid(v))
+		w = atoi(v);
+	return w < 0 ? 0 : w > WAIT_MAX ? WAIT_MAX : w;
 }
 
 /* Open and lock an app, then finish any killed operation, as the CLI does. */
@@ -509,6 +547,7 @@ h_lock(struct serve *s, const struct msg *req, struct app *app, struct kvlist *r
 	(void)app;
 	if (s->have_lock) {
 		if (strcmp(s->lock_name, req->app) == 0) {
+			kv_add_int(res, "worst_case_s", op_worst_case_s(&s->lock_app));
 			kv_addf(res, "message", "%s is already locked by this session", req->app);
 			return CUT_OK;
 		}
@@ -522,6 +561,8 @@ h_lock(struct serve *s, const struct msg *req, struct app *app, struct kvlist *r
 		return op_fail(res, CUT_ERR_ALLOC, "out of memory");
 	}
 	s->have_lock = 1;
+	/* The coordinator sizes its per-operation timeout from this (PROTOCOL, lock). */
+	kv_add_int(res, "worst_case_s", op_worst_case_s(&s->lock_app));
 	kv_addf(res, "message", "locked %s", req->app);
 	return CUT_OK;
 }
@@ -548,21 +589,101 @@ h_unlock(struct serve *s, const struct msg *req, struct app *app, struct kvlist 
 	return CUT_OK;
 }
 
+/* ping: the coordinator's keep-alive against the idle timeout; touches nothing. */
+static int
+h_ping(struct serve *s, const struct msg *req, struct app *app, struct kvlist *res)
+{
+	(void)s;
+	(void)req;
+	(void)app;
+	kv_add(res, "message", "pong");
+	return CUT_OK;
+}
+
+static int
+h_check(struct serve *s, const struct msg *req, struct app *app, struct kvlist *res)
+{
+	(void)req;
+	return op_check(app, &s->sink, res);
+}
+
+/* note: rollout and state are required; the rest is checked by op_note_args. */
+static int
+pre_note(const struct msg *req, struct kvlist *res)
+{
+	struct kvlist extra = KVLIST_INIT;
+	const char *state;
+	char why[256];
+	int r;
+
+	if (arg(req, "rollout") == NULL)
+		return op_fail(res, CUT_ERR_USAGE, "note needs a rollout");
+	if (arg(req, "state") == NULL)
+		return op_fail(res, CUT_ERR_USAGE, "note needs a state");
+	if ((r = op_note_args(&req->kv, &state, &extra, why, sizeof(why))) != CUT_OK)
+		op_fail(res, r, "%s", why);
+	kv_free(&extra);
+	return r != CUT_OK ? r : pre_wait(req, res);
+}
+
+static int
+h_note(struct serve *s, const struct msg *req, struct app *app, struct kvlist *res)
+{
+	struct kvlist extra = KVLIST_INIT;
+	const char *state;
+	char why[256];
+	int r;
+
+	(void)s;
+	if ((r = op_note_args(&req->kv, &state, &extra, why, sizeof(why))) == CUT_OK)
+		r = op_note(app, state, &extra, res);
+	else
+		op_fail(res, r, "%s", why);
+	kv_free(&extra);
+	return r;
+}
+
+#define IDENT	(H_LOCK | H_IDENT)
 static const struct handler handlers[] = {
-	{ "install",	H_LOCK | H_UPLOAD,	h_upload },
-	{ "deploy",	H_LOCK | H_UPLOAD,	h_upload },
-	{ "activate",	H_LOCK,			h_activate },
-	{ "rollback",	H_LOCK,			h_rollback },
-	{ "prune",	H_LOCK,			h_prune },
-	{ "pin",	H_LOCK,			h_pin },
-	{ "unpin",	H_LOCK,			h_pin },
-	{ "status",	0,			h_status },
-	{ "history",	0,			h_history },
-	{ "have",	0,			h_have },
-	{ "lock",	H_NOAPP,		h_lock },
-	{ "unlock",	H_NOAPP,		h_unlock },
-	{ NULL, 0, NULL }
+	{ "install",	IDENT | H_UPLOAD,	h_upload,	pre_wait },
+	{ "deploy",	IDENT | H_UPLOAD,	h_upload,	pre_wait },
+	{ "activate",	IDENT,			h_activate,	pre_wait },
+	{ "rollback",	IDENT,			h_rollback,	pre_wait },
+	{ "prune",	IDENT,			h_prune,	pre_wait },
+	{ "pin",	IDENT,			h_pin,		pre_wait },
+	{ "unpin",	IDENT,			h_pin,		pre_wait },
+	{ "check",	IDENT,			h_check,	pre_wait },
+	{ "note",	IDENT,			h_note,		pre_note },
+	{ "status",	0,			h_status,	NULL },
+	{ "history",	0,			h_history,	NULL },
+	{ "have",	0,			h_have,		NULL },
+	{ "lock",	H_NOAPP,		h_lock,		pre_wait },
+	{ "unlock",	H_NOAPP,		h_unlock,	NULL },
+	{ "ping",	H_SESSION,		h_ping,		NULL },
+	{ NULL, 0, NULL, NULL }
 };
+#undef IDENT
+
+/*
+ * The journal identity of a request (ident.h): its rollout, kind and actor
+ * args, checked, plus the session's key. Ops without H_IDENT journal with
+ * the session's alone.
+ */
+static int
+request_identity(struct serve *s, const struct msg *req, struct kvlist *res)
+{
+	char why[256];
+	int r;
+
+	kv_free(&s->who);
+	if ((r = ident_from_args(&req->kv, &s->who, why, sizeof(why))) != CUT_OK ||
+	    (r = kv_copy(&s->who, &s->session_who)) != CUT_OK) {
+		kv_free(&s->who);
+		return op_fail(res, r, "%s", r == CUT_ERR_ALLOC ? "out of memory" : why);
+	}
+	journal_identity(&s->who);
+	return CUT_OK;
+}
 
 /* Queue the RESULT; a result too big for a frame still ends the request. */
 static void
@@ -603,11 +724,20 @@ handle_request(struct serve *s, const struct msg *req)
 		r = op_fail(&res, CUT_ERR_USAGE, "unknown op \"%s\"", req->op);
 		goto done;
 	}
+	log_debug("serve: request %u: %s %s", req->req_id, req->op, req->app);
+	if (h->flags & H_SESSION) {
+		r = h->fn(s, req, NULL, &res);
+		goto done;
+	}
 	if (req->app[0] == '\0') {
 		r = op_fail(&res, CUT_ERR_USAGE, "%s needs an app", req->op);
 		goto done;
 	}
-	log_debug("serve: request %u: %s %s", req->req_id, req->op, req->app);
+	/* Bad args change nothing: refused before the app is opened or locked. */
+	if ((h->flags & H_IDENT) && (r = request_identity(s, req, &res)) != CUT_OK)
+		goto done;
+	if (h->pre != NULL && (r = h->pre(req, &res)) != CUT_OK)
+		goto done;
 	if (h->flags & H_NOAPP) {
 		r = h->fn(s, req, NULL, &res);
 		goto done;
@@ -629,6 +759,8 @@ done:
 	}
 	if (opened)
 		app_close(&app);
+	journal_identity(&s->session_who);
+	kv_free(&s->who);
 	sha256_free(&s->up_md);
 	s->up = UP_NONE;
 	s->up_want = NULL;
@@ -664,17 +796,29 @@ agent_caps(void)
 	return zstd ? PROTO_CAPS " " PROTO_CAP_ZSTD : PROTO_CAPS;
 }
 
+/* Our caps plus idle=SECONDS when the idle timeout is on, so the client pings in time. */
+static void
+hello_caps(const struct serve *s, char *caps, size_t len)
+{
+	if (s->opts->idle_timeout > 0)
+		snprintf(caps, len, "%s idle=%d", agent_caps(), s->opts->idle_timeout);
+	else
+		snprintf(caps, len, "%s", agent_caps());
+}
+
 /* Exchange HELLOs: ours goes out first; theirs must be the first frame in. */
 static int
 hello(struct serve *s)
 {
 	struct frame f;
 	struct msg m;
+	char caps[PROTO_CAPS_MAX];
 	int r;
 
-	if ((r = msg_put_hello(&s->obuf, PROTO_MAJOR, PROTO_MINOR, agent_caps())) != CUT_OK)
+	hello_caps(s, caps, sizeof(caps));
+	if ((r = msg_put_hello(&s->obuf, PROTO_MAJOR, PROTO_MINOR, caps)) != CUT_OK)
 		return r;
-	if ((r = next_frame(s, &f, IO_TIMEOUT_MS)) != CUT_OK) {
+	if ((r = next_frame(s, &f, IO_TIMEOUT_MS, 0)) != CUT_OK) {
 		if (r == CUT_ERR_TIMEOUT)
 			return proto_fail(s, r, "no HELLO from the client within %d s",
 			    PROTO_IO_TIMEOUT);
@@ -734,6 +878,27 @@ dispatch(struct serve *s, const struct frame *f)
 	return r;
 }
 
+/*
+ * Wait for the next frame between requests. No request runs now, so with
+ * an idle timeout a silent client is given up on: the session lock goes
+ * with us and other operations can run (cutover-agent(8), serve).
+ */
+static int
+wait_request(struct serve *s, struct frame *f)
+{
+	int idle = s->opts->idle_timeout;
+	int r = next_frame(s, f, idle > 0 ? idle * 1000 : -1, 1);
+
+	if (r != CUT_ERR_TIMEOUT || idle <= 0)
+		return r;
+	if (s->have_lock)
+		log_error("serve: no word from the client for %d s (idle timeout): releasing the "
+		    "lock of %s and exiting", idle, s->lock_name);
+	else
+		log_error("serve: no word from the client for %d s (idle timeout): exiting", idle);
+	return CUT_ERR_EOF;
+}
+
 int
 serve_run(int infd, int outfd, const struct serve_opts *o)
 {
@@ -750,10 +915,13 @@ serve_run(int infd, int outfd, const struct serve_opts *o)
 	s.sink.ctx = &s;
 	frame_reader_init(&s.fr);
 	buf_init(&s.obuf, OBUF_MAX);
+	/* The key sshd saw is the same for every request of the session. */
+	ident_add_ssh_key(&s.session_who);
+	journal_identity(&s.session_who);
 
 	r = hello(&s);
 	while (r == CUT_OK && !s.fatal && !s.eof) {
-		if ((r = next_frame(&s, &f, -1)) != CUT_OK)
+		if ((r = wait_request(&s, &f)) != CUT_OK)
 			break;
 		r = dispatch(&s, &f);
 	}
@@ -771,6 +939,9 @@ serve_run(int infd, int outfd, const struct serve_opts *o)
 			log_error("serve: %s", cut_err(r));
 	}
 	release_session_lock(&s);
+	journal_identity(NULL);
+	kv_free(&s.session_who);
+	kv_free(&s.who);
 	frame_reader_free(&s.fr);
 	buf_free(&s.obuf);
 	return cut_exit_code(r);

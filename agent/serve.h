@@ -2,7 +2,8 @@
  * `cutover-agent serve`: the agent side of the wire protocol
  * (proto/PROTOCOL) over a pair of file descriptors.
  *
- *	struct serve_opts o = { .config = "/etc/cutover/agent.ini", .wait = 0 };
+ *	struct serve_opts o = { .config = "/etc/cutover/agent.ini", .wait = 0,
+ *	    .idle_timeout = 60 };
  *	rc = serve_run(infd, outfd, &o);	// returns at EOF or a fatal error
  *
  * One poll loop over the two descriptors with a bounded input buffer (the
@@ -26,6 +27,12 @@
 struct serve_opts {
 	const char *config;	/* agent config for named apps */
 	int wait;		/* default seconds to wait for an app lock */
+	/*
+	 * Seconds of silence from the client between requests after which
+	 * serve releases its lock and exits 0; 0 never. Sent in HELLO caps
+	 * as idle=SECONDS.
+	 */
+	int idle_timeout;
 };
 
 int serve_run(int infd, int outfd, const struct serve_opts *o);

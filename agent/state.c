@@ -52,6 +52,25 @@ stack_push(struct state *st, const char *id)
 	return CUT_OK;
 }
 
+/* Remember rec, an ok switch of current, as what made current what it is. */
+static void
+remember_switch(struct state *st, const struct kvlist *rec, const char *op)
+{
+	struct switch_info *sw = &st->last_switch;
+	const char *via = kv_get(rec, "via"), *v;
+
+	/* A deploy journals its switch as op=activate with via=deploy. */
+	if (strcmp(op, "activate") == 0 && via != NULL && strcmp(via, "deploy") == 0)
+		op = "deploy";
+	snprintf(sw->op, sizeof(sw->op), "%s", op);
+	snprintf(sw->release, sizeof(sw->release), "%s", kv_get(rec, "release"));
+	snprintf(sw->from, sizeof(sw->from), "%s", (v = kv_get(rec, "previous")) ? v : "");
+	snprintf(sw->rollout, sizeof(sw->rollout), "%s", (v = kv_get(rec, "rollout")) ? v : "");
+	snprintf(sw->kind, sizeof(sw->kind), "%s", (v = kv_get(rec, "kind")) ? v : "");
+	snprintf(sw->actor, sizeof(sw->actor), "%s", (v = kv_get(rec, "actor")) ? v : "");
+	sw->ts_ms = kv_get_int(rec, "ts_ms", 0);
+}
+
 /*
  * Fold one journal record into the state: the replay's step, and what
  * journal_append does with each record it writes, so a state kept across
@@ -78,6 +97,15 @@ state_apply(struct state *st, const struct kvlist *rec)
 	}
 	st->has_pending = 0;
 	kv_free(&st->pending);
+	if (strcmp(op, "rollout") == 0) {
+		/* A coordinator's note: its args (release, bad, ...) are not facts here. */
+		kv_free(&st->note);
+		st->has_note = 0;
+		if ((r = kv_copy(&st->note, rec)) != CUT_OK)
+			return r;
+		st->has_note = 1;
+		return CUT_OK;
+	}
 	/* An ID state_get cannot add is invalid (skipped) unless memory ran out. */
 	if (bad && (ri = state_get(st, bad)) != NULL)
 		ri->bad = 1;
@@ -113,6 +141,7 @@ state_apply(struct state *st, const struct kvlist *rec)
 		ri->activated = 1;
 		ri->bad = 0;	/* a release that later activated fine is good again */
 		st->last_activation_seq = st->seq;
+		remember_switch(st, rec, op);
 		if ((r = stack_push(st, id)) != CUT_OK)
 			return r;
 	} else if (strcmp(op, "activate") == 0 && strcmp(outcome, "reversed") == 0) {
@@ -262,6 +291,7 @@ state_free(struct state *st)
 	free(st->rel);
 	free(st->stack);
 	kv_free(&st->pending);
+	kv_free(&st->note);
 	memset(st, 0, sizeof(*st));
 }
 

@@ -16,6 +16,7 @@
 
 #include "app.h"
 #include "hexdigest.h"
+#include "ident.h"
 #include "kv.h"
 #include "release_id.h"
 
@@ -30,6 +31,21 @@ struct release_info {
 	int pinned;		/* protected from prune */
 };
 
+/*
+ * The journal record (phase end, outcome ok) of the last switch of
+ * current: what status reports as current_op, current_rollout, ...
+ * Fields the record lacks (journals older than them) are "" or 0.
+ */
+struct switch_info {
+	char op[16];				/* activate, deploy or rollback; "" none */
+	char release[RELEASE_ID_MAX + 1];	/* the release it made current */
+	char from[RELEASE_ID_MAX + 1];		/* current before it ("" none) */
+	char rollout[IDENT_ROLLOUT_MAX + 1];
+	char kind[IDENT_KIND_MAX + 1];
+	char actor[IDENT_ACTOR_MAX + 1];
+	long long ts_ms;
+};
+
 struct state {
 	char current[RELEASE_ID_MAX + 1];	/* "" when no current link */
 	struct release_info *rel;		/* every release known or on disk */
@@ -41,6 +57,10 @@ struct state {
 	/* The last "begin" with no "end" after it: a killed operation. */
 	struct kvlist pending;
 	int has_pending;
+	struct switch_info last_switch;
+	/* The most recent op=rollout record (the `note` request), if any. */
+	struct kvlist note;
+	int has_note;
 };
 
 /* Replay the whole journal and look at the disk: a private copy, for reads without the lock. */

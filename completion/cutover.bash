@@ -104,7 +104,7 @@ _cutover_agent()
 			continue
 		fi
 		case $w in
-		--release|--sha256|--to|--keep) skip=1 ;;
+		--release|--sha256|--to|--keep|--idle-timeout) skip=1 ;;
 		-*) ;;
 		*) args+=("$w") ;;
 		esac
@@ -113,7 +113,7 @@ _cutover_agent()
 
 	case $prev in
 	--config) _cutover_files; return 0 ;;
-	--wait|--keep|--sha256|--release) COMPREPLY=(); return 0 ;;
+	--wait|--keep|--sha256|--release|--idle-timeout) COMPREPLY=(); return 0 ;;
 	--to) [[ -n $cmd && ${#args[@]} -ge 1 ]] && _cutover_reply "$(_cutover_releases "$conf" "${args[0]}")"; return 0 ;;
 	esac
 
@@ -128,6 +128,7 @@ _cutover_agent()
 		install|deploy) _cutover_reply "--release --sha256 --help" ;;
 		rollback) _cutover_reply "--to --help" ;;
 		prune) _cutover_reply "--keep --help" ;;
+		serve) _cutover_reply "--idle-timeout --help" ;;
 		*) _cutover_reply "--help" ;;
 		esac
 		return 0

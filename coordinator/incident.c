@@ -360,7 +360,7 @@ incident_history(const struct copts *g, const struct incident_opts *o)
 		else {
 			for (size_t k = 0; k < ev.n; k++) {
 				printf("%s%s=", k ? " " : "", ev.v[k].key);
-				kv_print_text_value(ev.v[k].val, stdout);
+				kv_print_field_value(ev.v[k].val, stdout);
 			}
 			printf("\n");
 		}

@@ -210,3 +210,34 @@ kv_print_text_value(const char *s, FILE *f)
 		}
 	}
 }
+
+void
+kv_print_field_value(const char *v, FILE *f)
+{
+	const unsigned char *p;
+
+	for (p = (const unsigned char *)v; *p; p++)
+		if (*p <= ' ' || *p == '"' || *p == '\\' || *p == 0x7f)
+			break;
+	if (*p == '\0' && v[0] != '\0') {
+		fputs(v, f);
+		return;
+	}
+	putc('"', f);
+	for (p = (const unsigned char *)v; *p; p++) {
+		if (*p == '"' || *p == '\\')
+			fprintf(f, "\\%c", *p);
+		else if (*p == '\n')
+			fputs("\\n", f);
+		else if (*p == '\r')
+			fputs("\\r", f);
+		else if (*p == '\t')
+			fputs("\\t", f);
+		else if (*p < ' ' || *p == 0x7f)
+			fprintf(f, "\\x%02x", *p);
+		else
+			putc(*p, f);
+	}
+	putc('"', f);
+}
+

@@ -68,5 +68,11 @@ void json_print_string(const char *s, FILE *f);
  * cannot break a row or forge one (both programs' history).
  */
 void kv_print_text_value(const char *s, FILE *f);
+/*
+ * A value of a key=value field: as it is when unambiguous, else in double
+ * quotes with \" \\ \n \r \t \xNN escapes, so an actor with spaces or a
+ * note with control characters prints as one readable field. UTF-8 passes.
+ */
+void kv_print_field_value(const char *v, FILE *f);
 
 #endif

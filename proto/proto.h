@@ -20,13 +20,15 @@
 #define CUT_PROTO_H
 
 #define PROTO_MAJOR	1	/* incompatible changes */
-#define PROTO_MINOR	1	/* compatible additions */
+#define PROTO_MINOR	2	/* compatible additions */
 
 /*
  * Capabilities this build offers in HELLO, space separated. A peer may only
- * rely on a capability both sides listed.
+ * rely on a capability both sides listed. 1.2 added ping, note and check
+ * (the ops of those names); an agent with an idle timeout also lists
+ * idle=SECONDS (PROTOCOL section 4).
  */
-#define PROTO_CAPS	"upload have lock events records"
+#define PROTO_CAPS	"upload have lock events records ping note check"
 /*
  * 1.1: offered by an agent whose libarchive reads zstd; the client may then
  * send a zstd recompression of the archive with archive_sha256 naming the

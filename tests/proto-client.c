@@ -8,7 +8,9 @@
  *
  *	hello [MAJOR]			send HELLO (default: our major)
  *	request ID OP APP [ARG...]	send REQUEST; ARG is k=v (string),
- *					k:=N (integer) or k?=true|false
+ *					k:=N (integer) or k?=true|false;
+ *					%HH in v is the byte 0xHH;
+ *					APP "-" (or none) sends an empty app
  *	upload ID FILE [SHA|-] [CHUNK]	DATA frames of FILE, then DATA_END
  *	upload-cut ID FILE BYTES	DATA frames of the first BYTES only
  *	raw HEX				send raw bytes
@@ -135,6 +137,23 @@ read_print(uint32_t *id, int *is_result)
 	return r;
 }
 
+/* %HH in a value is the byte 0xHH, so a script line can carry spaces and controls. */
+static void
+percent_decode(char *v)
+{
+	char *w = v;
+
+	for (; *v; v++) {
+		if (v[0] == '%' && hex_digit(v[1]) >= 0 && hex_digit(v[2]) >= 0) {
+			*w++ = (char)(hex_digit(v[1]) << 4 | hex_digit(v[2]));
+			v += 2;
+		} else {
+			*w++ = *v;
+		}
+	}
+	*w = '\0';
+}
+
 static void
 add_arg(struct kvlist *kv, char *a)
 {
@@ -142,6 +161,7 @@ add_arg(struct kvlist *kv, char *a)
 
 	if (eq == NULL || eq == a)
 		die("bad argument \"%s\"", a);
+	percent_decode(eq + 1);
 	*eq = '\0';
 	if (eq[-1] == ':') {
 		eq[-1] = '\0';
@@ -207,12 +227,14 @@ run_line(char *line)
 	if (strcmp(w[0], "hello") == 0) {
 		r = msg_put_hello(&b, n > 1 ? (uint32_t)atoi(w[1]) : PROTO_MAJOR, PROTO_MINOR,
 		    PROTO_CAPS);
-	} else if (strcmp(w[0], "request") == 0 && n >= 4) {
+	} else if (strcmp(w[0], "request") == 0 && n >= 3) {
 		struct kvlist kv = KVLIST_INIT;
 
 		for (int i = 4; i < n; i++)
 			add_arg(&kv, w[i]);
-		r = msg_put_request(&b, (uint32_t)atoi(w[1]), w[2], w[3], &kv);
+		/* "-" or nothing: an empty app (ping needs none) */
+		r = msg_put_request(&b, (uint32_t)atoi(w[1]), w[2],
+		    n > 3 && strcmp(w[3], "-") != 0 ? w[3] : "", &kv);
 		kv_free(&kv);
 	} else if (strcmp(w[0], "upload") == 0 && n >= 3) {
 		upload((uint32_t)atoi(w[1]), w[2], -1, n > 4 ? (size_t)atol(w[4]) : 0);

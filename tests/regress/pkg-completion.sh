@@ -62,6 +62,8 @@ expect_completion "--help --release --sha256" _cutover_agent cutover-agent deplo
 expect_completion "--release" _cutover_agent cutover-agent deploy web x.tgz --r
 expect_completion "--to" _cutover_agent cutover-agent rollback web --t
 expect_completion "--keep" _cutover_agent cutover-agent prune web --k
+expect_completion "--idle-timeout" _cutover_agent cutover-agent serve --i
+expect_completion "" _cutover_agent cutover-agent serve --idle-timeout ""
 
 step "agent: app names from the config's [app NAME] sections"
 expect_completion "web worker" _cutover_agent cutover-agent --config "$T/agent.ini" status ""

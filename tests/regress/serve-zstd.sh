@@ -1,5 +1,5 @@
 #!/bin/sh
-# Protocol 1.1 over a pipe pair: the agent offers cap zstd, installs a zstd
+# Protocol 1.1 (zstd) over a pipe pair: the agent offers cap zstd, installs a zstd
 # recompression of a .tgz sent with archive_sha256, and journals, returns and
 # compares the original archive's digest as the release's identity.
 . "$top_srcdir/tests/lib.sh"
@@ -42,7 +42,7 @@ client <<END
 hello
 read
 END
-has "^HELLO 1\.1 upload have lock events records zstd\$"
+has "^HELLO 1\.2 upload have lock events records ping note check zstd idle=60\$"
 has '^agent-exit 0'
 
 step "install a zstd recompression with archive_sha256 = the original's digest"

@@ -289,7 +289,7 @@ main(int argc, char **argv)
 	load("prev", prev, sizeof(prev));
 	frame_reader_init(&fr);
 	buf_init(&b, PROTO_FRAME_MAX);
-	if (msg_put_hello(&b, PROTO_MAJOR, PROTO_MINOR, PROTO_CAPS " note check ping") != CUT_OK || frame_flush_fd(1, &b, 10000) != CUT_OK)
+	if (msg_put_hello(&b, PROTO_MAJOR, PROTO_MINOR, PROTO_CAPS) != CUT_OK || frame_flush_fd(1, &b, 10000) != CUT_OK)
 		return 1;
 	buf_free(&b);
 	while (r == CUT_OK && frame_read_fd(0, &fr, &f, 60000) == CUT_OK) {

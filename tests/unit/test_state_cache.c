@@ -92,6 +92,19 @@ assert_cache_is_replay(struct app *app)
 		assert_string_equal(kv_get(&c->pending, "op"), kv_get(&f.pending, "op"));
 	assert_string_equal(state_rollback_target(c) ? state_rollback_target(c) : "",
 	    state_rollback_target(&f) ? state_rollback_target(&f) : "");
+	assert_string_equal(c->last_switch.op, f.last_switch.op);
+	assert_string_equal(c->last_switch.release, f.last_switch.release);
+	assert_string_equal(c->last_switch.from, f.last_switch.from);
+	assert_string_equal(c->last_switch.rollout, f.last_switch.rollout);
+	assert_string_equal(c->last_switch.kind, f.last_switch.kind);
+	assert_string_equal(c->last_switch.actor, f.last_switch.actor);
+	assert_int_equal(c->last_switch.ts_ms, f.last_switch.ts_ms);
+	assert_int_equal(c->has_note, f.has_note);
+	assert_int_equal(c->note.n, f.note.n);
+	for (size_t i = 0; i < f.note.n; i++) {
+		assert_string_equal(c->note.v[i].key, f.note.v[i].key);
+		assert_string_equal(c->note.v[i].val, f.note.v[i].val);
+	}
 	state_free(&f);
 }
 
@@ -125,6 +138,24 @@ test_every_append_folds_in(void **unused)
 	assert_cache_is_replay(&app);
 	append(&app, "activate", "end", "release", "c", "previous", "b", "outcome", "reversed",
 	    "bad", "c", END);
+	append(&app, "rollback", "end", "release", "a", "previous", "b", "outcome", "ok",
+	    "rollout", "r-1", "kind", "rollback", "actor", "Ann Example", END);
+	assert_cache_is_replay(&app);
+	assert_string_equal(app.state->last_switch.op, "rollback");
+	assert_string_equal(app.state->last_switch.from, "b");
+	assert_string_equal(app.state->last_switch.actor, "Ann Example");
+	/* A note is not a fact about releases: its release and bad args change nothing. */
+	append(&app, "rollout", "end", "state", "paused", "release", "c", "bad", "a",
+	    "rollout", "r-2", END);
+	assert_cache_is_replay(&app);
+	assert_true(app.state->has_note);
+	assert_string_equal(kv_get(&app.state->note, "state"), "paused");
+	assert_false(state_find(app.state, "a")->bad);
+	append(&app, "activate", "end", "release", "b", "previous", "a", "outcome", "ok",
+	    "via", "deploy", END);
+	assert_cache_is_replay(&app);
+	assert_string_equal(app.state->last_switch.op, "deploy");
+	assert_string_equal(app.state->last_switch.rollout, "");
 	append(&app, "rollback", "end", "release", "a", "previous", "b", "outcome", "ok", END);
 	append(&app, "pin", "end", "release", "b", "outcome", "ok", END);
 	append(&app, "prune", "begin", "keep", "1", END);
