@@ -56,7 +56,8 @@ engine_journal_start(struct engine *e)
 
 	for (size_t i = 0; i < ro->n; i++)
 		n += e->member[i];
-	engine_journal(e, "start ts=%lld release=%s sha256=%s hosts=%zu", now_ms(), e->rel, e->sha, n);
+	engine_journal(e, "start ts=%lld release=%s sha256=%s hosts=%zu id=%s", now_ms(), e->rel, e->sha, n,
+	    e->ro->id.rollout);
 	for (size_t i = 0; i < ro->n; i++) {
 		const struct node *nd = &ro->nodes[i];
 

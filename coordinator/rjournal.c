@@ -240,6 +240,7 @@ apply(struct rj_rollout *r, char *line)
 		r->batch = r->nbatches = 0;
 		r->ts = (v = field(tok, n, "ts")) ? strtoll(v, NULL, 10) : 0;
 		snprintf(r->release, sizeof(r->release), "%s", rel);
+		snprintf(r->id, sizeof(r->id), "%s", (v = field(tok, n, "id")) ? v : "");
 		snprintf(r->sha256, sizeof(r->sha256), "%s", sha ? sha : "");
 		return;
 	}

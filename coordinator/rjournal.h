@@ -7,7 +7,7 @@
  * previous releases recorded here, and a new deploy inherits them.
  *
  * One record per line, "TYPE key=value ...", values without blanks:
- *	start ts=MS release=ID sha256=HEX hosts=N
+ *	start ts=MS release=ID sha256=HEX hosts=N id=ROLLOUT
  *	host name=H prev=ID          (one per host, written with start)
  *	phase state=NAME [batch=K of=N] ts=MS   (the engine entered a phase, engine.h)
  *	switching name=H             (before the activate request goes out)
@@ -51,6 +51,7 @@ struct rj_rollout {
 	int ended;		/* ... and its end record */
 	long long ts;		/* start, wall-clock ms */
 	char release[RJ_REL_MAX];
+	char id[RJ_REL_MAX];	/* the rollout's ID ("" in journals that predate it) */
 	char sha256[65];
 	char outcome[32];
 	char phase[16];		/* the last phase entered ("" none recorded) */

@@ -234,7 +234,22 @@ print_host(const struct copts *g, struct rollout *ro, struct node *nd, const str
 		    *res(nd, "current") ? res(nd, "current") : *res(nd, "release") ? res(nd, "release") : "?");
 }
 
-/* Report, journal the legacy case, and the exit code. */
+/*
+ * Our own journal's record of the undone rollout, when it is the one left
+ * unfinished there: its hosts are back, so it is settled (status stops
+ * calling it interrupted). A cache of the hosts' truth, never its source.
+ */
+static void
+settle_journal(struct rollout *ro, struct plan *p)
+{
+	if (p->legacy || p->undo[0] == '\0' ||
+	    rj_last(ro->g->fleet_file, ro->app, &p->last) != CUT_OK || !rj_unsettled(&p->last) ||
+	    strcmp(p->last.id, p->undo) != 0 || rj_open(&ro->j, ro->g->fleet_file, ro->app) != CUT_OK)
+		return;
+	p->from_journal = 1;
+}
+
+/* Report, journal what moved, and the exit code. */
 static int
 finish(const struct copts *g, struct rollout *ro, struct plan *p)
 {
@@ -293,6 +308,7 @@ incident_rollback(const struct copts *g, const struct incident_opts *o)
 			log_error("rollback: going on without recording it");
 		send_rollbacks(&ro, &p, bsize, o->to);
 		note_unmoved(&ro, &p);
+		settle_journal(&ro, &p);
 		rollout_finish(&ro);
 		rc = finish(g, &ro, &p);
 	}

@@ -49,7 +49,7 @@ expect_exit 0 agent prune "$R2" --keep 1
 printf '%s\n' "$OUT" | grep -qx 'pruned 3 releases: web-3 web-2 web-1' || fail "text: $OUT"
 for id in web-1 web-2 web-3; do printf '%s\n' "$ERR" | grep -qx "removing $id" || fail "no 'removing $id': $ERR"; done
 expect_exit 0 agent history "$R2"
-printf '%s\n' "$OUT" | grep -q ' prune *end .*removed=web-3 web-2 web-1$' || fail "history: $OUT"
+printf '%s\n' "$OUT" | grep -q ' prune *end .*removed="web-3 web-2 web-1"' || fail "history: $OUT"
 expect_exit 0 agent --json history "$R2"
 printf '%s\n' "$OUT" | grep -q '"op":"prune","phase":"end".*"removed":"web-3 web-2 web-1"' || fail "history --json: $OUT"
 # 4 more deploys; the fourth prunes web-4 itself (default keep 5).

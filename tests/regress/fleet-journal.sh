@@ -81,7 +81,7 @@ all_on web-2.0
 expect_exit 0 $C status
 echo "$OUT" | grep -q 'interrupted' && fail "still interrupted: $OUT"
 
-step "killed twice in a row, then rollback: the journal's previous releases"
+step "killed twice in a row, then rollback: the hosts undo the last rollout only"
 kill_mid_switch "$T/web-3.0.tgz"
 [ "$(current_of h11)" = web-3.0 ] || fail "h11 not on web-3.0"
 kill_mid_switch "$T/web-4.0.tgz"
@@ -93,16 +93,19 @@ echo "$OUT" | grep -q 'rollout of web-4.0 .*was interrupted' || fail "status: $O
 echo "$OUT" | grep -q '^  previous: *h11=web-2.0 h12=web-2.0 ' || fail "previous: $OUT"
 # h11's own agent would go back to web-3.0.
 agent --config "$T/h11/agent.ini" status web | grep -q 'web-3.0' || fail "agent's previous is not web-3.0"
+# The hosts say web-4.0's rollout switched them from web-3.0: that is what it undoes.
 expect_exit 0 $C rollback
 echo "$OUT"
-all_on web-2.0
+all_on web-3.0
 expect_exit 0 $C status
 echo "$OUT" | grep -q 'interrupted' && fail "still interrupted after rollback: $OUT"
 tail -n 1 "$j" | grep -q '^end .*outcome=rolled-back' || fail "no end record: $(tail -n 3 "$j")"
+expect_exit 0 $C rollback --to web-2.0
+all_on web-2.0
 
-step "with nothing unfinished, rollback is the agents' own again"
+step "with nothing left to undo, rollback moves nobody"
 expect_exit 0 $C rollback --hosts h11
-[ "$(current_of h11)" != web-2.0 ] || fail "h11 did not move"
+[ "$(current_of h11)" = web-2.0 ] || fail "h11 moved to $(current_of h11)"
 
 step "a torn or hostile journal line is ignored"
 printf 'switched name=h11\nstart ts=1 release=../../x sha256=zz\nswitched name=$(reboot) release=a b\nend ts=9 outc' >> "$j"
