@@ -16,6 +16,6 @@ cmd_rollback(const struct copts *g, int argc, char **argv)
 }
 
 const struct coord_cmd cmd_rollback_entry = {
-	"rollback", "rollback [--app APP] [--to ID] [--hosts LIST|--group G] [--batch N|N%]",
+	"rollback", "rollback [--app APP] [--to ID] [--hosts LIST] [--group G] [--exclude LIST] [--batch N|N%]",
 	"every selected host back to its previous release (or ID)", cmd_rollback
 };

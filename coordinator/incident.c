@@ -23,7 +23,7 @@ open_all(struct rollout *ro, const struct copts *g, const struct incident_opts *
 {
 	int rc;
 
-	if ((rc = rollout_open(ro, g, o->hosts, o->group)) != 0)
+	if ((rc = rollout_open(ro, g, o->hosts, o->group, o->exclude)) != 0)
 		return rc;
 	if (o->app)
 		ro->app = o->app;

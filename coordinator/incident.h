@@ -9,7 +9,7 @@
 #include "cmd.h"
 
 struct incident_opts {
-	const char *app, *hosts, *group, *to, *batch;
+	const char *app, *hosts, *group, *exclude, *to, *batch;
 };
 
 /*

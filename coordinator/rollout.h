@@ -42,7 +42,8 @@ struct rollout {
 	struct rjournal j;	/* our rollout journal (deploy/rollback), fd -1 when closed */
 };
 
-int rollout_open(struct rollout *ro, const struct copts *g, const char *hosts, const char *group);
+int rollout_open(struct rollout *ro, const struct copts *g, const char *hosts, const char *group,
+    const char *exclude);
 void rollout_close(struct rollout *ro);
 /* Emit one event: human line on stderr or JSON on stdout. */
 void rollout_event(struct rollout *ro, const char *event, struct node *nd, const char *fmt, ...)

@@ -105,7 +105,7 @@ run(const struct scenario *sc, struct outcome *out)
 	setenv("XDG_STATE_HOME", path, 1);
 
 	g.fleet_file = fleet;
-	assert_int_equal(rollout_open(&ro, &g, NULL, NULL), 0);
+	assert_int_equal(rollout_open(&ro, &g, NULL, NULL, NULL), 0);
 	assert_int_equal(ro.n, sc->n);
 	for (size_t i = 0; i < sc->n; i++) {
 		snprintf(cmd[i], sizeof(cmd[i]), "exec '%s' '%s' h%zu '%s'", fake_agent, tmpdir, i + 1,
