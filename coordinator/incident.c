@@ -58,7 +58,7 @@ node_exit(const struct node *nd)
  * bad input) that kind's code; when nothing moved and no host is
  * unaccounted for, 1; else 5.
  */
-static int
+int
 incident_exit(const struct rollout *ro, size_t moved)
 {
 	size_t failed = 0, by_code[6] = { 0 };

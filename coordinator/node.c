@@ -34,6 +34,10 @@ static const struct {
 	{ "status", NODE_QUERYING, 0 },
 	{ "have", NODE_QUERYING, 0 },
 	{ "history", NODE_QUERYING, 0 },
+	/* fleetops.c: housekeeping leaves the node where it stood. */
+	{ "prune", NODE_QUERYING, 0 },
+	{ "pin", NODE_QUERYING, 0 },
+	{ "unpin", NODE_QUERYING, 0 },
 };
 
 const char *
