@@ -717,6 +717,17 @@ take_all(const struct fleet_conf *fc, const struct fleet_section *g, char **name
 	return r;
 }
 
+/* The error when fencing left nothing: which hosts, and why each. */
+static void
+all_excluded(const struct fleet_sel *sel, char *err, size_t errlen)
+{
+	size_t used = (size_t)snprintf(err, errlen, "no hosts selected (all excluded):");
+
+	for (size_t i = 0; i < sel->nexcl && used < errlen; i++)
+		used += (size_t)snprintf(err + used, errlen - used, " %s (%s)", sel->excl[i].name,
+		    sel->excl[i].reason);
+}
+
 int
 fleet_select(const struct fleet_conf *fc, const char *hosts_csv, const char *group,
     const char *exclude_csv, struct fleet_sel *sel, char *err, size_t errlen)
@@ -744,7 +755,7 @@ fleet_select(const struct fleet_conf *fc, const char *hosts_csv, const char *gro
 		goto fail;
 	if (sel->n == 0) {
 		if (sel->nexcl > 0)
-			snprintf(err, errlen, "no hosts selected (all excluded)");
+			all_excluded(sel, err, errlen);
 		else
 			snprintf(err, errlen, "no hosts selected (%s has none%s%s)", fc->file,
 			    group ? " in group " : "", group ? group : "");
