@@ -2,7 +2,8 @@
 # cutover prune / pin / unpin over a real sshd fleet: a fleet prune keeps
 # current, previous and pins; unpin lets the next prune remove the release;
 # --exclude leaves a host untouched; a bad ID is refused before any host is
-# asked (exit 3); a down host makes it exit 5 (cutover(1)).
+# asked (exit 3); hosts locked by a deploy exit 4; a down host exit 5
+# (cutover(1)).
 . "$top_srcdir/tests/lib.sh"
 FLEET_PORT=$((${FLEET_PORT_BASE:-2300} + 21))	# own port: tests may run in parallel
 . "$top_srcdir/tests/lib-fleet.sh"
@@ -74,6 +75,22 @@ assert "web-1.0" in rows[0]["removed"], rows
 step "a release no host has: every host refuses it (exit 3)"
 expect_exit 3 $C pin web-9.9
 [ "$(printf '%s\n' "$OUT" | grep -c FAILED)" = 3 ] || fail "pin: $OUT"
+
+step "every host locked by a running deploy: exit 4, nothing removed"
+for h in $FLEET_HOSTS; do sed -i 's|^health = .*|health = sleep 4|' "$T/$h/agent.ini"; done
+$C deploy --batch 3 "$T/web-2.0.tgz" > "$T/deploy.out" 2>&1 &
+dpid=$!
+at_exit "kill $dpid 2>/dev/null"
+i=0
+until [ "$($C status 2>/dev/null | grep -c '^h1.* locked ')" = 3 ]; do
+	i=$((i + 1)); [ $i -le 100 ] || fail "the deploy did not lock every host: $($C status 2>&1)"
+	sleep 0.1
+done
+expect_exit 4 $C prune --keep 1
+[ "$(printf '%s\n' "$OUT" | grep -c FAILED)" = 3 ] || fail "prune: $OUT"
+wait $dpid || fail "deploy: $(cat "$T/deploy.out")"
+for h in $FLEET_HOSTS; do sed -i 's|^health = .*|health = true|' "$T/$h/agent.ini"; done
+[ "$(releases_of h11)" = "web-2.0 web-3.0 web-4.0" ] || fail "h11: $(releases_of h11)"
 
 step "a down host: the others are done, exit 5 naming it"
 stop_host h12
