@@ -397,8 +397,10 @@ incident_status(const struct copts *g, const struct incident_opts *o)
 	locked_hosts(&ro, locked, sizeof(locked));
 	print_unsettled(g, ro.app, locked);
 	fflush(stdout);
+	/* Before rollout_close: incident_exit reads the nodes it frees. */
+	rc = incident_exit(&ro, 0) == CUT_EXIT_USAGE ? CUT_EXIT_USAGE : down == 0 ? CUT_EXIT_OK : CUT_EXIT_PARTIAL;
 	rollout_close(&ro);
-	return incident_exit(&ro, 0) == CUT_EXIT_USAGE ? CUT_EXIT_USAGE : down == 0 ? CUT_EXIT_OK : CUT_EXIT_PARTIAL;
+	return rc;
 }
 
 struct hrow {
