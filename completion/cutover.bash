@@ -8,7 +8,7 @@
 
 _cutover_agent_cmds="install activate deploy rollback status history prune pin unpin serve"
 _cutover_agent_gopts="--config --json --wait --verbose --help --version"
-_cutover_cmds="deploy rollback resume abort status history dump-config debug-exec"
+_cutover_cmds="deploy rollback resume abort status history prune pin unpin dump-config debug-exec"
 _cutover_gopts="-f --file --json --verbose --help --version"
 
 # _cutover_ini_apps FILE: the NAMEs of [app NAME] sections.
@@ -163,7 +163,7 @@ _cutover()
 		case $w in
 		-f|--file) fleet=${COMP_WORDS[i+1]}; skip=1 ;;
 		--app) app=${COMP_WORDS[i+1]}; skip=1 ;;
-		--release|--hosts|--group|--batch|--max-fail|--canary|--bake|--to|--pause-after|--wait|--actor) skip=1 ;;
+		--release|--hosts|--group|--exclude|--batch|--max-fail|--canary|--bake|--to|--keep|--pause-after|--wait|--actor) skip=1 ;;
 		-*) ;;
 		*) if [[ -z $cmd ]]; then cmd=$w; else ((nargs++)); fi ;;
 		esac
@@ -185,7 +185,7 @@ $(_cutover_ini_apps /etc/cutover/agent.ini)"
 		return 0 ;;
 	--group) _cutover_reply "$(_cutover_ini_sections "$fleet" group)"; return 0 ;;
 	--canary) _cutover_reply "$(_cutover_ini_sections "$fleet" group) $(_cutover_ini_sections "$fleet" host)"; return 0 ;;
-	--hosts)
+	--hosts|--exclude)
 		# A comma-separated list: complete its last element.
 		local pre="" last=$cur hosts g
 		if [[ $cur == *,* ]]; then pre=${cur%,*},; last=${cur##*,}; fi
@@ -199,7 +199,7 @@ $(_cutover_ini_apps /etc/cutover/agent.ini)"
 		compopt -o nospace 2>/dev/null
 		return 0 ;;
 	--to) [[ -n $app ]] && _cutover_reply "$(_cutover_releases /etc/cutover/agent.ini "$app")"; return 0 ;;
-	--release|--batch|--max-fail|--bake|--pause-after|--wait|--actor) COMPREPLY=(); return 0 ;;
+	--release|--batch|--max-fail|--bake|--keep|--pause-after|--wait|--actor) COMPREPLY=(); return 0 ;;
 	esac
 
 	if [[ -z $cmd ]]; then
@@ -209,15 +209,19 @@ $(_cutover_ini_apps /etc/cutover/agent.ini)"
 	fi
 	if [[ $cur == -* ]]; then
 		case $cmd in
-		deploy) _cutover_reply "--app --release --hosts --group --batch --max-fail --canary --bake --pause-after --wait --actor --dry-run --help" ;;
-		rollback) _cutover_reply "--app --to --hosts --group --batch --actor --help" ;;
-		resume|abort) _cutover_reply "--app --hosts --group --wait --actor --help" ;;
-		status|history) _cutover_reply "--app --hosts --group --help" ;;
-		dump-config|debug-exec) _cutover_reply "--hosts --group --help" ;;
+		deploy) _cutover_reply "--app --release --hosts --group --exclude --batch --max-fail --canary --bake --pause-after --wait --actor --dry-run --help" ;;
+		rollback) _cutover_reply "--app --to --hosts --group --exclude --batch --actor --help" ;;
+		resume|abort) _cutover_reply "--app --hosts --group --exclude --wait --actor --help" ;;
+		status|history|pin|unpin) _cutover_reply "--app --hosts --group --exclude --help" ;;
+		prune) _cutover_reply "--keep --app --hosts --group --exclude --help" ;;
+		dump-config|debug-exec) _cutover_reply "--hosts --group --exclude --help" ;;
 		esac
 		return 0
 	fi
 	[[ $cmd == deploy && $nargs -eq 0 ]] && _cutover_files
+	# pin/unpin ID: the releases this machine's agent knows, as for --to.
+	[[ ($cmd == pin || $cmd == unpin) && $nargs -eq 0 && -n $app ]] &&
+	    _cutover_reply "$(_cutover_releases /etc/cutover/agent.ini "$app")"
 	return 0
 }
 

@@ -235,6 +235,26 @@ set_str(char **slot, const char *v)
 	return CUT_OK;
 }
 
+/*
+ * enabled = yes|no fences a host or a whole group off every command
+ * (cutover.ini(5)). Not a [fleet] key: a fleet that is off is no fleet, and
+ * a typo there would silently disable everything. 1 to go on, 0 on error.
+ */
+static int
+set_enabled(struct fleet_section *s, const char *value, char *reason, size_t rlen)
+{
+	if (s->kind == FSEC_FLEET) {
+		snprintf(reason, rlen, "enabled: only in [host NAME] or [group NAME], not in [fleet]");
+		return 0;
+	}
+	if (strcmp(value, "yes") != 0 && strcmp(value, "no") != 0) {
+		snprintf(reason, rlen, "enabled: \"%s\" is not yes or no", value);
+		return 0;
+	}
+	s->disabled = strcmp(value, "no") == 0;
+	return 1;
+}
+
 /* inih handler: 1 to go on, 0 to flag an error on the current line. */
 static int
 handler(void *user, const char *section, const char *name, const char *value)
@@ -259,6 +279,8 @@ handler(void *user, const char *section, const char *name, const char *value)
 		}
 		return set_str(&s->address, value) == CUT_OK;
 	}
+	if (strcmp(name, "enabled") == 0)
+		return set_enabled(s, value, ps->reason, sizeof(ps->reason));
 	if (s->kind == FSEC_GROUP && strcmp(name, "hosts") == 0) {
 		char why[256] = "";
 
@@ -586,21 +608,136 @@ add_host(const struct fleet_conf *fc, const struct fleet_section *group,
 	return r;
 }
 
-int
-fleet_select(const struct fleet_conf *fc, const char *hosts_csv, const char *group,
-    struct fleet_sel *sel, char *err, size_t errlen)
+/* Fenced by the file: its [host] or a group naming it says enabled = no. */
+static int
+host_disabled(const struct fleet_conf *fc, const char *name)
 {
-	const struct fleet_section *layers[2];
-	const struct fleet_section *g = NULL;
-	char **names = NULL;
+	for (size_t i = 0; i < fc->nsec; i++) {
+		const struct fleet_section *s = &fc->sec[i];
+
+		if (!s->disabled)
+			continue;
+		if ((s->kind == FSEC_HOST && strcmp(s->name, name) == 0) ||
+		    (s->kind == FSEC_GROUP && group_has(s, name)))
+			return 1;
+	}
+	return 0;
+}
+
+static int
+strv_has(char **v, const char *name)
+{
+	for (; v && *v; v++)
+		if (strcmp(*v, name) == 0)
+			return 1;
+	return 0;
+}
+
+/* Record name as excluded for reason (once). */
+static int
+add_excluded(struct fleet_sel *sel, const char *name, const char *reason)
+{
+	struct fleet_excluded *ne;
+
+	for (size_t i = 0; i < sel->nexcl; i++)
+		if (strcmp(sel->excl[i].name, name) == 0)
+			return CUT_OK;
+	if ((ne = realloc(sel->excl, (sel->nexcl + 1) * sizeof(*ne))) == NULL)
+		return CUT_ERR_ALLOC;
+	sel->excl = ne;
+	if ((ne[sel->nexcl].name = strdup(name)) == NULL)
+		return CUT_ERR_ALLOC;
+	ne[sel->nexcl++].reason = reason;
+	return CUT_OK;
+}
+
+/* Split a --hosts/--exclude list and check every name is a host of the file (and of g). */
+static int
+split_known(const struct fleet_conf *fc, const struct fleet_section *g, const char *opt,
+    const char *csv, char ***out, char *err, size_t errlen)
+{
 	char reason[256] = "";
 	int r;
 
-	memset(sel, 0, sizeof(*sel));
-	if (hosts_csv && group) {
-		snprintf(err, errlen, "--hosts and --group exclude each other");
+	if ((r = split_names(csv, out, reason, sizeof(reason))) != CUT_OK) {
+		snprintf(err, errlen, "%s: %s", opt, reason);
+		return r == CUT_ERR_ALLOC ? r : CUT_ERR_USAGE;
+	}
+	for (char **p = *out; *p; p++) {
+		if (!known_host(fc, *p))
+			snprintf(err, errlen, "%s: %s: no such host in %s", opt, *p, fc->file);
+		else if (g && !group_has(g, *p))
+			snprintf(err, errlen, "%s: %s: not in group %s", opt, *p, g->name);
+		else
+			continue;
+		strv_free(*out);
+		*out = NULL;
 		return CUT_ERR_USAGE;
 	}
+	return CUT_OK;
+}
+
+/* Take name into the selection, unless enabled = no or --exclude fences it off. */
+static int
+take_host(const struct fleet_conf *fc, const struct fleet_section *g, char **exclude,
+    struct fleet_sel *sel, const char *name, char *err, size_t errlen)
+{
+	if (host_disabled(fc, name))
+		return add_excluded(sel, name, FLEET_WHY_DISABLED);
+	if (strv_has(exclude, name))
+		return add_excluded(sel, name, FLEET_WHY_EXCLUDE);
+	return add_host(fc, g, sel, name, err, errlen);
+}
+
+/* Every host the selection names, fenced or not, through take_host. */
+static int
+take_all(const struct fleet_conf *fc, const struct fleet_section *g, char **names, char **exclude,
+    struct fleet_sel *sel, char *err, size_t errlen)
+{
+	int r = CUT_OK;
+
+	if (names) {
+		for (char **p = names; r == CUT_OK && *p; p++)
+			r = take_host(fc, g, exclude, sel, *p, err, errlen);
+		return r;
+	}
+	if (g) {
+		for (char **p = g->hosts; r == CUT_OK && p && *p; p++)
+			r = take_host(fc, g, exclude, sel, *p, err, errlen);
+		return r;
+	}
+	for (size_t i = 0; r == CUT_OK && i < fc->nsec; i++) {
+		const struct fleet_section *s = &fc->sec[i];
+
+		if (s->kind == FSEC_HOST)
+			r = take_host(fc, NULL, exclude, sel, s->name, err, errlen);
+		for (char **p = s->kind == FSEC_GROUP ? s->hosts : NULL; r == CUT_OK && p && *p; p++)
+			r = take_host(fc, NULL, exclude, sel, *p, err, errlen);
+	}
+	return r;
+}
+
+/* The error when fencing left nothing: which hosts, and why each. */
+static void
+all_excluded(const struct fleet_sel *sel, char *err, size_t errlen)
+{
+	size_t used = (size_t)snprintf(err, errlen, "no hosts selected (all excluded):");
+
+	for (size_t i = 0; i < sel->nexcl && used < errlen; i++)
+		used += (size_t)snprintf(err + used, errlen - used, " %s (%s)", sel->excl[i].name,
+		    sel->excl[i].reason);
+}
+
+int
+fleet_select(const struct fleet_conf *fc, const char *hosts_csv, const char *group,
+    const char *exclude_csv, struct fleet_sel *sel, char *err, size_t errlen)
+{
+	const struct fleet_section *layers[2];
+	const struct fleet_section *g = NULL;
+	char **names = NULL, **exclude = NULL;
+	int r;
+
+	memset(sel, 0, sizeof(*sel));
 	if (group && (g = lookup(fc, FSEC_GROUP, group)) == NULL) {
 		snprintf(err, errlen, "--group %s: no [group %s] in %s", group, group, fc->file);
 		return CUT_ERR_USAGE;
@@ -609,49 +746,44 @@ fleet_select(const struct fleet_conf *fc, const char *hosts_csv, const char *gro
 	layers[1] = g;
 	if ((r = settings_build(&sel->global, layers, 2)) != CUT_OK)
 		return r;
-	if (hosts_csv) {
-		if ((r = split_names(hosts_csv, &names, reason, sizeof(reason))) != CUT_OK) {
-			snprintf(err, errlen, "--hosts: %s", reason);
-			goto fail;
-		}
-		for (char **p = names; *p; p++) {
-			if (!known_host(fc, *p)) {
-				snprintf(err, errlen, "--hosts: %s: no such host in %s", *p, fc->file);
-				r = CUT_ERR_USAGE;
-				goto fail;
-			}
-			if ((r = add_host(fc, NULL, sel, *p, err, errlen)) != CUT_OK)
-				goto fail;
-		}
-	} else if (g) {
-		for (char **p = g->hosts; p && *p; p++)
-			if ((r = add_host(fc, g, sel, *p, err, errlen)) != CUT_OK)
-				goto fail;
-	} else {
-		for (size_t i = 0; i < fc->nsec; i++) {
-			const struct fleet_section *s = &fc->sec[i];
-
-			if (s->kind == FSEC_HOST && (r = add_host(fc, NULL, sel, s->name, err, errlen)) != CUT_OK)
-				goto fail;
-			for (char **p = s->kind == FSEC_GROUP ? s->hosts : NULL; p && *p; p++)
-				if ((r = add_host(fc, NULL, sel, *p, err, errlen)) != CUT_OK)
-					goto fail;
-		}
-	}
+	/* --hosts with --group: the intersection, and a name outside the group is a typo. */
+	if (hosts_csv && (r = split_known(fc, g, "--hosts", hosts_csv, &names, err, errlen)) != CUT_OK)
+		goto fail;
+	if (exclude_csv && (r = split_known(fc, NULL, "--exclude", exclude_csv, &exclude, err, errlen)) != CUT_OK)
+		goto fail;
+	if ((r = take_all(fc, g, names, exclude, sel, err, errlen)) != CUT_OK)
+		goto fail;
 	if (sel->n == 0) {
-		snprintf(err, errlen, "no hosts selected (%s has none%s%s)", fc->file,
-		    group ? " in group " : "", group ? group : "");
+		if (sel->nexcl > 0)
+			all_excluded(sel, err, errlen);
+		else
+			snprintf(err, errlen, "no hosts selected (%s has none%s%s)", fc->file,
+			    group ? " in group " : "", group ? group : "");
 		r = CUT_ERR_USAGE;
 		goto fail;
 	}
 	strv_free(names);
+	strv_free(exclude);
 	return CUT_OK;
  fail:
 	if (r == CUT_ERR_ALLOC)
 		snprintf(err, errlen, "out of memory");
 	strv_free(names);
+	strv_free(exclude);
 	fleet_sel_free(sel);
 	return r;
+}
+
+void
+fleet_sel_excluded(const struct fleet_sel *sel, const char *reason, char *buf, size_t len)
+{
+	size_t used = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < sel->nexcl && used < len; i++)
+		if (reason == NULL || strcmp(sel->excl[i].reason, reason) == 0)
+			used += (size_t)snprintf(buf + used, len - used, "%s%s", used ? " " : "",
+			    sel->excl[i].name);
 }
 
 void
@@ -660,6 +792,9 @@ fleet_sel_free(struct fleet_sel *sel)
 	for (size_t i = 0; i < sel->n; i++)
 		host_free_fields(&sel->hosts[i]);
 	free(sel->hosts);
+	for (size_t i = 0; i < sel->nexcl; i++)
+		free(sel->excl[i].name);
+	free(sel->excl);
 	settings_free(&sel->global);
 	memset(sel, 0, sizeof(*sel));
 }

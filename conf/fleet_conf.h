@@ -7,13 +7,13 @@
  *	struct fleet_sel sel;
  *	char err[512];
  *	if ((r = fleet_conf_load(path, &fc, err, sizeof(err))) != 0) ... err
- *	if ((r = fleet_select(&fc, "web01,web02", NULL, &sel, err, sizeof(err))) != 0) ...
+ *	if ((r = fleet_select(&fc, "web01,web02", NULL, "web02", &sel, err, sizeof(err))) != 0) ...
  *	for (i = 0; i < sel.n; i++) sel.hosts[i].address, sel.hosts[i].s.port ...
  *	fleet_sel_free(&sel);
  *	fleet_conf_free(&fc);
  *
  * Errors are CUT_ERR_CONFIG (exit 2) with "FILE:LINE: KEY: reason" in err,
- * or CUT_ERR_USAGE for a bad --hosts/--group selection.
+ * or CUT_ERR_USAGE for a bad --hosts/--group/--exclude selection.
  *
  * Effective settings of a host: built-in defaults, then [fleet], then its
  * groups (only the --group one when selected that way, else every group
@@ -60,6 +60,7 @@ struct fleet_section {
 	char *val[FK_COUNT_];
 	char *address;		/* [host] only */
 	char **hosts;		/* [group] only; NULL-terminated */
+	int disabled;		/* enabled = no ([host] and [group] only) */
 };
 
 struct fleet_conf {
@@ -80,11 +81,21 @@ struct fleet_host {
 	struct fleet_host *jump;
 };
 
+/* A host the selection would have had but fences off, and why. */
+struct fleet_excluded {
+	char *name;
+	const char *reason;	/* FLEET_WHY_DISABLED or FLEET_WHY_EXCLUDE */
+};
+#define FLEET_WHY_DISABLED	"enabled = no"
+#define FLEET_WHY_EXCLUDE	"--exclude"
+
 /* A resolved selection: rollout-wide settings plus hosts in order. */
 struct fleet_sel {
 	struct fleet_settings global;	/* [fleet] + the --group section */
 	struct fleet_host *hosts;
 	size_t n;
+	struct fleet_excluded *excl;	/* fenced off, in selection order */
+	size_t nexcl;
 };
 
 /* ./cutover.ini when it exists, else /etc/cutover/fleet.ini. */
@@ -94,11 +105,18 @@ int fleet_conf_load(const char *file, struct fleet_conf *fc, char *err, size_t e
 void fleet_conf_free(struct fleet_conf *fc);
 
 /*
- * Resolve hosts: hosts_csv ("a,b,c", spaces also separate) or group, or
- * every host of the file in order of first mention when both are NULL.
+ * Resolve hosts: hosts_csv ("a,b,c", spaces also separate), group, both
+ * (the intersection: a --hosts name outside the group is an error; the
+ * group's settings apply), or every host of the file in order of first
+ * mention when both are NULL. Then fence: a host whose [host] or any of
+ * whose groups says enabled = no, or named in exclude_csv, moves to
+ * sel->excl (cutover.ini(5), cutover(1) --exclude). An unknown name in
+ * exclude_csv, or nothing left, is CUT_ERR_USAGE.
  */
 int fleet_select(const struct fleet_conf *fc, const char *hosts_csv, const char *group,
-    struct fleet_sel *sel, char *err, size_t errlen);
+    const char *exclude_csv, struct fleet_sel *sel, char *err, size_t errlen);
+/* "h13 h14" for the excluded hosts of one reason (all when reason is NULL), into buf. */
+void fleet_sel_excluded(const struct fleet_sel *sel, const char *reason, char *buf, size_t len);
 void fleet_sel_free(struct fleet_sel *sel);
 
 /*

@@ -15,12 +15,14 @@ cmd_abort(const struct copts *g, int argc, char **argv)
 		{ "app", required_argument, NULL, 'a' },
 		{ "hosts", required_argument, NULL, 'H' },
 		{ "group", required_argument, NULL, 'G' },
+		{ "exclude", required_argument, NULL, 'x' },
 		{ "wait", required_argument, NULL, 'w' },
 		{ "actor", required_argument, NULL, 'A' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct deploy_opts o = { .max_fail = -1 };
+	const char *exclude = NULL;
 	struct rollout ro;
 	char *end;
 	int ch, rc;
@@ -31,6 +33,7 @@ cmd_abort(const struct copts *g, int argc, char **argv)
 		case 'a': o.app = optarg; break;
 		case 'H': o.hosts = optarg; break;
 		case 'G': o.group = optarg; break;
+		case 'x': exclude = optarg; break;
 		case 'A': o.actor = optarg; break;
 		case 'w':
 			o.wait = strtoll(optarg, &end, 10);
@@ -45,7 +48,7 @@ cmd_abort(const struct copts *g, int argc, char **argv)
 	}
 	if (optind != argc)
 		return coord_usage("abort");
-	if ((rc = rollout_open(&ro, g, o.hosts, o.group)) != 0)
+	if ((rc = rollout_open(&ro, g, o.hosts, o.group, exclude)) != 0)
 		return rc;
 	rc = engine_resume(&ro, &o, 1);
 	rollout_close(&ro);
@@ -53,6 +56,6 @@ cmd_abort(const struct copts *g, int argc, char **argv)
 }
 
 const struct coord_cmd cmd_abort_entry = {
-	"abort", "abort [--app APP] [--hosts LIST|--group G] [--wait SECONDS] [--actor NAME]",
+	"abort", "abort [--app APP] [--hosts LIST] [--group G] [--exclude LIST] [--wait SECONDS] [--actor NAME]",
 	"reverse a paused rollout, node by node", cmd_abort
 };

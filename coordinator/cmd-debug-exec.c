@@ -59,10 +59,11 @@ cmd_debug_exec(const struct copts *g, int argc, char **argv)
 	static const struct option opts[] = {
 		{ "hosts", required_argument, NULL, 'H' },
 		{ "group", required_argument, NULL, 'G' },
+		{ "exclude", required_argument, NULL, 'x' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
-	const char *hosts = NULL, *group = NULL;
+	const char *hosts = NULL, *group = NULL, *exclude = NULL;
 	struct coord_run run;
 	struct fleet f;
 	struct outbuf *out;
@@ -74,6 +75,8 @@ cmd_debug_exec(const struct copts *g, int argc, char **argv)
 			hosts = optarg;
 		else if (ch == 'G')
 			group = optarg;
+		else if (ch == 'x')
+			exclude = optarg;
 		else if (ch == 'h')
 			return coord_help("debug-exec");
 		else
@@ -81,7 +84,7 @@ cmd_debug_exec(const struct copts *g, int argc, char **argv)
 	}
 	if (optind != argc - 1)
 		return coord_usage("debug-exec");
-	if ((rc = coord_load(g, hosts, group, &run)) != 0)
+	if ((rc = coord_load(g, hosts, group, exclude, &run)) != 0)
 		return rc;
 	if ((rc = coord_check_files(&run)) != 0) {
 		coord_unload(&run);
@@ -130,6 +133,6 @@ cmd_debug_exec(const struct copts *g, int argc, char **argv)
 }
 
 const struct coord_cmd cmd_debug_exec_entry = {
-	"debug-exec", "debug-exec [--hosts LIST|--group G] COMMAND",
+	"debug-exec", "debug-exec [--hosts LIST] [--group G] [--exclude LIST] COMMAND",
 	"run COMMAND on each host over the fleet's ssh transport and print its output (a connection check)", cmd_debug_exec
 };

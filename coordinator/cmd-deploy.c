@@ -20,6 +20,7 @@ cmd_deploy(const struct copts *g, int argc, char **argv)
 		{ "release", required_argument, NULL, 'r' },
 		{ "hosts", required_argument, NULL, 'H' },
 		{ "group", required_argument, NULL, 'G' },
+		{ "exclude", required_argument, NULL, 'x' },
 		{ "batch", required_argument, NULL, 'b' },
 		{ "max-fail", required_argument, NULL, 'm' },
 		{ "canary", required_argument, NULL, 'c' },
@@ -33,6 +34,7 @@ cmd_deploy(const struct copts *g, int argc, char **argv)
 	};
 	struct deploy_opts o = { .max_fail = -1 };
 	struct rollout ro;
+	const char *exclude = NULL;
 	char *end;
 	int ch, rc;
 
@@ -49,6 +51,7 @@ cmd_deploy(const struct copts *g, int argc, char **argv)
 		case 'r': o.release = optarg; break;
 		case 'H': o.hosts = optarg; break;
 		case 'G': o.group = optarg; break;
+		case 'x': exclude = optarg; break;
 		case 'b': o.batch = optarg; break;
 		case 'c': o.canary = optarg; break;
 		case 'A': o.actor = optarg; break;
@@ -78,7 +81,7 @@ cmd_deploy(const struct copts *g, int argc, char **argv)
 		o.archive = argv[optind++];	/* after "--" */
 	if (optind != argc || o.archive == NULL)
 		return coord_usage("deploy");
-	if ((rc = rollout_open(&ro, g, o.hosts, o.group)) != 0)
+	if ((rc = rollout_open(&ro, g, o.hosts, o.group, exclude)) != 0)
 		return rc;
 	rc = engine_deploy(&ro, &o);
 	rollout_close(&ro);
@@ -86,8 +89,8 @@ cmd_deploy(const struct copts *g, int argc, char **argv)
 }
 
 const struct coord_cmd cmd_deploy_entry = {
-	"deploy", "deploy ARCHIVE [--app APP] [--release ID] [--hosts LIST|--group G] [--batch N|N%] "
-	    "[--max-fail N] [--canary N|HOSTS|GROUP] [--bake SECONDS] [--pause-after N] [--wait SECONDS] "
-	    "[--actor NAME] [--dry-run]",
+	"deploy", "deploy ARCHIVE [--app APP] [--release ID] [--hosts LIST] [--group G] [--exclude LIST] "
+	    "[--batch N|N%] [--max-fail N] [--canary N|HOSTS|GROUP] [--bake SECONDS] [--pause-after N] "
+	    "[--wait SECONDS] [--actor NAME] [--dry-run]",
 	"roll a release out in batches; reverse it node by node on failure", cmd_deploy
 };

@@ -17,11 +17,13 @@ cmd_dump_config(const struct copts *g, int argc, char **argv)
 	static const struct option opts[] = {
 		{ "hosts", required_argument, NULL, 'H' },
 		{ "group", required_argument, NULL, 'G' },
+		{ "exclude", required_argument, NULL, 'x' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
-	const char *hosts = NULL, *group = NULL;
+	const char *hosts = NULL, *group = NULL, *exclude = NULL;
 	struct coord_run run;
+	struct copts text = *g;
 	int ch, rc;
 
 	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -29,6 +31,8 @@ cmd_dump_config(const struct copts *g, int argc, char **argv)
 			hosts = optarg;
 		else if (ch == 'G')
 			group = optarg;
+		else if (ch == 'x')
+			exclude = optarg;
 		else if (ch == 'h')
 			return coord_help("dump-config");
 		else
@@ -36,7 +40,9 @@ cmd_dump_config(const struct copts *g, int argc, char **argv)
 	}
 	if (optind != argc)
 		return coord_usage("dump-config");
-	if ((rc = coord_load(g, hosts, group, &run)) != 0)
+	/* The output is INI even with --json: the excluded notice goes to stderr. */
+	text.json = 0;
+	if ((rc = coord_load(&text, hosts, group, exclude, &run)) != 0)
 		return rc;
 	fleet_sel_dump(&run.sel, stdout);
 	coord_unload(&run);
@@ -44,6 +50,6 @@ cmd_dump_config(const struct copts *g, int argc, char **argv)
 }
 
 const struct coord_cmd cmd_dump_config_entry = {
-	"dump-config", "dump-config [--hosts LIST|--group G]",
+	"dump-config", "dump-config [--hosts LIST] [--group G] [--exclude LIST]",
 	"print every selected host's effective settings, as the fleet file resolves them", cmd_dump_config
 };

@@ -16,6 +16,6 @@ cmd_history(const struct copts *g, int argc, char **argv)
 }
 
 const struct coord_cmd cmd_history_entry = {
-	"history", "history [--app APP] [--hosts LIST|--group G]",
+	"history", "history [--app APP] [--hosts LIST] [--group G] [--exclude LIST]",
 	"the hosts' journals merged by time", cmd_history
 };

@@ -16,6 +16,6 @@ cmd_status(const struct copts *g, int argc, char **argv)
 }
 
 const struct coord_cmd cmd_status_entry = {
-	"status", "status [--app APP] [--hosts LIST|--group G]",
+	"status", "status [--app APP] [--hosts LIST] [--group G] [--exclude LIST]",
 	"one row per host: current, previous, lock, reachable", cmd_status
 };

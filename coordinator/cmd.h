@@ -29,6 +29,9 @@ extern const struct coord_cmd cmd_status_entry;
 extern const struct coord_cmd cmd_history_entry;
 extern const struct coord_cmd cmd_debug_exec_entry;
 extern const struct coord_cmd cmd_dump_config_entry;
+extern const struct coord_cmd cmd_prune_entry;
+extern const struct coord_cmd cmd_pin_entry;
+extern const struct coord_cmd cmd_unpin_entry;
 
 /* Every command, NULL-terminated. */
 extern const struct coord_cmd *const coord_cmds[];

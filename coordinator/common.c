@@ -8,10 +8,40 @@
 
 #include "common.h"
 #include "err.h"
+#include "kv.h"
 #include "log.h"
 
+/*
+ * The hosts fencing kept out, once per command and reason: a line on stderr,
+ * or an "excluded" event on stdout with --json (cutover(1), --exclude).
+ */
+static void
+note_excluded(const struct copts *g, const struct fleet_sel *sel)
+{
+	static const char *const reasons[] = { FLEET_WHY_DISABLED, FLEET_WHY_EXCLUDE };
+	char names[4096];
+
+	for (size_t k = 0; k < sizeof(reasons) / sizeof(reasons[0]); k++) {
+		fleet_sel_excluded(sel, reasons[k], names, sizeof(names));
+		if (names[0] == '\0')
+			continue;
+		if (g->json) {
+			struct kvlist ev = KVLIST_INIT;
+
+			kv_add(&ev, "event", "excluded");
+			kv_add(&ev, "hosts", names);
+			kv_add(&ev, "reason", reasons[k]);
+			kv_print_json(&ev, stdout);
+			kv_free(&ev);
+			fflush(stdout);
+		} else
+			log_error("skipped (%s): %s", reasons[k], names);
+	}
+}
+
 int
-coord_load(const struct copts *g, const char *hosts, const char *group, struct coord_run *run)
+coord_load(const struct copts *g, const char *hosts, const char *group, const char *exclude,
+    struct coord_run *run)
 {
 	char err[768];
 	int r;
@@ -21,11 +51,12 @@ coord_load(const struct copts *g, const char *hosts, const char *group, struct c
 		log_error("%s", r == CUT_ERR_ALLOC ? "out of memory" : err);
 		return cut_exit_code(r);
 	}
-	if ((r = fleet_select(&run->fc, hosts, group, &run->sel, err, sizeof(err))) != CUT_OK) {
+	if ((r = fleet_select(&run->fc, hosts, group, exclude, &run->sel, err, sizeof(err))) != CUT_OK) {
 		log_error("%s", err);
 		fleet_conf_free(&run->fc);
 		return r == CUT_ERR_ALLOC ? cut_exit_code(r) : CUT_EXIT_USAGE;
 	}
+	note_excluded(g, &run->sel);
 	return CUT_EXIT_OK;
 }
 
@@ -43,6 +74,17 @@ coord_check_files(const struct coord_run *run)
 		}
 	}
 	return CUT_EXIT_OK;
+}
+
+void
+coord_excluded_text(const struct fleet_sel *sel, char *buf, size_t len)
+{
+	size_t used = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < sel->nexcl && used < len; i++)
+		used += (size_t)snprintf(buf + used, len - used, "%s%s (%s)", used ? " " : "",
+		    sel->excl[i].name, sel->excl[i].reason);
 }
 
 void

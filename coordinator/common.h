@@ -1,9 +1,10 @@
 /*
  * What every coordinator command does first: load the fleet file and
- * resolve --hosts/--group into a host selection.
+ * resolve --hosts/--group/--exclude into a host selection (fenced hosts
+ * are announced here, once).
  *
  *	struct coord_run run;
- *	if ((rc = coord_load(g, hosts, group, &run)) != 0)
+ *	if ((rc = coord_load(g, hosts, group, exclude, &run)) != 0)
  *		return rc;              // message printed; rc is the exit code (2)
  *	... run.sel.hosts[i] ...
  *	coord_unload(&run);
@@ -19,8 +20,11 @@ struct coord_run {
 	struct fleet_sel sel;
 };
 
-int coord_load(const struct copts *g, const char *hosts, const char *group, struct coord_run *run);
+int coord_load(const struct copts *g, const char *hosts, const char *group, const char *exclude,
+    struct coord_run *run);
 void coord_unload(struct coord_run *run);
+/* "h13 (--exclude) h14 (enabled = no)": the fenced hosts for a plan or report line; "" when none. */
+void coord_excluded_text(const struct fleet_sel *sel, char *buf, size_t len);
 /* Files every selected host needs before connecting (known_hosts); exit code 2 when one is unusable. */
 int coord_check_files(const struct coord_run *run);
 

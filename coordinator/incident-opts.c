@@ -14,6 +14,7 @@ incident_parse(const char *cmd, int argc, char **argv, struct incident_opts *o, 
 		{ "app", required_argument, NULL, 'a' },
 		{ "hosts", required_argument, NULL, 'H' },
 		{ "group", required_argument, NULL, 'G' },
+		{ "exclude", required_argument, NULL, 'x' },
 		{ "to", required_argument, NULL, 't' },
 		{ "batch", required_argument, NULL, 'b' },
 		{ "actor", required_argument, NULL, 'A' },
@@ -31,6 +32,7 @@ incident_parse(const char *cmd, int argc, char **argv, struct incident_opts *o, 
 		case 'a': o->app = optarg; break;
 		case 'H': o->hosts = optarg; break;
 		case 'G': o->group = optarg; break;
+		case 'x': o->exclude = optarg; break;
 		case 't': case 'b': case 'A':
 			if (!with_to)
 				return coord_usage(cmd);

@@ -22,7 +22,7 @@ incident_open(struct rollout *ro, const struct copts *g, const struct incident_o
 {
 	int rc;
 
-	if ((rc = rollout_open(ro, g, o->hosts, o->group)) != 0)
+	if ((rc = rollout_open(ro, g, o->hosts, o->group, o->exclude)) != 0)
 		return rc;
 	if ((rc = coord_check_files(&ro->run)) != 0) {
 		rollout_close(ro);
@@ -293,6 +293,7 @@ incident_status(const struct copts *g, const struct incident_opts *o)
 	print_paused(&ro);
 	print_unsettled(g, ro.app, locked);
 	fflush(stdout);
+	/* Before rollout_close: incident_exit reads the nodes it frees. */
 	rc = incident_exit(&ro, 0) == CUT_EXIT_USAGE ? CUT_EXIT_USAGE : down == 0 ? CUT_EXIT_OK : CUT_EXIT_PARTIAL;
 	rollout_close(&ro);
 	return rc;

@@ -11,7 +11,7 @@
 #include "cmd.h"
 
 struct incident_opts {
-	const char *app, *hosts, *group, *to, *batch, *actor;
+	const char *app, *hosts, *group, *exclude, *to, *batch, *actor;
 };
 
 struct node;
@@ -22,6 +22,13 @@ struct rollout;
  * and --actor (rollback). Returns 0, -1 after --help was printed, or exit 2.
  */
 int incident_parse(const char *cmd, int argc, char **argv, struct incident_opts *o, int with_to);
+
+struct rollout;
+/*
+ * The exit code of a fleet command from how its hosts ended (cutover(1),
+ * EXIT STATUS); moved counts the hosts it changed. Shared with fleetops.c.
+ */
+int incident_exit(const struct rollout *ro, size_t moved);
 
 int incident_rollback(const struct copts *g, const struct incident_opts *o);
 int incident_status(const struct copts *g, const struct incident_opts *o);

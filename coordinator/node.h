@@ -70,7 +70,7 @@ void node_attach(struct node *nd, struct rollout *ro, struct host *h);
 void node_detach(struct node *nd);
 /*
  * Send one request (lock, status, have, history, install, activate,
- * rollback) to a node that has none outstanding; its state shows the
+ * rollback, prune, pin, unpin) to a node that has none outstanding; its state shows the
  * request until the RESULT. On a send failure the node is FAILED.
  */
 int node_request(struct node *nd, const char *op, const struct kvlist *args);

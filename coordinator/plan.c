@@ -168,9 +168,11 @@ engine_plan(struct engine *e)
 {
 	const struct rollout *ro = e->ro;
 	int zlevel = plan_recompress(e);
+	char excl[4096];
 
 	for (size_t b = 0; b < e->nb; b++)
 		print_batch(e, b);
+	coord_excluded_text(&ro->run.sel, excl, sizeof(excl));
 	if (ro->g->json) {
 		struct kvlist ev = KVLIST_INIT;
 
@@ -183,11 +185,14 @@ engine_plan(struct engine *e)
 		kv_add_int(&ev, "max_fail", (long long)e->max_fail);
 		kv_add_int(&ev, "bake", e->o->bake);
 		kv_add_int(&ev, "recompress", zlevel);
+		kv_add(&ev, "excluded", excl);
 		kv_print_json(&ev, stdout);
 		kv_free(&ev);
 	} else {
 		printf("deploy %s release %s to %zu hosts in %zu batches of %zu; max_fail %zu; bake %llds\n",
 		    ro->app, ro->release, ro->n, e->nb, e->bsize, e->max_fail, e->o->bake);
+		if (excl[0])
+			printf("excluded: %s\n", excl);
 		if (zlevel > 0)
 			printf("stage: the archive is recompressed to zstd -%d for hosts whose agent reads zstd\n",
 			    zlevel);

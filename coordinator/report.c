@@ -52,6 +52,27 @@ report_host(const struct engine *e, const struct node *nd)
 		    nd->why[0] ? "  " : "", nd->why);
 }
 
+/* Hosts fencing kept out of the rollout (--exclude, enabled = no): named, untouched. */
+static void
+report_excluded(const struct engine *e)
+{
+	const struct fleet_sel *sel = &e->ro->run.sel;
+
+	for (size_t i = 0; i < sel->nexcl; i++) {
+		if (e->ro->g->json) {
+			struct kvlist ev = KVLIST_INIT;
+
+			kv_add(&ev, "event", "host");
+			kv_add(&ev, "host", sel->excl[i].name);
+			kv_add(&ev, "outcome", "excluded");
+			kv_add(&ev, "reason", sel->excl[i].reason);
+			kv_print_json(&ev, stdout);
+			kv_free(&ev);
+		} else
+			printf("%-16s %-10s (%s)\n", sel->excl[i].name, "excluded", sel->excl[i].reason);
+	}
+}
+
 int
 engine_report(struct engine *e, const char *outcome, int code)
 {
@@ -61,6 +82,7 @@ engine_report(struct engine *e, const char *outcome, int code)
 	progress_clear(&ro->pg);
 	for (size_t i = 0; i < ro->n; i++)
 		report_host(e, &ro->nodes[i]);
+	report_excluded(e);
 	if (ro->g->json) {
 		struct kvlist ev = KVLIST_INIT;
 

@@ -19,14 +19,15 @@
 void (*rollout_open_hook)(struct rollout *ro);
 
 int
-rollout_open(struct rollout *ro, const struct copts *g, const char *hosts, const char *group)
+rollout_open(struct rollout *ro, const struct copts *g, const char *hosts, const char *group,
+    const char *exclude)
 {
 	int rc;
 
 	memset(ro, 0, sizeof(*ro));
 	ro->g = g;
 	ro->t0 = mono_ms();
-	if ((rc = coord_load(g, hosts, group, &ro->run)) != 0)
+	if ((rc = coord_load(g, hosts, group, exclude, &ro->run)) != 0)
 		return rc;
 
 	if (fleet_global_init() != CUT_OK ||

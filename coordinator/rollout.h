@@ -44,7 +44,8 @@ struct rollout {
 	struct rjournal j;	/* our rollout journal (deploy/rollback), fd -1 when closed */
 };
 
-int rollout_open(struct rollout *ro, const struct copts *g, const char *hosts, const char *group);
+int rollout_open(struct rollout *ro, const struct copts *g, const char *hosts, const char *group,
+    const char *exclude);
 /*
  * Called at the end of every rollout_open when set: the engine's unit
  * tests put each host on the pipe transport here (host_use_pipe). NULL in

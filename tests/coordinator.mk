@@ -13,6 +13,8 @@ COORD_TESTS = \
 	tests/regress/fleet-forced.sh \
 	tests/regress/fleet-jump.sh \
 	tests/regress/fleet-recompress.sh \
+	tests/regress/fleet-fence.sh \
+	tests/regress/fleet-prune.sh \
 	tests/regress/exit-codes.sh \
 	tests/regress/fleet-incident.sh
 TESTS += $(COORD_TESTS)

@@ -50,7 +50,13 @@ echo "$OUT" | grep '^\[host ' | tr '\n' ' ' | grep -qx '\[host lone\] \[host web
 expect_exit 2 "$CUTOVER" -f fleet.ini dump-config --hosts web01,nope
 echo "$ERR" | grep -q 'nope: no such host' || fail "message: $ERR"
 expect_exit 2 "$CUTOVER" -f fleet.ini dump-config --group nope
-expect_exit 2 "$CUTOVER" -f fleet.ini dump-config --group web --hosts web01
+
+step "--hosts with --group: the intersection, with the group's settings; a name outside it is exit 2"
+expect_exit 0 "$CUTOVER" -f fleet.ini dump-config --group web --hosts web03,web01
+echo "$OUT" | grep '^\[host ' | tr '\n' ' ' | grep -qx '\[host web03\] \[host web01\] ' || fail "intersection: $OUT"
+echo "$OUT" | sed -n '/^\[fleet\]/,/^$/p' | grep -qx 'batch = 50%' || fail "group batch: $OUT"
+expect_exit 2 "$CUTOVER" -f fleet.ini dump-config --group web --hosts web01,db01
+echo "$ERR" | grep -q 'db01: not in group web' || fail "message: $ERR"
 
 step "errors name file, line and key"
 printf '[fleet]\nuser = x\nparallel = lots\n' > bad1.ini

@@ -91,10 +91,16 @@ expect_completion "--file" _cutover cutover --fi
 expect_completion "--verbose --version" _cutover cutover --ver
 expect_completion "eu us" _cutover cutover --file "$T/cutover.ini" rollback --group ""
 expect_completion "--dry-run" _cutover cutover deploy x.tgz --dr
-expect_completion "--actor --app --batch --group --help --hosts --to" _cutover cutover rollback -
+expect_completion "--actor --app --batch --exclude --group --help --hosts --to" _cutover cutover rollback -
 expect_completion "abort" _cutover cutover ab
-expect_completion "--actor --app --group --help --hosts --wait" _cutover cutover resume -
-expect_completion "--app --group --help --hosts" _cutover cutover -f "$T/cutover.ini" status -
+expect_completion "--actor --app --exclude --group --help --hosts --wait" _cutover cutover resume -
+expect_completion "--app --exclude --group --help --hosts" _cutover cutover -f "$T/cutover.ini" status -
+expect_completion "--app --exclude --group --help --hosts --keep" _cutover cutover prune -
+expect_completion "--app --exclude --group --help --hosts" _cutover cutover pin web-1.0 -
+expect_completion "pin prune" _cutover cutover p
+expect_completion "unpin" _cutover cutover un
+expect_completion "web01,web02 web01,web03" _cutover cutover -f "$T/cutover.ini" prune --exclude web01,web0
+expect_completion "eu us" _cutover cutover -f "$T/cutover.ini" unpin x --exclude web01 --group ""
 
 step "coordinator: groups, hosts (comma lists) and apps from the fleet file"
 expect_completion "eu us" _cutover cutover -f "$T/cutover.ini" deploy x.tgz --group ""

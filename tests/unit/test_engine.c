@@ -165,7 +165,7 @@ deploy_as(const struct scenario *sc, struct outcome *out, const char *release)
 	snprintf(archive, sizeof(archive), "%s/web-2.tgz", tmpdir);
 	g.fleet_file = fleet;
 	active = sc;
-	assert_int_equal(rollout_open(&ro, &g, NULL, NULL), 0);
+	assert_int_equal(rollout_open(&ro, &g, NULL, NULL, NULL), 0);
 	assert_int_equal(ro.n, sc->n);
 	o.archive = archive;
 	o.release = release;
@@ -202,7 +202,7 @@ resume(const struct scenario *sc, int abort, struct outcome *out)
 	snprintf(fleet, sizeof(fleet), "%s/fleet.ini", tmpdir);
 	g.fleet_file = fleet;
 	active = sc;
-	assert_int_equal(rollout_open(&ro, &g, NULL, NULL), 0);
+	assert_int_equal(rollout_open(&ro, &g, NULL, NULL, NULL), 0);
 	out->rc = engine_resume(&ro, &o, abort);
 	collect(sc, &ro, out);
 	rollout_close(&ro);
