@@ -24,9 +24,9 @@ newest_first(const void *a, const void *b)
 }
 
 /*
- * Never removed: current, the rollback target, pinned releases, and
- * releases installed after the last switch that never ran (staged for the
- * next rollout). Bad and never-activated releases go first and do not count
+ * Never removed: current, the rollback target, pinned releases, a paused
+ * rollout's release (its note), and releases installed after the last
+ * switch that never ran (staged for the next rollout). Bad and never-activated releases go first and do not count
  * toward keep; of the good ones the newest `keep` stay.
  */
 int
@@ -35,7 +35,7 @@ op_prune(struct app *app, int keep, const struct sink *sink, struct kvlist *res)
 	const struct state *st;
 	struct release_info *rel = NULL;
 	struct kvlist rec = KVLIST_INIT;
-	char cur[RELEASE_ID_MAX + 1], prev[RELEASE_ID_MAX + 1] = "";
+	char cur[RELEASE_ID_MAX + 1], prev[RELEASE_ID_MAX + 1] = "", paused[RELEASE_ID_MAX + 1] = "";
 	char *removed = NULL;
 	size_t rlen = 0, nrel;
 	long long good = 0, nremoved = 0, last_activation_seq;
@@ -56,6 +56,10 @@ op_prune(struct app *app, int keep, const struct sink *sink, struct kvlist *res)
 	if (state_rollback_target(st) != NULL)
 		snprintf(prev, sizeof(prev), "%s", state_rollback_target(st));
 	last_activation_seq = st->last_activation_seq;
+	/* A paused rollout's release waits here for `cutover resume` (cutover(1)). */
+	if (st->has_note && kv_get(&st->note, "state") && strcmp(kv_get(&st->note, "state"), "paused") == 0 &&
+	    kv_get(&st->note, "release"))
+		snprintf(paused, sizeof(paused), "%s", kv_get(&st->note, "release"));
 
 	kv_add_int(&rec, "keep", keep);
 	if ((r = journal_append(app, "prune", "begin", &rec)) != CUT_OK) {
@@ -67,7 +71,7 @@ op_prune(struct app *app, int keep, const struct sink *sink, struct kvlist *res)
 	for (size_t i = 0; i < nrel; i++) {
 		const struct release_info *ri = &rel[i];
 		int protected = strcmp(ri->id, cur) == 0 ||
-		    (prev[0] && strcmp(ri->id, prev) == 0) || ri->pinned ||
+		    (prev[0] && strcmp(ri->id, prev) == 0) || ri->pinned || (paused[0] && strcmp(ri->id, paused) == 0) ||
 		    (!ri->activated && !ri->bad && ri->installed_seq > last_activation_seq);
 		int is_good = ri->activated && !ri->bad;
 

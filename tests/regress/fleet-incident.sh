@@ -8,6 +8,7 @@
 FLEET_PORT=$((${FLEET_PORT_BASE:-2300} + 12))	# own port: tests may run in parallel
 . "$top_srcdir/tests/lib-fleet.sh"
 
+SSHD_EXTRA="ExposeAuthInfo yes"	# sshd tells the agent which key it accepted
 start_fleet 3
 C="$CUTOVER -f $T/fleet.ini"
 for v in 1 2 3 4 5 6; do make_release "$T/r$v" "$T/web-$v.0.tgz" v$v; done
@@ -22,6 +23,8 @@ all_on web-1.0
 expect_exit 0 $C history
 printf '%s\n' "$OUT" | grep 'op=activate' | grep -q 'actor="alice (on call)"' || fail "history: $OUT"
 printf '%s\n' "$OUT" | grep 'op=activate' | grep -q 'kind=deploy' || fail "history: $OUT"
+fp=$(ssh-keygen -lf "$T/client.pub" | awk '{ print $2 }')
+printf '%s\n' "$OUT" | grep 'op=activate' | grep -q "key=$fp" || fail "history lacks the key $fp: $OUT"
 
 step "--pause-after 1: paused (exit 0), unlocked, recorded on the hosts; status says so; a deploy is refused"
 expect_exit 0 $C --json deploy --batch 1 --pause-after 1 "$T/web-2.0.tgz"
@@ -116,6 +119,13 @@ for h in h11 h12 h13; do
 	[ "$n" -le 3 ] || fail "$h keeps $n releases: $(ls "$T/$h/root/releases")"
 	[ -d "$T/$h/root/releases/web-4.0" ] || fail "$h lost its rollback target"
 done
+
+step "op_timeout shorter than the agent's own worst case: the coordinator waits for the health check"
+sed -i 's|^health = .*|health = sleep 4|' "$T/h11/agent.ini"
+sed 's|^op_timeout = .*|op_timeout = 2|' "$T/fleet.ini" > "$T/short.ini"
+expect_exit 0 $CUTOVER -f "$T/short.ini" deploy --batch 3 "$T/web-4.0.tgz"
+all_on web-4.0
+sed -i 's|^health = .*|health = true|' "$T/h11/agent.ini"
 
 step "agents that leave when idle stay through a long bake (the coordinator pings them)"
 sed -i "s|--config \($T/h1[123]/agent.ini\) serve|--config \1 serve --idle-timeout 3|" "$T/fleet.ini"
