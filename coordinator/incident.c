@@ -18,7 +18,8 @@
 #include "rollout.h"
 
 int
-incident_open(struct rollout *ro, const struct copts *g, const struct incident_opts *o, const char *cmd)
+incident_open(struct rollout *ro, const struct copts *g, const struct incident_opts *o, const char *cmd,
+    const char *first_op)
 {
 	int rc;
 
@@ -35,7 +36,7 @@ incident_open(struct rollout *ro, const struct copts *g, const struct incident_o
 		rollout_close(ro);
 		return CUT_EXIT_USAGE;
 	}
-	rollout_connect(ro);
+	rollout_connect_then(ro, first_op);
 	return 0;
 }
 
@@ -246,12 +247,8 @@ incident_status(const struct copts *g, const struct incident_opts *o)
 	size_t best = 0, down = 0;
 	int rc;
 
-	if ((rc = incident_open(&ro, g, o, "status")) != 0)
+	if ((rc = incident_open(&ro, g, o, "status", "status")) != 0)
 		return rc;
-	for (size_t i = 0; i < ro.n; i++)
-		if (ro.nodes[i].st == NODE_READY)
-			node_request(&ro.nodes[i], "status", NULL);
-	rollout_wait(&ro, -1);
 	rollout_finish(&ro);
 	/* The majority release; hosts on anything else are drift. */
 	for (size_t i = 0; i < ro.n; i++) {
@@ -324,12 +321,8 @@ incident_history(const struct copts *g, const struct incident_opts *o)
 	size_t n = 0, down = 0;
 	int rc;
 
-	if ((rc = incident_open(&ro, g, o, "history")) != 0)
+	if ((rc = incident_open(&ro, g, o, "history", "history")) != 0)
 		return rc;
-	for (size_t i = 0; i < ro.n; i++)
-		if (ro.nodes[i].st == NODE_READY)
-			node_request(&ro.nodes[i], "history", NULL);
-	rollout_wait(&ro, -1);
 	rollout_finish(&ro);
 	for (size_t i = 0; i < ro.n; i++)
 		n += ro.nodes[i].nrecords;

@@ -35,8 +35,12 @@ int incident_status(const struct copts *g, const struct incident_opts *o);
 int incident_history(const struct copts *g, const struct incident_opts *o);
 
 /* Shared by the incident operations (incident.c). */
-/* Open the selection, check its files, connect every host; exit code or 0. */
-int incident_open(struct rollout *ro, const struct copts *g, const struct incident_opts *o, const char *cmd);
+/*
+ * Open the selection, check its files, connect every host, sending each
+ * first_op (NULL none) as soon as it is connected; exit code or 0.
+ */
+int incident_open(struct rollout *ro, const struct copts *g, const struct incident_opts *o, const char *cmd,
+    const char *first_op);
 /* Connected, and its last request (if any) succeeded. */
 int incident_answered(const struct node *nd);
 /*

@@ -152,6 +152,8 @@ on_ready(struct sess *s)
 	struct node *nd = s->user;
 
 	node_set_state(nd, NODE_READY);
+	if (nd->ro->first_op)
+		node_request(nd, nd->ro->first_op, NULL);
 }
 
 static void

@@ -281,7 +281,8 @@ incident_rollback(const struct copts *g, const struct incident_opts *o)
 	/* Checked here, before any host is asked: one error line, not one per host. */
 	if (o->to && !release_id_valid(o->to))
 		return log_error("rollback: --to \"%s\" is not a valid release ID", o->to), CUT_EXIT_BAD_INPUT;
-	if ((rc = incident_open(&ro, g, o, "rollback")) != 0)
+	/* Each host's status goes out the moment it is connected. */
+	if ((rc = incident_open(&ro, g, o, "rollback", "status")) != 0)
 		return rc;
 	memset(&p, 0, sizeof(p));
 	p.target = calloc(ro.n ? ro.n : 1, sizeof(*p.target));
@@ -295,10 +296,6 @@ incident_rollback(const struct copts *g, const struct incident_opts *o)
 		rc = CUT_EXIT_USAGE;
 	}
 	if (rc == 0) {
-		for (size_t i = 0; i < ro.n; i++)
-			if (ro.nodes[i].st == NODE_READY)
-				node_request(&ro.nodes[i], "status", NULL);
-		rollout_wait(&ro, -1);
 		plan_targets(&ro, o, &p);
 		if (refuse_if_running(&ro, &p))
 			rc = CUT_EXIT_LOCKED;

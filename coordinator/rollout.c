@@ -200,16 +200,24 @@ rollout_wait(struct rollout *ro, long long max_ms)
 }
 
 int
-rollout_connect(struct rollout *ro)
+rollout_connect_then(struct rollout *ro, const char *op)
 {
 	int ok = 1;
 
+	ro->first_op = op;
 	fleet_start_all(&ro->f);
 	rollout_wait(ro, -1);
+	ro->first_op = NULL;
 	for (size_t i = 0; i < ro->n; i++)
 		if (ro->nodes[i].st != NODE_READY)
 			ok = 0;
 	return ok ? CUT_OK : CUT_ERR_HOST;
+}
+
+int
+rollout_connect(struct rollout *ro)
+{
+	return rollout_connect_then(ro, NULL);
 }
 
 static int

@@ -37,6 +37,8 @@ struct rollout {
 	/* Called once a node's request settles (RESULT or session lost); may be NULL. */
 	void (*on_settle)(struct rollout *ro, struct node *nd);
 	void *user;		/* for on_settle */
+	/* Sent to each node the moment its HELLO arrives (rollout_connect_then); NULL none. */
+	const char *first_op;
 	/* A timed rollout_wait returns early when this says so (max_fail exceeded); may be NULL. */
 	int (*cut_short)(struct rollout *ro);
 	struct identity id;	/* rollout ID, kind, actor: sent with every changing request */
@@ -58,6 +60,11 @@ void rollout_event(struct rollout *ro, const char *event, struct node *nd, const
     __attribute__((format(printf, 4, 5)));
 /* Connect + HELLO every node (in parallel); 0 when every node made it. */
 int rollout_connect(struct rollout *ro);
+/*
+ * The same, and each node is sent op (status, history) as soon as it is
+ * connected, overlapping the answers with the slower hosts' handshakes.
+ */
+int rollout_connect_then(struct rollout *ro, const char *op);
 /*
  * Take the app lock on every idle node: the first in host-name order alone,
  * then the rest. Stops early (CUT_ERR_LOCKED) when more than max_fail nodes
