@@ -26,6 +26,7 @@
 struct plan {
 	char (*target)[RELEASE_ID_MAX + 1];	/* where each node goes */
 	unsigned char *move;			/* 1: send it there */
+	unsigned char *paused;			/* 1: it holds the undone rollout as paused */
 	char undo[ROLLOUT_ID_MAX + 1];		/* the deploy rollout undone ("" none) */
 	long long undo_ts;
 	int legacy;				/* no host tells what made current */
@@ -95,6 +96,8 @@ plan_from_hosts(struct rollout *ro, struct plan *p)
 	for (size_t i = 0; i < ro->n; i++) {
 		const struct node *nd = &ro->nodes[i];
 
+		p->paused[i] = strcmp(res(nd, "note_state"), "paused") == 0 && p->undo[0] &&
+		    strcmp(res(nd, "note_rollout"), p->undo) == 0;
 		if (p->undo[0] && deployed_by_rollout(nd) && strcmp(res(nd, "current_rollout"), p->undo) == 0) {
 			p->move[i] = 1;
 			snprintf(p->target[i], sizeof(p->target[i]), "%s", res(nd, "current_from"));
@@ -197,7 +200,11 @@ send_rollbacks(struct rollout *ro, struct plan *p, size_t bsize, const char *to)
 	kv_free(&a);
 }
 
-/* The hosts that stay put learn which deploy this rollback undid (see find_undo). */
+/*
+ * The hosts that stay put learn which deploy this rollback undid (see
+ * find_undo); so do moved hosts that hold it as paused: undone, it can no
+ * longer be resumed.
+ */
 static void
 note_unmoved(struct rollout *ro, const struct plan *p)
 {
@@ -208,9 +215,13 @@ note_unmoved(struct rollout *ro, const struct plan *p)
 	kv_add(&a, "state", "done");
 	kv_add(&a, "undoes", p->undo);
 	kv_add_int(&a, "undoes_ts", p->undo_ts);
-	for (size_t i = 0; i < ro->n; i++)
-		if (ro->nodes[i].st == NODE_READY && !p->move[i] && sess_has_cap(&ro->nodes[i].s, PROTO_CAP_NOTE))
-			node_request(&ro->nodes[i], "note", &a);
+	for (size_t i = 0; i < ro->n; i++) {
+		struct node *nd = &ro->nodes[i];
+
+		if (((nd->st == NODE_READY && !p->move[i]) || (nd->st == NODE_REVERSED && p->paused[i])) &&
+		    sess_has_cap(&nd->s, PROTO_CAP_NOTE))
+			node_request(nd, "note", &a);
+	}
 	rollout_wait(ro, -1);
 	kv_free(&a);
 }
@@ -287,7 +298,9 @@ incident_rollback(const struct copts *g, const struct incident_opts *o)
 	memset(&p, 0, sizeof(p));
 	p.target = calloc(ro.n ? ro.n : 1, sizeof(*p.target));
 	p.move = calloc(ro.n ? ro.n : 1, 1);
-	if ((rc = identity_new(&ro.id, "rollback", o->actor)) == 0 && (p.target == NULL || p.move == NULL)) {
+	p.paused = calloc(ro.n ? ro.n : 1, 1);
+	if ((rc = identity_new(&ro.id, "rollback", o->actor)) == 0 && (p.target == NULL || p.move == NULL ||
+	    p.paused == NULL)) {
 		log_error("out of memory");
 		rc = CUT_EXIT_REVERSED;
 	}
@@ -311,6 +324,7 @@ incident_rollback(const struct copts *g, const struct incident_opts *o)
 	}
 	free(p.target);
 	free(p.move);
+	free(p.paused);
 	rj_rollout_free(&p.last);
 	rollout_close(&ro);
 	return rc;

@@ -618,6 +618,27 @@ test_rollback_never_twice(void **unused)
 		assert_null(strstr(out.log[i], "rollback"));
 }
 
+static void
+test_rollback_clears_pause(void **unused)
+{
+	struct scenario sc = { .n = 4, .batch = "1", .pause_after = 2 };
+	struct scenario again = { .n = 4, .batch = "1" };
+	struct outcome out;
+
+	(void)unused;
+	run(&sc, &out);
+	assert_int_equal(out.rc, CUT_EXIT_OK);
+	/* The paused rollout is undone: its switched hosts go back, and it cannot be resumed. */
+	rollback(&again, NULL, &out);
+	assert_int_equal(out.rc, CUT_EXIT_OK);
+	assert_all_on(&out, 4, "web-1");
+	for (size_t i = 0; i < 4; i++)
+		assert_null(strstr(out.note[i], "state=paused"));
+	resume(&again, 0, &out);
+	assert_int_equal(out.rc, CUT_EXIT_BAD_INPUT);
+	assert_all_on(&out, 4, "web-1");
+}
+
 int
 main(int argc, char **argv)
 {
@@ -642,6 +663,7 @@ main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(test_gate_refuses, setup_tmp, teardown_tmp),
 		cmocka_unit_test_setup_teardown(test_convergent_rollback, setup_tmp, teardown_tmp),
 		cmocka_unit_test_setup_teardown(test_rollback_never_twice, setup_tmp, teardown_tmp),
+		cmocka_unit_test_setup_teardown(test_rollback_clears_pause, setup_tmp, teardown_tmp),
 	};
 	char here[PATH_MAX];
 	const char *slash = strrchr(argv[0], '/');
