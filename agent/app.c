@@ -16,6 +16,7 @@
 #include "err.h"
 #include "fault.h"
 #include "fsutil.h"
+#include "journal.h"
 #include "log.h"
 #include "release_id.h"
 #include "state.h"
@@ -32,7 +33,9 @@ open_dir_at(int dirfd, const char *name, int create)
 {
 	int fd;
 
-	if (create && mkdirat(dirfd, name, 0755) == -1 && errno != EEXIST)
+	/* .cutover is the agent's alone (lock, journal with hook output): 0700. */
+	if (create && mkdirat(dirfd, name, strcmp(name, STATE_DIR) == 0 ? 0700 : 0755) == -1 &&
+	    errno != EEXIST)
 		return -1;
 	fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	return fd;
@@ -69,6 +72,79 @@ check_owner(struct app *app, char *err, size_t errlen)
 }
 
 /*
+ * .cutover, its lock and its journal must be ours and writable by us
+ * alone: another local user who could write them could forge the journal
+ * (rollback targets) or hold a flock on the lock that blocks an emergency
+ * rollback; one who could read them would see hook output. A pre-existing
+ * one that is not ours or is group/other-writable is refused; when writing
+ * (fix), one that is merely readable by others (made by an older agent) is
+ * made owner-only. Read-only commands as root may read another user's.
+ * cutover-agent(8), FILES.
+ */
+static int
+check_private(int fd, const char *root, const char *what, int fix, char *err, size_t errlen)
+{
+	struct stat st;
+
+	if (fstat(fd, &st) == -1) {
+		snprintf(err, errlen, "cannot stat %s/%s: %s", root, what, strerror(errno));
+		return CUT_ERR_SYSTEM;
+	}
+	if (st.st_uid != geteuid() && (fix || geteuid() != 0)) {
+		const struct passwd *pw = getpwuid(st.st_uid);
+
+		snprintf(err, errlen, "%s/%s belongs to %s%s%lu, not to this user: refusing it "
+		    "(remove it, or run as its owner)", root, what, pw ? pw->pw_name : "uid",
+		    pw ? " #" : " ", (unsigned long)st.st_uid);
+		return CUT_ERR_CONFIG;
+	}
+	if ((st.st_mode & 022) != 0) {
+		snprintf(err, errlen, "%s/%s is writable by group or others (mode %04o): refusing "
+		    "it (chmod go-w)", root, what, (unsigned)(st.st_mode & 07777));
+		return CUT_ERR_CONFIG;
+	}
+	if (fix && (st.st_mode & 077) != 0 && fchmod(fd, st.st_mode & 0700) == -1) {
+		snprintf(err, errlen, "cannot make %s/%s owner-only: %s", root, what, strerror(errno));
+		return CUT_ERR_SYSTEM;
+	}
+	return CUT_OK;
+}
+
+/* The same for a file below .cutover, when it exists (O_NONBLOCK: a planted FIFO). */
+static int
+check_private_file(struct app *app, const char *name, int fix, char *err, size_t errlen)
+{
+	char what[64];
+	int fd, r;
+
+	fd = openat(app->statefd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	if (fd == -1 && errno == ENOENT)
+		return CUT_OK;
+	snprintf(what, sizeof(what), "%s/%s", STATE_DIR, name);
+	if (fd == -1) {
+		snprintf(err, errlen, "cannot open %s/%s: %s", app->conf.root, what,
+		    errno == ELOOP ? "it is a symlink" : strerror(errno));
+		return CUT_ERR_CONFIG;
+	}
+	r = check_private(fd, app->conf.root, what, fix, err, errlen);
+	close(fd);
+	return r;
+}
+
+static int
+check_state_dir(struct app *app, int fix, char *err, size_t errlen)
+{
+	int r;
+
+	if (app->statefd == -1)
+		return CUT_OK;
+	if ((r = check_private(app->statefd, app->conf.root, STATE_DIR, fix, err, errlen)) != CUT_OK ||
+	    (r = check_private_file(app, LOCK_FILE, fix, err, errlen)) != CUT_OK)
+		return r;
+	return check_private_file(app, JOURNAL_FILE, fix, err, errlen);
+}
+
+/*
  * Open ROOT and its .cutover and releases/. Writers create what is missing;
  * readers (create 0) leave the disk alone and keep -1 for each directory
  * that does not exist, which every reader treats as empty.
@@ -99,6 +175,8 @@ open_dirs(struct app *app, int create, char *err, size_t errlen)
 		snprintf(err, errlen, "cannot open %s/%s: %s", root, STATE_DIR, strerror(errno));
 		return CUT_ERR_SYSTEM;
 	}
+	if ((r = check_state_dir(app, create, err, errlen)) != CUT_OK)
+		return r;
 	app->releasesfd = open_dir_at(app->rootfd, RELEASES_DIR, create);
 	if (app->releasesfd == -1 && (create || errno != ENOENT)) {
 		snprintf(err, errlen, "cannot open %s/%s: %s", root, RELEASES_DIR, strerror(errno));
@@ -218,7 +296,8 @@ app_lock(struct app *app, int wait_seconds, char *holder, size_t holderlen)
 	if (app->lockfd >= 0)
 		return CUT_OK;
 	/* O_CLOEXEC matters: a hook that leaves a daemon behind must not keep the lock. */
-	fd = openat(app->statefd, LOCK_FILE, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
+	/* 0600: nobody else may open it, so nobody else can flock it (check_private). */
+	fd = openat(app->statefd, LOCK_FILE, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd == -1) {
 		if (holder)
 			snprintf(holder, holderlen, "cannot open lock file: %s", strerror(errno));

@@ -13,7 +13,7 @@
 #include "log.h"
 #include "serve.h"
 
-#define USAGE "[--idle-timeout SECONDS]"
+#define USAGE "[--app NAME]... [--allow-paths] [--idle-timeout SECONDS]"
 /* cutover-agent(8), serve: the default and the least idle timeout but 0 (off). */
 #define IDLE_DEFAULT	60
 #define IDLE_MIN	30
@@ -81,25 +81,47 @@ agent_cmd_serve(const struct global_opts *g, int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "idle-timeout", required_argument, NULL, 'i' },
+		{ "app", required_argument, NULL, 'a' },
+		{ "allow-paths", no_argument, NULL, 'p' },
 		{ "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 }
 	};
+	/* --app NAMEs point into argv: at most one per argument (--app=NAME). */
+	char **apps = calloc((size_t)argc + 1, sizeof(*apps));
 	struct serve_opts o = { .config = g->config, .wait = g->wait,
 	    .idle_timeout = IDLE_DEFAULT };
-	int ch, in, out;
+	int ch, in, out, napps = 0, rc;
 
+	if (apps == NULL)
+		return CUT_EXIT_USAGE;
 	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		if (ch != 'i')
-			return cli_usage(argv[0], USAGE, ch == 'h');
-		if ((o.idle_timeout = parse_idle(optarg)) < 0)
+		if (ch == 'a' && (optarg[0] == '\0' || strchr(optarg, '/') != NULL)) {
+			log_error("serve: --app: \"%s\" is not an app name (a path is taken "
+			    "only with --allow-paths)", optarg);
+			free(apps);
 			return CUT_EXIT_USAGE;
+		}
+		if (ch == 'a')
+			apps[napps++] = optarg;
+		else if (ch == 'p')
+			o.allow_paths = 1;
+		else if (ch != 'i' || (o.idle_timeout = parse_idle(optarg)) < 0) {
+			free(apps);
+			return ch == 'i' ? CUT_EXIT_USAGE : cli_usage(argv[0], USAGE, ch == 'h');
+		}
 	}
-	if (argc - optind != 0)
+	if (argc - optind != 0) {
+		free(apps);
 		return cli_usage(argv[0], USAGE, 0);
+	}
+	o.apps = napps > 0 ? apps : NULL;
 	/* A closed client must show up as EPIPE, not kill us mid-install. */
 	signal(SIGPIPE, SIG_IGN);
 	if (private_stdio(&in, &out) != CUT_OK) {
 		log_error("serve: cannot set up stdin/stdout");
+		free(apps);
 		return CUT_EXIT_USAGE;
 	}
-	return serve_run(in, out, &o);
+	rc = serve_run(in, out, &o);
+	free(apps);
+	return rc;
 }

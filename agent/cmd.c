@@ -22,8 +22,12 @@ const struct agent_cmd agent_cmds[] = {
 	    "delete old releases, never current/previous/pinned", agent_cmd_prune },
 	{ "pin", "APP ID", "protect a release from prune", agent_cmd_pin },
 	{ "unpin", "APP ID", "remove a pin", agent_cmd_unpin },
-	{ "serve", "[--idle-timeout SECONDS]",
-	    "speak the wire protocol on stdin/stdout (for the coordinator); exit after "
-	    "SECONDS (default 60, 0 never) of silence", agent_cmd_serve },
+	{ "check", "[APP]",
+	    "validate agent.ini and each app's ROOT; print what would block a deploy (exit 0 or 2)",
+	    agent_cmd_check },
+	{ "serve", "[--app NAME]... [--allow-paths] [--idle-timeout SECONDS]",
+	    "speak the wire protocol on stdin/stdout (for the coordinator): configured apps "
+	    "only (--app: these), paths only with --allow-paths; exit after SECONDS "
+	    "(default 60, 0 never) of silence", agent_cmd_serve },
 	{ NULL, NULL, NULL, NULL }
 };

@@ -94,3 +94,43 @@ rm_rf_at(int dirfd, const char *name)
 		return CUT_ERR_SYSTEM;
 	return CUT_OK;
 }
+
+int
+open_parent_at(int dirfd, const char *path, mode_t mode, const char **leaf)
+{
+	char comp[256];
+	const char *p = path, *slash;
+	int fd = dup(dirfd);
+
+	if (fd == -1)
+		return -1;
+	(void)fcntl(fd, F_SETFD, FD_CLOEXEC);
+	while ((slash = strchr(p, '/')) != NULL) {
+		size_t len = (size_t)(slash - p);
+
+		if (len == 0 || len >= sizeof(comp)) {
+			close(fd);
+			errno = len == 0 ? EINVAL : ENAMETOOLONG;
+			return -1;
+		}
+		memcpy(comp, p, len);
+		comp[len] = '\0';
+		/* One component at a time from an fd we hold: a symlink is ELOOP/ENOTDIR. */
+		if (mkdirat(fd, comp, mode) == -1 && errno != EEXIST) {
+			close(fd);
+			return -1;
+		}
+		int next = openat(fd, comp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		int saved = errno;
+
+		close(fd);
+		if (next == -1) {
+			errno = saved == ELOOP ? ENOTDIR : saved;
+			return -1;
+		}
+		fd = next;
+		p = slash + 1;
+	}
+	*leaf = p;
+	return fd;
+}

@@ -16,6 +16,15 @@ int fsync_dir(int dirfd);
 int mkdir_p_at(int dirfd, const char *path, mode_t mode);
 
 /*
+ * The directory that holds path's last component, opened below dirfd one
+ * component at a time with O_NOFOLLOW (missing ones created with mode), so
+ * a directory swapped for a symlink by someone who can write below dirfd
+ * fails the walk (ENOTDIR) instead of redirecting it. Returns an fd (close
+ * it) and sets *leaf to the last component of path, or -1 with errno.
+ */
+int open_parent_at(int dirfd, const char *path, mode_t mode, const char **leaf);
+
+/*
  * rm -rf of name below dirfd. Never follows a symlink (it is unlinked, not
  * entered), so deleting a tree can never reach outside it.
  */

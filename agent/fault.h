@@ -10,9 +10,16 @@
 
 #ifdef CUT_FAULT_INJECTION
 void fault_point(const char *name);
+/* 1 when CUTOVER_FAULT names this point and this is its Nth hit: the caller fails its own way. */
+int fault_hit(const char *name);
+void fault_kill(void);
+/* CUTOVER_FAULT_STOP=name: SIGSTOP ourselves there, so a test can race us. */
+void fault_stop(const char *name);
 #define FAULT_POINT(name) fault_point(name)
+#define FAULT_STOP(name) fault_stop(name)
 #else
 #define FAULT_POINT(name) ((void)0)
+#define FAULT_STOP(name) ((void)0)
 #endif
 
 #endif

@@ -44,11 +44,36 @@ emit_line(struct hook_ctx *h, const char *what, const char *line)
 {
 	struct kvlist ev = KVLIST_INIT;
 
+	/* A flood stays bounded: the journal keeps the tail (keep_tail) anyway. */
+	if (h->lines_sent > HOOK_EVENT_LINES_MAX)
+		return;
 	kv_add(&ev, "event", "output");
 	kv_add(&ev, "hook", what);
-	kv_add(&ev, "line", line);
+	if (++h->lines_sent > HOOK_EVENT_LINES_MAX)
+		kv_addf(&ev, "line", "[cutover-agent: more than %d lines of output; the rest "
+		    "is not shown, the journal keeps its tail]", HOOK_EVENT_LINES_MAX);
+	else
+		kv_add(&ev, "line", line);
 	sink_event(h->sink, &ev);
 	kv_free(&ev);
+}
+
+/* Split what was read into lines (at most LINE_MAX_LEN bytes each) for the sink. */
+static void
+take_output(struct hook_ctx *h, const char *what, const char *buf, size_t n,
+    char *line, size_t *linelen)
+{
+	keep_tail(h, buf, n);
+	for (size_t i = 0; i < n; i++) {
+		if (buf[i] == '\n' || *linelen == LINE_MAX_LEN) {
+			line[*linelen] = '\0';
+			emit_line(h, what, line);
+			*linelen = 0;
+			if (buf[i] == '\n')
+				continue;
+		}
+		line[(*linelen)++] = buf[i];
+	}
 }
 
 /* Child side: never returns. */
@@ -84,108 +109,123 @@ kill_group(pid_t pid, int sig)
 		kill(pid, sig);
 }
 
+/*
+ * The state of one command while it runs: when to signal it, and when to
+ * stop reading its output pipe.
+ */
+struct run {
+	pid_t pid;
+	int status, exited, timed_out;
+	long long deadline, kill_at;
+	/* After the shell exits: the end of HOOK_DRAIN_GRACE_MS of reading. */
+	long long drain_until;
+};
+
+/* Reap, and signal the process group when the time limit (or a signal) says so. */
+static void
+watch(struct hook_ctx *h, struct run *rn)
+{
+	long long now = mono_ms();
+
+	if (!rn->exited && waitpid(rn->pid, &rn->status, WNOHANG) == rn->pid) {
+		rn->exited = 1;
+		rn->drain_until = now + HOOK_DRAIN_GRACE_MS;
+	}
+	if (rn->exited)
+		return;
+	if (!rn->timed_out && (now >= rn->deadline || (interrupted() && !h->finish_on_signal))) {
+		rn->timed_out = 1;
+		kill_group(rn->pid, SIGTERM);
+		rn->kill_at = now + HOOK_KILL_GRACE_MS;
+	}
+	if (rn->timed_out && now >= rn->kill_at) {
+		kill_group(rn->pid, SIGKILL);
+		rn->kill_at = now + 60000;
+	}
+}
+
+/*
+ * Read the command's output until its shell has exited and the pipe is
+ * at EOF, or HOOK_DRAIN_GRACE_MS after the exit: whatever the hook left
+ * running (a daemon without setsid and its own output) may hold the pipe
+ * open, or keep writing into it, for ever. cutover-agent.ini(5), hooks.
+ */
+static void
+pump(struct hook_ctx *h, const char *what, int rfd, struct run *rn)
+{
+	char line[LINE_MAX_LEN + 1], buf[4096];
+	size_t linelen = 0;
+	int pipe_open = 1;
+
+	for (;;) {
+		struct pollfd pfd = { rfd, POLLIN, 0 };
+		long long left;
+		ssize_t n;
+
+		watch(h, rn);
+		if (rn->exited && (!pipe_open || mono_ms() >= rn->drain_until))
+			break;
+		if (!pipe_open) {
+			struct timespec ts = { 0, 20 * 1000 * 1000 };
+
+			nanosleep(&ts, NULL);
+			continue;
+		}
+		left = rn->exited ? rn->drain_until - mono_ms() : 50;
+		if (poll(&pfd, 1, left < 0 ? 0 : left > 50 ? 50 : (int)left) <= 0)
+			continue;
+		if ((n = read(rfd, buf, sizeof(buf))) <= 0) {
+			if (n == 0 || errno != EINTR)
+				pipe_open = 0;
+			continue;
+		}
+		take_output(h, what, buf, (size_t)n, line, &linelen);
+	}
+	if (linelen > 0) {
+		line[linelen] = '\0';
+		emit_line(h, what, line);
+	}
+}
+
 int
 hook_run(struct hook_ctx *h, const char *what, const char *cmd, int timeout_s,
     char *why, size_t whylen)
 {
-	long long deadline = mono_ms() + (long long)timeout_s * 1000, kill_at = 0;
-	char line[LINE_MAX_LEN + 1];
-	size_t linelen = 0;
-	int pipefd[2], status = 0, exited = 0, timed_out = 0, pipe_open = 1;
-	pid_t pid;
+	struct run rn = { .deadline = mono_ms() + (long long)timeout_s * 1000 };
+	int pipefd[2];
 
 	if (cmd == NULL || cmd[0] == '\0')
 		return CUT_OK;
 	if (pipe2(pipefd, O_CLOEXEC) == -1)
 		return CUT_ERR_SYSTEM;
 	fflush(NULL);
-	if ((pid = fork()) == -1) {
+	if ((rn.pid = fork()) == -1) {
 		close(pipefd[0]);
 		close(pipefd[1]);
 		return CUT_ERR_SYSTEM;
 	}
-	if (pid == 0)
+	if (rn.pid == 0)
 		exec_child(h, cmd, pipefd[1]);
 	close(pipefd[1]);
-
-	/* Read output until the child exits (a daemon it left behind may keep
-	 * the pipe open forever, so the child's exit, not EOF, ends the wait). */
-	while (!exited || pipe_open) {
-		struct pollfd pfd = { pipefd[0], POLLIN, 0 };
-		long long now = mono_ms();
-		pid_t w;
-
-		if (!exited && (w = waitpid(pid, &status, WNOHANG)) == pid)
-			exited = 1;
-		if (exited && pipe_open) {
-			/* Drain what is already there, then stop. */
-			pfd.events = POLLIN;
-			if (poll(&pfd, 1, 0) <= 0 || (pfd.revents & (POLLIN | POLLHUP)) == 0)
-				break;
-		} else if (!exited) {
-			if (!timed_out && (now >= deadline || (interrupted() && !h->finish_on_signal))) {
-				timed_out = 1;
-				kill_group(pid, SIGTERM);
-				kill_at = now + HOOK_KILL_GRACE_MS;
-			}
-			if (timed_out && now >= kill_at) {
-				kill_group(pid, SIGKILL);
-				kill_at = now + 60000;
-			}
-			if (!pipe_open) {
-				struct timespec ts = { 0, 20 * 1000 * 1000 };
-
-				nanosleep(&ts, NULL);
-				continue;
-			}
-			if (poll(&pfd, 1, 50) <= 0)
-				continue;
-		}
-		{
-			char buf[4096];
-			ssize_t n = read(pipefd[0], buf, sizeof(buf));
-
-			if (n <= 0) {
-				if (n < 0 && errno == EINTR)
-					continue;
-				pipe_open = 0;
-				continue;
-			}
-			keep_tail(h, buf, (size_t)n);
-			for (ssize_t i = 0; i < n; i++) {
-				if (buf[i] == '\n' || linelen == LINE_MAX_LEN) {
-					line[linelen] = '\0';
-					emit_line(h, what, line);
-					linelen = 0;
-					if (buf[i] == '\n')
-						continue;
-				}
-				line[linelen++] = buf[i];
-			}
-		}
-	}
-	if (linelen > 0) {
-		line[linelen] = '\0';
-		emit_line(h, what, line);
-	}
+	pump(h, what, pipefd[0], &rn);
+	/* A writer left behind gets EPIPE (or SIGPIPE) from now on, never blocks us. */
 	close(pipefd[0]);
-	if (!exited)
-		waitpid(pid, &status, 0);
-	/* The hook is done; nothing it started may outlive its time limit unseen. */
-	if (timed_out && interrupted() && !h->finish_on_signal) {
+	if (!rn.exited)
+		waitpid(rn.pid, &rn.status, 0);
+	if (rn.timed_out && interrupted() && !h->finish_on_signal) {
 		snprintf(why, whylen, "%s stopped: interrupted by signal %d", what, interrupted());
 		return CUT_ERR_FAILED;
 	}
-	if (timed_out) {
+	if (rn.timed_out) {
 		snprintf(why, whylen, "%s timed out after %d s", what, timeout_s);
 		return CUT_ERR_TIMEOUT;
 	}
-	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+	if (WIFEXITED(rn.status) && WEXITSTATUS(rn.status) == 0)
 		return CUT_OK;
-	if (WIFEXITED(status))
-		snprintf(why, whylen, "%s exited with status %d", what, WEXITSTATUS(status));
+	if (WIFEXITED(rn.status))
+		snprintf(why, whylen, "%s exited with status %d", what, WEXITSTATUS(rn.status));
 	else
-		snprintf(why, whylen, "%s killed by signal %d", what, WTERMSIG(status));
+		snprintf(why, whylen, "%s killed by signal %d", what, WTERMSIG(rn.status));
 	return CUT_ERR_FAILED;
 }
 

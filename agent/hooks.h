@@ -18,6 +18,14 @@
  * command can take this much longer than its timeout (op_worst_case_s).
  */
 #define HOOK_KILL_GRACE_MS 2000
+/*
+ * How long the output pipe is still read after the command's shell exits:
+ * what a daemon the hook started (and did not detach with setsid and its
+ * own stdout/stderr) writes later is not waited for. cutover-agent.ini(5).
+ */
+#define HOOK_DRAIN_GRACE_MS 1000
+/* Output lines sent as events per operation; more are counted in one line. */
+#define HOOK_EVENT_LINES_MAX 2000
 
 struct hook_ctx {
 	struct app *app;
@@ -27,6 +35,7 @@ struct hook_ctx {
 	int finish_on_signal;	/* a reversal: run to the end even after SIGTERM */
 	char output[4096];	/* tail of all output so far, NUL-terminated */
 	size_t outlen;
+	int lines_sent;		/* output events so far (HOOK_EVENT_LINES_MAX) */
 };
 
 /*

@@ -74,35 +74,79 @@ current_user(void)
 }
 
 /*
- * If the file ends in a torn line, end it so our record starts clean.
- * *torn says so: that line is a record to readers from now on.
+ * If the file ends in a torn line (a crash or a full disk mid-append), cut
+ * it off so our record starts clean. A torn record is never made whole:
+ * ended with a newline, a prefix such as "release=web-1" of
+ * "release=web-1.2", or an end record without its outcome, would be read
+ * as a record that says something else. So the journal reads as if the
+ * torn append never happened, which is what readers (journal_foreach)
+ * already assume. Only the lock holder appends, so nobody is mid-write.
+ * *torn says a tail was cut.
  */
 static int
-terminate_torn_line(int fd, int *torn)
+drop_torn_tail(int fd, int *torn)
 {
 	struct stat st;
-	char last;
+	char buf[4096];
+	off_t end, keep = 0;
 
 	*torn = 0;
 	if (fstat(fd, &st) == -1)
 		return CUT_ERR_SYSTEM;
-	if (st.st_size == 0)
+	end = st.st_size;
+	if (end == 0)
 		return CUT_OK;
-	if (pread(fd, &last, 1, st.st_size - 1) != 1)
+	if (pread(fd, buf, 1, end - 1) != 1)
 		return CUT_ERR_SYSTEM;
-	if (last == '\n')
+	if (buf[0] == '\n')
 		return CUT_OK;
 	*torn = 1;
-	return write_full(fd, "\n", 1);
+	while (end > 0 && keep == 0) {
+		size_t n = end > (off_t)sizeof(buf) ? sizeof(buf) : (size_t)end;
+		ssize_t got = pread(fd, buf, n, end - (off_t)n);
+
+		if (got != (ssize_t)n)
+			return CUT_ERR_SYSTEM;
+		end -= (off_t)n;
+		for (size_t i = n; i-- > 0 && keep == 0;)
+			if (buf[i] == '\n')
+				keep = end + (off_t)i + 1;
+	}
+	if (ftruncate(fd, keep) == -1 || fdatasync(fd) == -1)
+		return CUT_ERR_SYSTEM;
+	return CUT_OK;
 }
+
+#ifdef CUT_FAULT_INJECTION
+/*
+ * CUTOVER_FAULT=journal.torn[@N]: the Nth append writes only the first
+ * CUTOVER_FAULT_KEEP bytes (default half; never the newline) of its line,
+ * then the process is killed: a crash mid-write, for
+ * tests/regress/agent-torn.sh.
+ */
+static void
+fault_torn(int fd, const char *line, size_t len)
+{
+	const char *keep = getenv("CUTOVER_FAULT_KEEP");
+	size_t n = keep ? (size_t)atol(keep) : len / 2;
+
+	if (!fault_hit("journal.torn"))
+		return;
+	if (n >= len)
+		n = len - 1;
+	(void)write_full(fd, line, n);
+	(void)fdatasync(fd);
+	fault_kill();
+}
+#endif
 
 static int parse_line(char *line, struct kvlist *rec);
 
 /*
  * Fold the line just written into the app's state as a replay would read
  * it back, so the two cannot disagree. After a failed or partial write, or
- * when a torn line became a record, the state is dropped instead and the
- * next app_state() replays the file.
+ * when a torn tail was cut off, the state is dropped instead and the next
+ * app_state() replays the file.
  */
 static void
 fold_written(struct app *app, char *line, int ok)
@@ -157,10 +201,15 @@ journal_append(struct app *app, const char *op, const char *phase,
 		append_field(&p, &left, identity->v[i].key, identity->v[i].val);
 	p[-1] = '\n';	/* replace the last TAB */
 
-	fd = openat(app->statefd, JOURNAL_FILE, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
+	fd = openat(app->statefd, JOURNAL_FILE, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd == -1)
 		return CUT_ERR_SYSTEM;
-	if ((r = terminate_torn_line(fd, &torn)) == CUT_OK &&
+	FAULT_POINT("journal.append");
+#ifdef CUT_FAULT_INJECTION
+	if (drop_torn_tail(fd, &torn) == CUT_OK)
+		fault_torn(fd, line, (size_t)(p - line));
+#endif
+	if ((r = drop_torn_tail(fd, &torn)) == CUT_OK &&
 	    (r = write_full(fd, line, (size_t)(p - line))) == CUT_OK &&
 	    fdatasync(fd) == -1)
 		r = CUT_ERR_SYSTEM;

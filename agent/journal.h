@@ -10,7 +10,9 @@
  *
  * Line format: TAB-separated key=value pairs; values escape backslash,
  * TAB, CR and LF as \\ \t \r \n. A torn last line (no newline, from a
- * crash mid-write) is ignored by readers and terminated by the next append.
+ * crash or a full disk mid-write) is ignored by readers and cut off by the
+ * next append, never completed: a prefix of a record can mean something
+ * else. The file is owner-only (0600): hook output is in it.
  */
 #ifndef CUT_JOURNAL_H
 #define CUT_JOURNAL_H

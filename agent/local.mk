@@ -10,7 +10,7 @@ libagent_a_SOURCES = \
 	agent/cmd.c agent/cli.c agent/sink.c agent/source.c \
 	agent/cmd-install.c agent/cmd-deploy.c agent/cmd-activate.c \
 	agent/cmd-rollback.c agent/cmd-status.c agent/cmd-history.c \
-	agent/cmd-prune.c agent/cmd-pin.c \
+	agent/cmd-prune.c agent/cmd-pin.c agent/cmd-check.c \
 	agent/app.c agent/journal.c agent/state.c agent/activation.c agent/hooks.c \
 	agent/fault.c agent/ops-install.c agent/dirtree.c agent/dirtree.h \
 	agent/ops-status.c agent/ops-prune.c agent/ops-recover.c agent/ops-check.c \

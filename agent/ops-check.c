@@ -166,13 +166,16 @@ op_check(struct app *app, const struct sink *sink, struct kvlist *res)
 	return CUT_OK;
 }
 
-/* One command's longest run: its timeout, then the grace before SIGKILL. */
+/*
+ * One command's longest run: its timeout, the grace before SIGKILL, then
+ * the reading of the output pipe after the shell exits.
+ */
 static long long
 command_s(const char *cmd, long long timeout_s)
 {
 	if (cmd == NULL || cmd[0] == '\0')
 		return 0;
-	return timeout_s + (HOOK_KILL_GRACE_MS + 999) / 1000;
+	return timeout_s + (HOOK_KILL_GRACE_MS + HOOK_DRAIN_GRACE_MS + 999) / 1000;
 }
 
 /*

@@ -23,11 +23,65 @@
 #include "state.h"
 #include "unpack.h"
 
+/*
+ * One shared path: move the release's copy into shared/ on first use (or
+ * create it there), drop the release's copy when shared/ has one, then
+ * link the release's path to it. shared/ belongs to the app, whose user
+ * may swap a directory in it for a symlink while we work: every step is
+ * taken from directory fds opened component by component with O_NOFOLLOW
+ * (open_parent_at), so nothing can be moved, created or deleted outside
+ * ROOT/shared/ and the staging tree.
+ */
+static int
+link_one(int sharedfd, int stagefd, const char *path, char *why, size_t whylen)
+{
+	const char *sleaf, *rleaf;
+	char target[4096] = "";
+	int shfd, stfd, depth = 2, in_shared, in_release, r = CUT_ERR_SYSTEM;
+
+	for (const char *c = path; *c; c++)
+		depth += *c == '/';
+	shfd = open_parent_at(sharedfd, path, 0755, &sleaf);
+	stfd = shfd == -1 ? -1 : open_parent_at(stagefd, path, 0755, &rleaf);
+	if (shfd == -1 || stfd == -1) {
+		snprintf(why, whylen, "shared path \"%s\": parent is not a directory: %s",
+		    path, strerror(errno));
+		if (shfd != -1)
+			close(shfd);
+		return CUT_ERR_BAD_ARCHIVE;
+	}
+	FAULT_STOP("install.shared_parents");
+	in_shared = faccessat(shfd, sleaf, F_OK, AT_SYMLINK_NOFOLLOW) == 0;
+	in_release = faccessat(stfd, rleaf, F_OK, AT_SYMLINK_NOFOLLOW) == 0;
+	if (!in_shared && in_release) {
+		/* First use: the release's copy seeds shared/. */
+		if (renameat(stfd, rleaf, shfd, sleaf) == -1)
+			goto out;
+	} else if (!in_shared) {
+		if (mkdirat(shfd, sleaf, 0755) == -1)
+			goto out;
+	} else if (in_release && rm_rf_at(stfd, rleaf) != CUT_OK) {
+		goto out;
+	}
+	for (int i = 0; i < depth; i++)
+		strcat(target, "../");
+	strcat(target, SHARED_DIR "/");
+	strncat(target, path, sizeof(target) - strlen(target) - 1);
+	if (symlinkat(target, stfd, rleaf) == 0)
+		r = CUT_OK;
+out:
+	if (r != CUT_OK)
+		snprintf(why, whylen, "shared path \"%s\": %s", path, strerror(errno));
+	close(shfd);
+	close(stfd);
+	return r;
+}
+
 /* Make each shared path of the new release a link into ROOT/shared/. */
 static int
 link_shared(struct app *app, int stagefd, char *why, size_t whylen)
 {
-	int sharedfd;
+	int sharedfd, r = CUT_OK;
 
 	if (app->shared == NULL || app->shared[0] == NULL)
 		return CUT_OK;
@@ -36,49 +90,10 @@ link_shared(struct app *app, int stagefd, char *why, size_t whylen)
 	sharedfd = openat(app->rootfd, SHARED_DIR, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (sharedfd == -1)
 		goto sys;
-	for (char **p = app->shared; *p; p++) {
-		const char *path = *p, *slash = strrchr(path, '/');
-		char parent[1024], target[4096] = "";
-		int depth = 2, in_shared, in_release;
-
-		for (const char *c = path; *c; c++)
-			depth += *c == '/';
-		if (slash != NULL) {
-			snprintf(parent, sizeof(parent), "%.*s", (int)(slash - path), path);
-			if (mkdir_p_at(stagefd, parent, 0755) != CUT_OK ||
-			    mkdir_p_at(sharedfd, parent, 0755) != CUT_OK) {
-				snprintf(why, whylen, "shared path \"%s\": parent is not a directory: %s",
-				    path, strerror(errno));
-				close(sharedfd);
-				return CUT_ERR_BAD_ARCHIVE;
-			}
-		}
-		in_shared = faccessat(sharedfd, path, F_OK, AT_SYMLINK_NOFOLLOW) == 0;
-		in_release = faccessat(stagefd, path, F_OK, AT_SYMLINK_NOFOLLOW) == 0;
-		if (!in_shared && in_release) {
-			/* First use: the release's copy seeds shared/. */
-			if (renameat(stagefd, path, sharedfd, path) == -1)
-				goto sys_close;
-		} else if (!in_shared) {
-			if (mkdir_p_at(sharedfd, path, 0755) != CUT_OK)
-				goto sys_close;
-		} else if (in_release && rm_rf_at(stagefd, path) != CUT_OK) {
-			goto sys_close;
-		}
-		for (int i = 0; i < depth; i++)
-			strcat(target, "../");
-		strcat(target, SHARED_DIR "/");
-		strncat(target, path, sizeof(target) - strlen(target) - 1);
-		if (symlinkat(target, stagefd, path) == -1)
-			goto sys_close;
-		continue;
-sys_close:
-		snprintf(why, whylen, "shared path \"%s\": %s", path, strerror(errno));
-		close(sharedfd);
-		return CUT_ERR_SYSTEM;
-	}
+	for (char **p = app->shared; *p && r == CUT_OK; p++)
+		r = link_one(sharedfd, stagefd, *p, why, whylen);
 	close(sharedfd);
-	return CUT_OK;
+	return r;
 sys:
 	snprintf(why, whylen, "cannot open %s/: %s", SHARED_DIR, strerror(errno));
 	return CUT_ERR_SYSTEM;

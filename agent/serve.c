@@ -16,6 +16,7 @@
 
 #include <archive.h>
 
+#include "agent_conf.h"
 #include "app.h"
 #include "err.h"
 #include "frame.h"
@@ -685,6 +686,42 @@ request_identity(struct serve *s, const struct msg *req, struct kvlist *res)
 	return CUT_OK;
 }
 
+/*
+ * May this session touch app? Only a configured name (and, with serve
+ * --app, one of those), or a path with serve --allow-paths: a deploy key
+ * must not reach a directory its apps' config does not name, with default
+ * settings (no hooks, no health check). Asked before anything is opened,
+ * so a refusal creates nothing. cutover-agent(8), serve.
+ */
+static int
+app_allowed(const struct serve *s, const char *app, struct kvlist *res)
+{
+	char err[600];
+	int r;
+
+	if (s->opts->apps != NULL) {
+		char **p;
+
+		for (p = s->opts->apps; *p != NULL && strcmp(*p, app) != 0; p++)
+			;
+		if (*p == NULL)
+			return op_fail(res, CUT_ERR_BAD_ID, "app \"%.200s\" is not served to this "
+			    "key (serve --app)", app);
+	}
+	if (strchr(app, '/') != NULL) {
+		if (!s->opts->allow_paths)
+			return op_fail(res, CUT_ERR_BAD_ID, "app \"%.200s\": a path is not an app "
+			    "name; serve takes paths only with --allow-paths", app);
+		return CUT_OK;
+	}
+	if ((r = agent_conf_has_app(s->opts->config, app, err, sizeof(err))) < 0)
+		return op_fail(res, r, "%s", err);
+	if (r == 0)
+		return op_fail(res, CUT_ERR_BAD_ID, "app \"%.200s\" is not configured in %s",
+		    app, s->opts->config);
+	return CUT_OK;
+}
+
 /* Queue the RESULT; a result too big for a frame still ends the request. */
 static void
 send_result(struct serve *s, uint32_t id, int r, struct kvlist *res)
@@ -733,6 +770,8 @@ handle_request(struct serve *s, const struct msg *req)
 		r = op_fail(&res, CUT_ERR_USAGE, "%s needs an app", req->op);
 		goto done;
 	}
+	if ((r = app_allowed(s, req->app, &res)) != CUT_OK)
+		goto done;
 	/* Bad args change nothing: refused before the app is opened or locked. */
 	if ((h->flags & H_IDENT) && (r = request_identity(s, req, &res)) != CUT_OK)
 		goto done;

@@ -33,6 +33,14 @@ struct serve_opts {
 	 * as idle=SECONDS.
 	 */
 	int idle_timeout;
+	/*
+	 * Which APPs requests may name (cutover-agent(8), serve): apps, when
+	 * not NULL, is a NULL-terminated list of [app NAME]s (serve --app);
+	 * a path APP only with allow_paths (serve --allow-paths). Either way
+	 * a name must be configured in config.
+	 */
+	char **apps;
+	int allow_paths;
 };
 
 int serve_run(int infd, int outfd, const struct serve_opts *o);

@@ -6,7 +6,7 @@
 # sections, the fleet file's app keys), hosts and groups of the fleet file,
 # and release IDs (ROOT/releases/, else `cutover-agent --json status APP`).
 
-_cutover_agent_cmds="install activate deploy rollback status history prune pin unpin serve"
+_cutover_agent_cmds="install activate deploy rollback status history prune pin unpin check serve"
 _cutover_agent_gopts="--config --json --wait --verbose --help --version"
 _cutover_cmds="deploy rollback resume abort status history prune pin unpin dump-config debug-exec"
 _cutover_gopts="-f --file --json --verbose --help --version"
@@ -104,7 +104,7 @@ _cutover_agent()
 			continue
 		fi
 		case $w in
-		--release|--sha256|--to|--keep|--idle-timeout) skip=1 ;;
+		--release|--sha256|--to|--keep|--idle-timeout|--app) skip=1 ;;
 		-*) ;;
 		*) args+=("$w") ;;
 		esac
@@ -114,6 +114,7 @@ _cutover_agent()
 	case $prev in
 	--config) _cutover_files; return 0 ;;
 	--wait|--keep|--sha256|--release|--idle-timeout) COMPREPLY=(); return 0 ;;
+	--app) [[ $cmd == serve ]] && _cutover_reply "$(_cutover_ini_apps "$conf")"; return 0 ;;
 	--to) [[ -n $cmd && ${#args[@]} -ge 1 ]] && _cutover_reply "$(_cutover_releases "$conf" "${args[0]}")"; return 0 ;;
 	esac
 
@@ -128,13 +129,14 @@ _cutover_agent()
 		install|deploy) _cutover_reply "--release --sha256 --help" ;;
 		rollback) _cutover_reply "--to --help" ;;
 		prune) _cutover_reply "--keep --help" ;;
-		serve) _cutover_reply "--idle-timeout --help" ;;
+		serve) _cutover_reply "--app --allow-paths --idle-timeout --help" ;;
 		*) _cutover_reply "--help" ;;
 		esac
 		return 0
 	fi
 
 	[[ $cmd == serve ]] && return 0
+	[[ $cmd == check && ${#args[@]} -ge 1 ]] && return 0
 	case ${#args[@]} in
 	0)	# APP: a config name, or a ROOT path
 		if [[ $cur == */* || $cur == .* ]]; then

@@ -82,7 +82,27 @@ struct parse_state {
 	struct app_conf *out;
 	int found;
 	char reason[256];	/* first error: "key: reason" */
+	char ***names;		/* when set: every app name, in file order */
 };
+
+/* Add app to *ps->names unless it is there; 0 when out of memory. */
+static int
+note_name(struct parse_state *ps, const char *app)
+{
+	size_t n = strv_len(*ps->names);
+	char **v;
+
+	for (size_t i = 0; i < n; i++)
+		if (strcmp((*ps->names)[i], app) == 0)
+			return 1;
+	if ((v = realloc(*ps->names, (n + 2) * sizeof(*v))) == NULL)
+		return 0;
+	*ps->names = v;
+	if ((v[n] = strdup(app)) == NULL)
+		return 0;
+	v[n + 1] = NULL;
+	return 1;
+}
 
 static int
 set_key(struct app_conf *c, const char *key, const char *value, char *reason, size_t rlen)
@@ -136,6 +156,10 @@ handler(void *user, const char *section, const char *name, const char *value)
 		return 0;
 	}
 	app = section + 4;
+	if (ps->names != NULL && !note_name(ps, app)) {
+		snprintf(ps->reason, sizeof(ps->reason), "%s: out of memory", name);
+		return 0;
+	}
 	if (ps->want != NULL && strcmp(app, ps->want) == 0) {
 		ps->found = 1;
 		r = set_key(ps->out, name, value, ps->reason, sizeof(ps->reason));
@@ -150,30 +174,74 @@ handler(void *user, const char *section, const char *name, const char *value)
 	return r == CUT_OK;
 }
 
+/* Parse and validate the whole file into ps; CUT_ERR_CONFIG with "FILE:LINE: why" in err. */
+static int
+parse_file(const char *file, struct parse_state *ps, char *err, size_t errlen)
+{
+	FILE *f;
+	int line;
+
+	if ((f = fopen(file, "r")) == NULL) {
+		snprintf(err, errlen, "%s: cannot open: %s", file, strerror(errno));
+		return CUT_ERR_CONFIG;
+	}
+	line = ini_parse_file(f, handler, ps);
+	fclose(f);
+	if (line != 0) {
+		if (ps->reason[0] == '\0')
+			snprintf(ps->reason, sizeof(ps->reason), "syntax error");
+		snprintf(err, errlen, "%s:%d: %s", file, line, ps->reason);
+		return CUT_ERR_CONFIG;
+	}
+	return CUT_OK;
+}
+
+int
+agent_conf_has_app(const char *file, const char *app, char *err, size_t errlen)
+{
+	struct app_conf scratch;
+	struct parse_state ps = { .want = app, .out = &scratch };
+	int r;
+
+	if ((r = app_conf_defaults(&scratch)) != CUT_OK)
+		return r;
+	r = parse_file(file, &ps, err, errlen);
+	app_conf_free(&scratch);
+	return r != CUT_OK ? r : ps.found;
+}
+
+int
+agent_conf_app_names(const char *file, char ***names, char *err, size_t errlen)
+{
+	struct app_conf scratch;
+	struct parse_state ps = { .out = &scratch, .names = names };
+	int r;
+
+	if ((*names = calloc(1, sizeof(**names))) == NULL)
+		return CUT_ERR_ALLOC;
+	if ((r = app_conf_defaults(&scratch)) == CUT_OK)
+		r = parse_file(file, &ps, err, errlen);
+	app_conf_free(&scratch);
+	if (r != CUT_OK) {
+		strv_free(*names);
+		*names = NULL;
+	}
+	return r;
+}
+
 int
 agent_conf_load(const char *file, const char *app, struct app_conf *c,
     char *err, size_t errlen)
 {
 	struct parse_state ps = { .want = app, .out = c };
-	FILE *f;
-	int line, r;
+	int r;
 
 	if ((r = app_conf_defaults(c)) != CUT_OK)
 		return r;
 	if ((c->name = strdup(app ? app : "")) == NULL)
 		return CUT_ERR_ALLOC;
-	if ((f = fopen(file, "r")) == NULL) {
-		snprintf(err, errlen, "%s: cannot open: %s", file, strerror(errno));
-		return CUT_ERR_CONFIG;
-	}
-	line = ini_parse_file(f, handler, &ps);
-	fclose(f);
-	if (line != 0) {
-		if (ps.reason[0] == '\0')
-			snprintf(ps.reason, sizeof(ps.reason), "syntax error");
-		snprintf(err, errlen, "%s:%d: %s", file, line, ps.reason);
-		return CUT_ERR_CONFIG;
-	}
+	if ((r = parse_file(file, &ps, err, errlen)) != CUT_OK)
+		return r;
 	if (app != NULL && !ps.found) {
 		snprintf(err, errlen, "%s: no [app %s] section", file, app);
 		return CUT_ERR_CONFIG;

@@ -32,6 +32,14 @@ int app_conf_defaults(struct app_conf *c);
 int agent_conf_load(const char *file, const char *app, struct app_conf *c,
     char *err, size_t errlen);
 void app_conf_free(struct app_conf *c);
+/*
+ * 1 when file (parsed and validated whole) has an [app NAME] section for
+ * app, 0 when it has none; CUT_ERR_CONFIG with "FILE:LINE: why" in err when
+ * the file is broken or unreadable. `serve` asks before it opens anything.
+ */
+/* Every [app NAME] of file (parsed and validated whole), as a strv.h vector. */
+int agent_conf_app_names(const char *file, char ***names, char *err, size_t errlen);
+int agent_conf_has_app(const char *file, const char *app, char *err, size_t errlen);
 
 /*
  * Split the `shared` value into a NULL-terminated vector of validated

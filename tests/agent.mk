@@ -10,7 +10,12 @@ AGENT_TESTS = \
 	tests/regress/agent-crash.sh \
 	tests/regress/agent-hostile.sh \
 	tests/regress/agent-signal.sh \
-	tests/regress/agent-owner.sh
+	tests/regress/agent-owner.sh \
+	tests/regress/agent-private.sh \
+	tests/regress/agent-hookhang.sh \
+	tests/regress/agent-torn.sh \
+	tests/regress/agent-shared-race.sh \
+	tests/regress/agent-check.sh
 TESTS += $(AGENT_TESTS)
 EXTRA_DIST += $(AGENT_TESTS)
 

@@ -97,7 +97,7 @@ rm "$W/file"
 step "serve: status, history and have on a missing path create nothing"
 if [ -x "$PC" ]; then
 	before=$(listing)
-	"$PC" -t 20 -- "$CUTOVER_AGENT" serve >"$T/out" 2>"$T/err" <<END
+	"$PC" -t 20 -- "$CUTOVER_AGENT" serve --allow-paths >"$T/out" 2>"$T/err" <<END
 hello
 request 1 status $W/wbe
 result 1
@@ -133,7 +133,7 @@ printf '%s\n' "$OUT" | grep -q '"current":"web-1"' || fail "status after deploy:
 expect_exit 0 agent --config "$T/a.ini" deploy web "$T/web-1.tar.gz" --release web-1
 [ "$(readlink "$W/croot/current")" = releases/web-1 ] || fail "configured app not deployed"
 if [ -x "$PC" ]; then
-	"$PC" -t 20 -- "$CUTOVER_AGENT" serve >"$T/out" 2>"$T/err" <<END
+	"$PC" -t 20 -- "$CUTOVER_AGENT" serve --allow-paths >"$T/out" 2>"$T/err" <<END
 hello
 request 5 have $W/wbe sha256=$S1
 result 5

@@ -53,7 +53,7 @@ INI
 step "agent: commands and global options"
 expect_completion "deploy" _cutover_agent cutover-agent dep
 expect_completion "pin prune" _cutover_agent cutover-agent p
-expect_completion "activate deploy history install pin prune rollback serve status unpin" _cutover_agent cutover-agent ""
+expect_completion "activate check deploy history install pin prune rollback serve status unpin" _cutover_agent cutover-agent ""
 expect_completion "--config" _cutover_agent cutover-agent --co
 expect_completion "--json" _cutover_agent cutover-agent --config x.ini --j
 
@@ -63,6 +63,9 @@ expect_completion "--release" _cutover_agent cutover-agent deploy web x.tgz --r
 expect_completion "--to" _cutover_agent cutover-agent rollback web --t
 expect_completion "--keep" _cutover_agent cutover-agent prune web --k
 expect_completion "--idle-timeout" _cutover_agent cutover-agent serve --i
+expect_completion "--allow-paths --app" _cutover_agent cutover-agent serve --a
+expect_completion "web worker" _cutover_agent cutover-agent --config "$T/agent.ini" serve --app ""
+expect_completion "web worker" _cutover_agent cutover-agent --config "$T/agent.ini" check ""
 expect_completion "" _cutover_agent cutover-agent serve --idle-timeout ""
 
 step "agent: app names from the config's [app NAME] sections"

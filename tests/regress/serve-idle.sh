@@ -14,17 +14,17 @@ export CUTOVER_TEST_IDLE_MIN=1
 has() { grep -q -- "$1" "$T/out" || { cat "$T/out" "$T/err"; fail "missing: $1"; }; }
 
 step "HELLO advertises idle=SECONDS; --idle-timeout 0 advertises none"
-"$PC" -t 20 -- "$CUTOVER_AGENT" serve --idle-timeout 2 >"$T/out" 2>"$T/err" <<END
+"$PC" -t 20 -- "$CUTOVER_AGENT" serve --allow-paths --idle-timeout 2 >"$T/out" 2>"$T/err" <<END
 hello
 read
 END
 has '^HELLO 1\.2 .* idle=2$'
-"$PC" -t 20 -- "$CUTOVER_AGENT" serve --idle-timeout 0 >"$T/out" 2>"$T/err" <<END
+"$PC" -t 20 -- "$CUTOVER_AGENT" serve --allow-paths --idle-timeout 0 >"$T/out" 2>"$T/err" <<END
 hello
 read
 END
 grep -q 'idle=' "$T/out" && fail "idle= advertised with the timeout off"
-"$PC" -t 20 -- "$CUTOVER_AGENT" serve >"$T/out" 2>"$T/err" <<END
+"$PC" -t 20 -- "$CUTOVER_AGENT" serve --allow-paths >"$T/out" 2>"$T/err" <<END
 hello
 read
 END
@@ -33,7 +33,7 @@ has '^HELLO 1\.2 .* idle=60$'
 step "a silent client holding the lock is dropped and the lock freed"
 # The client's stdin stays open (a fifo nobody closes) but sends nothing after the lock.
 mkfifo "$T/go"
-"$PC" -t 30 -- "$CUTOVER_AGENT" serve --idle-timeout 2 <"$T/go" >"$T/out" 2>"$T/err" &
+"$PC" -t 30 -- "$CUTOVER_AGENT" serve --allow-paths --idle-timeout 2 <"$T/go" >"$T/out" 2>"$T/err" &
 cpid=$!
 at_exit "kill $cpid"
 exec 7>"$T/go"

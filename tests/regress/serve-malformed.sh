@@ -13,7 +13,7 @@ before=$(tree_digest "$A")
 bad() {
 	name=$1 want=$2
 	step "$name"
-	"$PC" -t 20 -- "$CUTOVER_AGENT" serve >"$T/out" 2>"$T/err"
+	"$PC" -t 20 -- "$CUTOVER_AGENT" serve --allow-paths >"$T/out" 2>"$T/err"
 	grep -q -- "$want" "$T/out" || { cat "$T/out" "$T/err"; fail "no \"$want\""; }
 	[ "$(grep -c '^ERROR' "$T/out")" = 1 ] || { cat "$T/out"; fail "not exactly one ERROR"; }
 	grep -q '^agent-exit [1-9]' "$T/out" || { cat "$T/out"; fail "agent exit status 0"; }
@@ -81,7 +81,7 @@ drain
 END
 
 step "stream ends inside a frame"
-"$PC" -t 20 -- "$CUTOVER_AGENT" serve >"$T/out" 2>"$T/err" <<END
+"$PC" -t 20 -- "$CUTOVER_AGENT" serve --allow-paths >"$T/out" 2>"$T/err" <<END
 hello
 raw 000000400a0000
 close

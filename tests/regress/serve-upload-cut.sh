@@ -21,7 +21,7 @@ nothing_left() {
 }
 
 step "client closes the stream halfway through the upload"
-"$PC" -t 20 -- "$CUTOVER_AGENT" serve >"$T/out" 2>"$T/err" <<END
+"$PC" -t 20 -- "$CUTOVER_AGENT" serve --allow-paths >"$T/out" 2>"$T/err" <<END
 hello
 request 1 deploy $A release=web-2 sha256=$S2
 upload-cut 1 $T/web-2.tar.gz $((SIZE / 2))
@@ -32,7 +32,7 @@ grep -q 'cut off' "$T/err" || { cat "$T/out" "$T/err"; fail "no message on stder
 nothing_left
 
 step "wrong sha256 at DATA_END"
-"$PC" -t 20 -- "$CUTOVER_AGENT" serve >"$T/out" 2>"$T/err" <<END
+"$PC" -t 20 -- "$CUTOVER_AGENT" serve --allow-paths >"$T/out" 2>"$T/err" <<END
 hello
 request 2 install $A release=web-2
 upload 2 $T/web-2.tar.gz 0000000000000000000000000000000000000000000000000000000000000000
@@ -42,7 +42,7 @@ grep -q '^RESULT 2 err=-8 exit=3' "$T/out" || { cat "$T/out" "$T/err"; fail "no 
 nothing_left
 
 step "wrong sha256 in the request: rejected after the upload, session goes on"
-"$PC" -t 20 -- "$CUTOVER_AGENT" serve >"$T/out" 2>"$T/err" <<END
+"$PC" -t 20 -- "$CUTOVER_AGENT" serve --allow-paths >"$T/out" 2>"$T/err" <<END
 hello
 request 3 install $A release=web-2 sha256=1111111111111111111111111111111111111111111111111111111111111111
 upload 3 $T/web-2.tar.gz
@@ -55,7 +55,7 @@ grep -q '^RESULT 4 err=0 exit=0' "$T/out" || { cat "$T/out" "$T/err"; fail "sess
 nothing_left
 
 step "a REQUEST in the middle of an upload is a protocol error"
-"$PC" -t 20 -- "$CUTOVER_AGENT" serve >"$T/out" 2>"$T/err" <<END
+"$PC" -t 20 -- "$CUTOVER_AGENT" serve --allow-paths >"$T/out" 2>"$T/err" <<END
 hello
 request 5 install $A release=web-2
 upload-cut 5 $T/web-2.tar.gz 300000
@@ -67,7 +67,7 @@ grep -q '^ERROR -14 REQUEST for request 6 during the upload of request 5' "$T/ou
 nothing_left
 
 step "the same upload, complete, works"
-"$PC" -t 20 -- "$CUTOVER_AGENT" serve >"$T/out" 2>"$T/err" <<END
+"$PC" -t 20 -- "$CUTOVER_AGENT" serve --allow-paths >"$T/out" 2>"$T/err" <<END
 hello
 request 7 install $A release=web-2 sha256=$S2
 upload 7 $T/web-2.tar.gz $S2

@@ -27,7 +27,7 @@ Z2=$(sha256sum "$T/web-2.tar.zst" | cut -d' ' -f1)
 O2UP=$(printf '%s' "$O2" | tr a-f A-F)
 [ "$(wc -c <"$T/web-1.tar.zst")" -gt 262144 ] || fail "test archive too small for several DATA frames"
 
-client() { "$PC" -t 10 -- "$CUTOVER_AGENT" serve >"$T/out" 2>"$T/err"; }
+client() { "$PC" -t 10 -- "$CUTOVER_AGENT" serve --allow-paths >"$T/out" 2>"$T/err"; }
 has() { grep -q -- "$1" "$T/out" || { cat "$T/out" "$T/err"; fail "missing: $1"; }; }
 hasnt() { ! grep -q -- "$1" "$T/out" || { cat "$T/out" "$T/err"; fail "unexpected: $1"; }; }
 # No release ID, no staging leftover: the agent's state is as before.

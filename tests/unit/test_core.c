@@ -216,7 +216,7 @@ test_journal_ignores_torn_line(void **unused)
 	assert_int_equal(state_load(&app, &st), CUT_OK);
 	assert_true(state_find(&st, "a")->pinned);	/* the torn unpin never happened */
 	state_free(&st);
-	/* The next append terminates the torn line and stays readable. */
+	/* The next append cuts the torn line off and stays readable. */
 	add(&app, "unpin", "end", "a", NULL, "ok");
 	assert_int_equal(state_load(&app, &st), CUT_OK);
 	assert_false(state_find(&st, "a")->pinned);
