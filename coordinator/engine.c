@@ -11,7 +11,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -114,6 +113,10 @@ engine_journal(struct engine *e, const char *fmt, ...)
 	va_end(ap);
 	if (n < 0 || (size_t)n >= sizeof(line) - 1)
 		return;
+	if (!rj_record_ok(line, (size_t)n)) {
+		log_error("rollout journal: refusing a malformed record");
+		return;
+	}
 	line[n++] = '\n';
 	if ((grown = realloc(e->jbuf, e->jlen + (size_t)n)) == NULL)
 		return;
@@ -151,14 +154,21 @@ archive_digest(const unsigned char *p, size_t len, char out[SHA256_HEX_LEN + 1])
 	return CUT_OK;
 }
 
-/* Map the archive and start its recompression; exit code or 0. */
+/*
+ * Read the archive into memory and start its recompression; exit code or 0.
+ * Read, not mmap(2): a file truncated under a mapping raises SIGBUS in
+ * whichever thread touches the lost page (hash, recompress, upload); a read
+ * sees the short file and says so (cutover(1), deploy). One pass from the
+ * page cache costs about what faulting the mapping in did.
+ */
 static int
 open_archive(struct engine *e)
 {
 	struct stat sb;
 	const char *path = e->o->archive;
 	int fd, level;
-	void *map;
+	unsigned char *buf;
+	ssize_t got;
 
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0 || fstat(fd, &sb) != 0) {
 		log_error("deploy: cannot open \"%s\": %s", path, strerror(errno));
@@ -170,12 +180,19 @@ open_archive(struct engine *e)
 		close(fd);
 		return log_error("deploy: \"%s\" is not a non-empty regular file", path), CUT_EXIT_BAD_INPUT;
 	}
-	/* Mapped once; every host's upload borrows the mapping. */
-	map = mmap(NULL, (size_t)sb.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+	/* Read once; every host's upload borrows the buffer. */
+	if ((buf = malloc((size_t)sb.st_size)) == NULL) {
+		close(fd);
+		return log_error("deploy: \"%s\": out of memory", path), CUT_EXIT_BAD_INPUT;
+	}
+	got = read_full(fd, buf, (size_t)sb.st_size);
 	close(fd);
-	if (map == MAP_FAILED)
-		return log_error("deploy: cannot map \"%s\": %s", path, strerror(errno)), CUT_EXIT_BAD_INPUT;
-	e->map = map;
+	e->map = buf;
+	if (got < 0)
+		return log_error("deploy: cannot read \"%s\": %s", path, strerror(errno)), CUT_EXIT_BAD_INPUT;
+	if ((size_t)got != (size_t)sb.st_size)
+		return log_error("deploy: \"%s\" shrank from %lld to %lld bytes while being read; is it still being "
+		    "written?", path, (long long)sb.st_size, (long long)got), CUT_EXIT_BAD_INPUT;
 	e->len = (size_t)sb.st_size;
 	if (archive_digest(e->map, e->len, e->sha) != CUT_OK)
 		return log_error("deploy: cannot hash \"%s\"", path), CUT_EXIT_BAD_INPUT;
@@ -224,8 +241,7 @@ void
 engine_free(struct engine *e)
 {
 	recompress_free(&e->rc);
-	if (e->map)
-		munmap((void *)e->map, e->len);
+	free((void *)e->map);
 	free(e->starts);
 	free(e->order);
 	free(e->member);

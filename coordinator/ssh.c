@@ -161,6 +161,20 @@ host_fail(struct host *h, int err, const char *fmt, ...)
 	return err;
 }
 
+/*
+ * The session's reader refused what the agent sent and said why in h->msg.
+ * Copied out first: host_fail() formats into h->msg, and a "%s" of the
+ * buffer it writes to comes out empty.
+ */
+int
+host_fail_read(struct host *h, int err)
+{
+	char why[sizeof(h->msg)];
+
+	snprintf(why, sizeof(why), "%s", h->msg[0] ? h->msg : cut_err(err));
+	return host_fail(h, err, "%s", why);
+}
+
 void
 host_close(struct host *h)
 {
@@ -564,7 +578,7 @@ step_running(struct host *h)
 		if (n == 0)
 			break;
 		if (h->on_read && (r = h->on_read(h, buf, (size_t)n, h->user)) < 0)
-			return host_fail(h, r, "%s", h->msg[0] ? h->msg : cut_err(r));
+			return host_fail_read(h, r);
 		if (host_is_final(h))
 			return CUT_OK;
 	}
