@@ -431,8 +431,10 @@ settings_build(struct fleet_settings *st, const struct fleet_section **layers, s
 	memset(st, 0, sizeof(*st));
 	for (size_t i = 0; i < nl; i++)
 		for (int k = 0; k < FK_COUNT_; k++)
-			if (layers[i] && layers[i]->val[k])
+			if (layers[i] && layers[i]->val[k]) {
 				raw[k] = layers[i]->val[k];
+				st->identity_set |= k == FK_identity;
+			}
 #define FKEY_STR(n, d, h) if ((st->n = strdup(raw[FK_##n])) == NULL) goto nomem;
 #define FKEY_PATH(n, d, h) if ((st->n = expand_path(raw[FK_##n])) == NULL) goto nomem;
 #define FKEY_INT(n, d, lo, hi, h) \
