@@ -28,7 +28,7 @@ struct ini_ctx {
 static void
 classify(struct ini_ctx *c, const char *s, size_t len)
 {
-	const char *start = s, *e = s + len, *close;
+	const char *start = s, *e = s + len;
 
 	if (c->lineno == 1 && len >= 3 && memcmp(s, "\xEF\xBB\xBF", 3) == 0)
 		s += 3, start = s;
@@ -42,8 +42,9 @@ classify(struct ini_ctx *c, const char *s, size_t len)
 		return;
 	}
 	if (*s == '[') {
+		const char *close = memchr(s, ']', (size_t)(e - s));
+
 		c->have_key = 0;
-		close = memchr(s, ']', (size_t)(e - s));
 		if ((size_t)((close ? close : e) - (s + 1)) > CONF_INI_SECTION_MAX) {
 			c->bad = c->lineno;
 			snprintf(c->why, sizeof(c->why), "section name longer than %d characters",

@@ -151,14 +151,14 @@ int
 rj_record_ok(const char *line, size_t len)
 {
 	char tok[RJ_LINE_MAX];
-	const char *p = line, *end = line + len, *sp, *eq;
-	size_t n;
+	const char *p = line, *end = line + len;
 
 	if (len == 0 || len >= RJ_LINE_MAX || memchr(line, '\0', len) != NULL)
 		return 0;
 	for (size_t i = 0;; i++) {
-		sp = memchr(p, ' ', (size_t)(end - p));
-		n = (size_t)((sp ? sp : end) - p);
+		const char *sp = memchr(p, ' ', (size_t)(end - p)), *eq;
+		size_t n = (size_t)((sp ? sp : end) - p);
+
 		memcpy(tok, p, n);
 		tok[n] = '\0';
 		eq = strchr(tok, '=');

@@ -153,11 +153,11 @@ escape_slot(char **slot)
 int
 untrusted_check(struct msg *m, char *why, size_t whylen)
 {
-	char shown[96];
-
 	if (m->type == MSG_RESULT)
 		for (size_t i = 0; i < m->kv.n; i++)
 			if (m->kv.v[i].type == KV_STR && !value_ok(m->kv.v[i].key, m->kv.v[i].val)) {
+				char shown[96];
+
 				untrusted_escape(m->kv.v[i].val, shown, sizeof(shown));
 				snprintf(why, whylen, "agent sent an invalid %s \"%s\": refusing its answer",
 				    m->kv.v[i].key, shown);
