@@ -7,6 +7,7 @@ COORD_TESTS = \
 	tests/regress/conf-limits.sh \
 	tests/regress/fleet-transport.sh \
 	tests/regress/fleet-knownhosts.sh \
+	tests/regress/fleet-many.sh \
 	tests/regress/fleet-deploy.sh \
 	tests/regress/fleet-partial.sh \
 	tests/regress/fleet-race.sh \
