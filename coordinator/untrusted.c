@@ -87,8 +87,9 @@ utf8_len(const unsigned char *p)
 	return n;
 }
 
-void
-untrusted_escape(const char *s, char *out, size_t outlen)
+/* keep_c0: leave C0 and DEL for a printer that escapes them itself (RECORDs). */
+static void
+escape(const char *s, char *out, size_t outlen, int keep_c0)
 {
 	const unsigned char *p = (const unsigned char *)s;
 	size_t o = 0, n;
@@ -97,7 +98,7 @@ untrusted_escape(const char *s, char *out, size_t outlen)
 	if (outlen == 0)
 		return;
 	while (*p) {
-		if (*p >= 0x20 && *p < 0x7f) {
+		if ((*p >= 0x20 && *p < 0x7f) || (keep_c0 && *p < 0x80)) {
 			e[0] = (char)*p, e[1] = '\0', n = 1;
 		} else if (*p >= 0x80 && (n = utf8_len(p)) > 0) {
 			if (o + n >= outlen)
@@ -120,6 +121,12 @@ untrusted_escape(const char *s, char *out, size_t outlen)
 	out[o] = '\0';
 }
 
+void
+untrusted_escape(const char *s, char *out, size_t outlen)
+{
+	escape(s, out, outlen, 0);
+}
+
 char *
 untrusted_escape_dup(const char *s)
 {
@@ -127,20 +134,23 @@ untrusted_escape_dup(const char *s)
 	char *out = malloc(len);
 
 	if (out != NULL)
-		untrusted_escape(s, out, len);
+		escape(s, out, len, 0);
 	return out;
 }
 
 /* Replace *slot with its escaped copy when it needs one. */
 static int
-escape_slot(char **slot)
+escape_slot(char **slot, int keep_c0)
 {
+	size_t len;
 	char *e;
 
 	if (*slot == NULL)
 		return CUT_OK;
-	if ((e = untrusted_escape_dup(*slot)) == NULL)
+	len = strlen(*slot) * 4 + 1;
+	if ((e = malloc(len)) == NULL)
 		return CUT_ERR_ALLOC;
+	escape(*slot, e, len, keep_c0);
 	if (strcmp(e, *slot) == 0) {
 		free(e);
 		return CUT_OK;
@@ -163,12 +173,11 @@ untrusted_check(struct msg *m, char *why, size_t whylen)
 				    m->kv.v[i].key, shown);
 				return CUT_ERR_PROTOCOL;
 			}
-	if (m->type == MSG_RECORD)
-		return CUT_OK;
+	/* RECORDs keep C0 (their printers escape it, JSON gives hook output its newlines back). */
 	for (size_t i = 0; i < m->kv.n; i++)
-		if (m->kv.v[i].type == KV_STR && escape_slot(&m->kv.v[i].val) != CUT_OK)
+		if (m->kv.v[i].type == KV_STR && escape_slot(&m->kv.v[i].val, m->type == MSG_RECORD) != CUT_OK)
 			return CUT_ERR_ALLOC;
-	if (escape_slot(&m->message) != CUT_OK || escape_slot(&m->caps) != CUT_OK)
+	if (escape_slot(&m->message, 0) != CUT_OK || escape_slot(&m->caps, 0) != CUT_OK)
 		return CUT_ERR_ALLOC;
 	return CUT_OK;
 }

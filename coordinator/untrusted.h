@@ -11,8 +11,9 @@
  *  - every other text of a RESULT, EVENT or ERROR has its control
  *    characters (C0, DEL, C1, bytes that are not UTF-8) escaped as \n, \t,
  *    \xNN, so a message cannot move the cursor, retitle the terminal or
- *    start a new line. RECORDs (history) stay as sent: both ways of
- *    printing them escape (kv_print_field_value, JSON).
+ *    start a new line. RECORDs (history) keep C0 and DEL, which both of
+ *    their printers escape (kv_print_field_value, JSON), but not C1 or
+ *    broken UTF-8, which neither does.
  */
 #ifndef CUT_UNTRUSTED_H
 #define CUT_UNTRUSTED_H

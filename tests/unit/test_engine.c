@@ -28,6 +28,8 @@
 
 #include "engine.h"
 #include "incident.h"
+#include "msg.h"
+#include "untrusted.h"
 #include "unit-tmpdir.h"
 
 #define MAX_HOSTS 6
@@ -644,6 +646,28 @@ test_hostile_agent(void **unused)
 	assert_string_equal(out.cur[2], "web-2");
 }
 
+/* History records keep C0 (their printers escape it) but not C1 or broken UTF-8; results lose both. */
+static void
+test_untrusted_escapes(void **unused)
+{
+	struct msg m;
+	char why[256] = "";
+
+	(void)unused;
+	memset(&m, 0, sizeof(m));
+	m.type = MSG_RECORD;
+	assert_int_equal(kv_add(&m.kv, "output", "a\nb\xc2\x9b[2J\x9b\xc3\xa9"), 0);
+	assert_int_equal(untrusted_check(&m, why, sizeof(why)), 0);
+	assert_string_equal(m.kv.v[0].val, "a\nb\\xc2\\x9b[2J\\x9b\xc3\xa9");
+	m.type = MSG_RESULT;
+	assert_int_equal(untrusted_check(&m, why, sizeof(why)), 0);
+	assert_string_equal(m.kv.v[0].val, "a\\nb\\xc2\\x9b[2J\\x9b\xc3\xa9");
+	assert_int_equal(kv_add(&m.kv, "previous", "web-1 x"), 0);
+	assert_int_equal(untrusted_check(&m, why, sizeof(why)), CUT_ERR_PROTOCOL);
+	assert_non_null(strstr(why, "invalid previous"));
+	kv_free(&m.kv);
+}
+
 /* The archive truncated after it was read (during preflight) is no SIGBUS: the bytes read go out. */
 static void
 test_archive_truncated(void **unused)
@@ -735,6 +759,7 @@ main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(test_rollback_never_twice, setup_tmp, teardown_tmp),
 		cmocka_unit_test_setup_teardown(test_hostile_agent, setup_tmp, teardown_tmp),
 		cmocka_unit_test_setup_teardown(test_archive_truncated, setup_tmp, teardown_tmp),
+		cmocka_unit_test(test_untrusted_escapes),
 		cmocka_unit_test_setup_teardown(test_journal_many_batches, setup_tmp, teardown_tmp),
 		cmocka_unit_test_setup_teardown(test_journal_refuses_forgery, setup_tmp, teardown_tmp),
 	};
