@@ -2,13 +2,13 @@
 
 #include <errno.h>
 #include <limits.h>
-#include <ini.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "agent_conf.h"
 #include "err.h"
+#include "ini_read.h"
 #include "strv.h"
 
 /* A string key's default: NULL stays NULL (required keys), others are copied. */
@@ -178,15 +178,15 @@ handler(void *user, const char *section, const char *name, const char *value)
 static int
 parse_file(const char *file, struct parse_state *ps, char *err, size_t errlen)
 {
-	FILE *f;
 	int line;
 
-	if ((f = fopen(file, "r")) == NULL) {
-		snprintf(err, errlen, "%s: cannot open: %s", file, strerror(errno));
+	/* Never ini_parse_file: inih would cut long lines and [app] names silently (ini_read.h). */
+	line = conf_ini_parse_file(file, handler, ps, ps->reason, sizeof(ps->reason));
+	if (line < 0) {
+		snprintf(err, errlen, "%s: %s%s", file, line == -1 ? "cannot open: " : "",
+		    line == -1 ? strerror(errno) : "out of memory");
 		return CUT_ERR_CONFIG;
 	}
-	line = ini_parse_file(f, handler, ps);
-	fclose(f);
 	if (line != 0) {
 		if (ps->reason[0] == '\0')
 			snprintf(ps->reason, sizeof(ps->reason), "syntax error");

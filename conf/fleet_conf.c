@@ -6,7 +6,6 @@
 #include "config.h"
 
 #include <errno.h>
-#include <ini.h>
 #include <limits.h>
 #include <pwd.h>
 #include <stdio.h>
@@ -16,6 +15,7 @@
 
 #include "err.h"
 #include "fleet_conf.h"
+#include "ini_read.h"
 #include "strv.h"
 
 #define FLEET_MAX_SECTIONS	100000
@@ -312,22 +312,18 @@ int
 fleet_conf_load(const char *file, struct fleet_conf *fc, char *err, size_t errlen)
 {
 	struct parse_state ps = { .fc = fc };
-	FILE *f;
 	int line;
 
 	memset(fc, 0, sizeof(*fc));
 	if ((fc->file = strdup(file)) == NULL)
 		return CUT_ERR_ALLOC;
-	if ((f = fopen(file, "r")) == NULL) {
-		snprintf(err, errlen, "%s: cannot open: %s", file, strerror(errno));
-		fleet_conf_free(fc);
-		return CUT_ERR_CONFIG;
-	}
-	line = ini_parse_file(f, handler, &ps);
-	fclose(f);
+	/* Never ini_parse_file: inih would cut long lines and [section] names silently (ini_read.h). */
+	line = conf_ini_parse_file(file, handler, &ps, ps.reason, sizeof(ps.reason));
 	if (line != 0) {
-		if (line < 0)
-			snprintf(err, errlen, "%s: cannot read", file);
+		if (line == -1)
+			snprintf(err, errlen, "%s: cannot open: %s", file, strerror(errno));
+		else if (line < 0)
+			snprintf(err, errlen, "%s: out of memory", file);
 		else
 			snprintf(err, errlen, "%s:%d: %s", file, line,
 			    ps.reason[0] ? ps.reason : "syntax error");
@@ -435,8 +431,10 @@ settings_build(struct fleet_settings *st, const struct fleet_section **layers, s
 	memset(st, 0, sizeof(*st));
 	for (size_t i = 0; i < nl; i++)
 		for (int k = 0; k < FK_COUNT_; k++)
-			if (layers[i] && layers[i]->val[k])
+			if (layers[i] && layers[i]->val[k]) {
 				raw[k] = layers[i]->val[k];
+				st->identity_set |= k == FK_identity;
+			}
 #define FKEY_STR(n, d, h) if ((st->n = strdup(raw[FK_##n])) == NULL) goto nomem;
 #define FKEY_PATH(n, d, h) if ((st->n = expand_path(raw[FK_##n])) == NULL) goto nomem;
 #define FKEY_INT(n, d, lo, hi, h) \

@@ -51,6 +51,7 @@ struct fleet_settings {
 #undef FKEY_PATH
 #undef FKEY_INT
 #undef FKEY_BATCH
+	int identity_set;	/* identity is in the file: it goes before ssh-agent keys */
 };
 
 /* One section as written: raw values, NULL where the key is not set. */

@@ -11,7 +11,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -114,6 +113,10 @@ engine_journal(struct engine *e, const char *fmt, ...)
 	va_end(ap);
 	if (n < 0 || (size_t)n >= sizeof(line) - 1)
 		return;
+	if (!rj_record_ok(line, (size_t)n)) {
+		log_error("rollout journal: refusing a malformed record");
+		return;
+	}
 	line[n++] = '\n';
 	if ((grown = realloc(e->jbuf, e->jlen + (size_t)n)) == NULL)
 		return;
@@ -139,26 +142,56 @@ engine_leave(struct engine *e, const struct node *nd)
 	snprintf(e->left + used, sizeof(e->left) - used, "%s%s", used ? " " : "", nd->h->name);
 }
 
-/* Hex SHA-256 of the mapped archive: the release's identity on every host. */
-static int
-archive_digest(const unsigned char *p, size_t len, char out[SHA256_HEX_LEN + 1])
+/*
+ * Read size bytes of fd into buf and hash them as they come, a chunk at a
+ * time while it is still in the CPU cache: one pass over the archive, as
+ * hashing the old mapping was. Bytes read (fewer: the file shrank), or -1.
+ * The hex SHA-256 is the release's identity on every host.
+ */
+static ssize_t
+read_hashing(int fd, unsigned char *buf, size_t size, char out[SHA256_HEX_LEN + 1])
 {
+	struct sha256 h;
 	unsigned char md[SHA256_LEN];
+	size_t got = 0;
 
-	if (sha256_buf(p, len, md) != CUT_OK)
-		return CUT_ERR_INTERNAL;
+	if (sha256_init(&h) != CUT_OK)
+		return -1;
+	while (got < size) {
+		size_t want = size - got < ((size_t)1 << 20) ? size - got : (size_t)1 << 20;
+		ssize_t n = read_full(fd, buf + got, want);
+
+		if (n < 0 || (n > 0 && sha256_update(&h, buf + got, (size_t)n) != CUT_OK)) {
+			sha256_free(&h);
+			return -1;
+		}
+		got += (size_t)n;
+		if ((size_t)n != want)
+			break;	/* end of file early: it shrank */
+	}
+	if (sha256_final(&h, md) != CUT_OK) {
+		sha256_free(&h);
+		return -1;
+	}
 	sha256_hex(md, out);
-	return CUT_OK;
+	return (ssize_t)got;
 }
 
-/* Map the archive and start its recompression; exit code or 0. */
+/*
+ * Read the archive into memory and start its recompression; exit code or 0.
+ * Read, not mmap(2): a file truncated under a mapping raises SIGBUS in
+ * whichever thread touches the lost page (hash, recompress, upload); a read
+ * sees the short file and says so (cutover(1), deploy). Hashed while read
+ * (read_hashing), it costs about what faulting the mapping in did.
+ */
 static int
 open_archive(struct engine *e)
 {
 	struct stat sb;
 	const char *path = e->o->archive;
 	int fd, level;
-	void *map;
+	unsigned char *buf;
+	ssize_t got;
 
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0 || fstat(fd, &sb) != 0) {
 		log_error("deploy: cannot open \"%s\": %s", path, strerror(errno));
@@ -170,15 +203,20 @@ open_archive(struct engine *e)
 		close(fd);
 		return log_error("deploy: \"%s\" is not a non-empty regular file", path), CUT_EXIT_BAD_INPUT;
 	}
-	/* Mapped once; every host's upload borrows the mapping. */
-	map = mmap(NULL, (size_t)sb.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+	/* Read once; every host's upload borrows the buffer. */
+	if ((buf = malloc((size_t)sb.st_size)) == NULL) {
+		close(fd);
+		return log_error("deploy: \"%s\": out of memory", path), CUT_EXIT_BAD_INPUT;
+	}
+	got = read_hashing(fd, buf, (size_t)sb.st_size, e->sha);
 	close(fd);
-	if (map == MAP_FAILED)
-		return log_error("deploy: cannot map \"%s\": %s", path, strerror(errno)), CUT_EXIT_BAD_INPUT;
-	e->map = map;
+	e->map = buf;
+	if (got < 0)
+		return log_error("deploy: cannot read \"%s\": %s", path, strerror(errno)), CUT_EXIT_BAD_INPUT;
+	if ((size_t)got != (size_t)sb.st_size)
+		return log_error("deploy: \"%s\" shrank from %lld to %lld bytes while being read; is it still being "
+		    "written?", path, (long long)sb.st_size, (long long)got), CUT_EXIT_BAD_INPUT;
 	e->len = (size_t)sb.st_size;
-	if (archive_digest(e->map, e->len, e->sha) != CUT_OK)
-		return log_error("deploy: cannot hash \"%s\"", path), CUT_EXIT_BAD_INPUT;
 	/* Recompressed while preflight runs; staging waits for it (and reports a failure). */
 	if ((level = stage_recompress_level(e->ro)) > 0 && recompress_worth(e->map, e->len))
 		(void)recompress_start(&e->rc, e->map, e->len, level, e->sha);
@@ -224,8 +262,7 @@ void
 engine_free(struct engine *e)
 {
 	recompress_free(&e->rc);
-	if (e->map)
-		munmap((void *)e->map, e->len);
+	free((void *)e->map);
 	free(e->starts);
 	free(e->order);
 	free(e->member);

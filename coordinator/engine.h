@@ -71,7 +71,7 @@ struct engine {
 	unsigned char *member;	/* per node: locked at preflight, part of the rollout */
 	char rel[RELEASE_ID_MAX + 1];
 	char sha[SHA256_HEX_LEN + 1];
-	const unsigned char *map;	/* the archive, mapped once */
+	const unsigned char *map;	/* the archive, read once (engine.c open_archive) */
 	size_t len;
 	struct recompress rc;
 	char *jbuf;		/* journal lines of the batch, written at once */

@@ -122,6 +122,8 @@ void host_set_state(struct host *h, enum host_state s);
 /* Record a failure (first one wins), tear the session down, state FAILED. */
 int host_fail(struct host *h, int err, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+/* host_fail() with the reason the read callback left in h->msg (else the error's name). */
+int host_fail_read(struct host *h, int err);
 
 int host_start(struct host *h);
 /*

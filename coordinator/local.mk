@@ -19,6 +19,10 @@ libcoord_a_SOURCES = \
 	coordinator/rjournal.h coordinator/rjournal.c coordinator/progress.h coordinator/progress.c \
 	coordinator/recompress.h coordinator/recompress.c coordinator/stage.h coordinator/stage.c \
 	coordinator/fleetops.h coordinator/fleetops.c coordinator/cmd-prune.c coordinator/cmd-pin.c
+# Agents' strings are checked and escaped before use (untrusted.h).
+libcoord_a_SOURCES += coordinator/untrusted.h coordinator/untrusted.c
+# known_hosts read with OpenSSH's rules (knownhosts.h).
+libcoord_a_SOURCES += coordinator/knownhosts.h coordinator/knownhosts.c
 # libarchive recompresses the release to zstd once per rollout, in a thread.
 libcoord_a_CFLAGS = $(AM_CFLAGS) -pthread $(LIBSSH2_CFLAGS) $(LIBCRYPTO_CFLAGS) $(LIBARCHIVE_CFLAGS) $(INIH_CFLAGS)
 COORD_LIBS = libcoord.a libcutconf.a libcutover.a $(LIBSSH2_LIBS) $(LIBARCHIVE_LIBS) $(LIBCRYPTO_LIBS) $(INIH_LIBS)

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #include "cmd.h"
 #include "err.h"
@@ -31,6 +32,23 @@ usage(FILE *f)
 	    "            5 partial: some hosts could not be brought back (named on stderr)\n");
 }
 
+/*
+ * Every selected host keeps its ssh connection for the whole rollout, so
+ * a fleet of N hosts needs more than N descriptors: the soft RLIMIT_NOFILE
+ * (1024 on most systems) is raised to the hard limit. Only poll(2) is
+ * used, never select(2), so any descriptor number works (cutover(1), FILES).
+ */
+static void
+raise_nofile(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		(void)setrlimit(RLIMIT_NOFILE, &rl);
+	}
+}
+
 int
 main(int argc, char **argv)
 {
@@ -48,6 +66,7 @@ main(int argc, char **argv)
 
 	log_init("cutover", 0);
 	sanitise_stdfd();
+	raise_nofile();
 	while ((ch = getopt_long(argc, argv, "+f:jvhV", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'f':

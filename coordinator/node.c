@@ -15,6 +15,7 @@
 #include "log.h"
 #include "proto.h"
 #include "rollout.h"
+#include "untrusted.h"
 
 static const char *const state_names[NODE_STATE_MAX_] = {
 	[NODE_NEW] = "new", [NODE_READY] = "ready", [NODE_LOCKING] = "locking",
@@ -129,19 +130,20 @@ node_lose(struct node *nd)
 		return;
 	if (in_flight(nd->st) || h->state == HOST_FAILED) {
 		const char *src;
+		char line[sizeof(nd->why)];
 		size_t len;
 
 		/* Exit 2 before any answer: the agent refused its configuration (cutover-agent(8)). */
 		nd->err = h->err ? h->err : h->state == HOST_DONE && h->exit_status == CUT_EXIT_USAGE ?
 		    CUT_ERR_CONFIG : CUT_ERR_EOF;
 		src = h->msg[0] ? h->msg : h->stderr_len ? h->stderr_tail : "agent closed the session";
-		len = strlen(src);
-		if (len >= sizeof(nd->why))
-			len = sizeof(nd->why) - 1;
-		memcpy(nd->why, src, len);
-		nd->why[len] = '\0';
-		/* One line: cut the agent's stderr at its first newline. */
-		nd->why[strcspn(nd->why, "\n")] = '\0';
+		/* One line: cut the agent's stderr at its first newline; escape the rest (untrusted.h). */
+		len = strcspn(src, "\n");
+		if (len >= sizeof(line))
+			len = sizeof(line) - 1;
+		memcpy(line, src, len);
+		line[len] = '\0';
+		untrusted_escape(line, nd->why, sizeof(nd->why));
 	}
 	node_set_state(nd, NODE_LOST);
 }

@@ -127,7 +127,7 @@ pipe_step(struct host *h)
 		if (n == 0)
 			break;
 		if (h->on_read && (r = h->on_read(h, buf, (size_t)n, h->user)) < 0) {
-			host_fail(h, r, "%s", h->msg[0] ? h->msg : cut_err(r));
+			host_fail_read(h, r);
 			return;
 		}
 		if (host_is_final(h))

@@ -25,7 +25,8 @@
 #include "sha256.h"
 
 #define RJ_LINE_MAX	1024
-#define RJ_READ_MAX	(4 << 20)	/* only the last 4 MiB are read back */
+#define RJ_READ_MAX	(4 << 20)	/* read back from the newest start record, in steps of 4 MiB */
+#define RJ_SPAN_MAX	(256 << 20)	/* ... at most this far back (100000 hosts need ~20 MiB) */
 #define RJ_HOSTS_MAX	100000
 
 /* Candidate state directories, in order of preference; n filled. */
@@ -138,6 +139,39 @@ rj_write(struct rjournal *j, const char *text, size_t len)
 	return CUT_OK;
 }
 
+static int value_ok(const char *v, size_t max);
+
+/*
+ * The writer's half of the reader's rule: "TYPE key=value ..." with single
+ * blanks and values of the plain alphabet. Anything else would be read back
+ * as another record, or not at all; untrusted.h keeps agents' strings out,
+ * this refuses whatever slips past.
+ */
+int
+rj_record_ok(const char *line, size_t len)
+{
+	char tok[RJ_LINE_MAX];
+	const char *p = line, *end = line + len;
+
+	if (len == 0 || len >= RJ_LINE_MAX || memchr(line, '\0', len) != NULL)
+		return 0;
+	for (size_t i = 0;; i++) {
+		const char *sp = memchr(p, ' ', (size_t)(end - p)), *eq;
+		size_t n = (size_t)((sp ? sp : end) - p);
+
+		memcpy(tok, p, n);
+		tok[n] = '\0';
+		eq = strchr(tok, '=');
+		if (i == 0 ? n == 0 || eq != NULL || !value_ok(tok, 32) :
+		    eq == NULL || eq == tok || !value_ok(eq + 1, RJ_NAME_MAX))
+			return 0;
+		if (sp == NULL)
+			break;
+		p = sp + 1;
+	}
+	return 1;
+}
+
 int
 rj_printf(struct rjournal *j, const char *fmt, ...)
 {
@@ -152,6 +186,8 @@ rj_printf(struct rjournal *j, const char *fmt, ...)
 	va_end(ap);
 	if (n < 0 || (size_t)n >= sizeof(line) - 1)
 		return CUT_ERR_INTERNAL;
+	if (!rj_record_ok(line, (size_t)n))
+		return log_error("rollout journal %s: refusing a malformed record", j->path), CUT_ERR_INTERNAL;
 	line[n++] = '\n';
 	return rj_write(j, line, (size_t)n);
 }
@@ -284,6 +320,42 @@ apply(struct rj_rollout *r, char *line)
 		h->reversed = 1;
 }
 
+/*
+ * Where to read from: a little before the newest start record, found by
+ * stepping back from the end, so a rollout of many hosts and batches (more
+ * than one window of records) is read whole; at most RJ_SPAN_MAX back.
+ */
+static off_t
+newest_start(int fd, off_t size)
+{
+	static const char pat[] = "\nstart ";
+	char *win = malloc(RJ_READ_MAX + sizeof(pat));
+	off_t end = size, from = size;
+
+	if (win == NULL)
+		return size > RJ_READ_MAX ? size - RJ_READ_MAX : 0;
+	while (end > 0 && size - end < RJ_SPAN_MAX) {
+		off_t at = end > RJ_READ_MAX ? end - RJ_READ_MAX : 0;
+		/* Overlap the next window by the pattern's length, so no match straddles two. */
+		size_t want = (size_t)(end - at) + (end < size ? sizeof(pat) - 1 : 0);
+		ssize_t got = pread(fd, win, want, at);
+
+		from = at;
+		if (got <= 0)
+			break;
+		for (ssize_t i = got - (ssize_t)sizeof(pat) + 1; i >= 0; i--)
+			if (memcmp(win + i, pat, sizeof(pat) - 1) == 0) {
+				free(win);
+				return at + i;	/* from the newline: the reader skips to the next whole line */
+			}
+		if (at == 0 || (size_t)got < want)
+			break;
+		end = at;
+	}
+	free(win);
+	return from;
+}
+
 int
 rj_last(const char *fleet_file, const char *app, struct rj_rollout *r)
 {
@@ -309,12 +381,12 @@ rj_last(const char *fleet_file, const char *app, struct rj_rollout *r)
 		close(fd);
 		return CUT_OK;
 	}
-	off = sb.st_size > RJ_READ_MAX ? sb.st_size - RJ_READ_MAX : 0;
-	if ((buf = malloc(RJ_READ_MAX + 1)) == NULL) {
+	off = newest_start(fd, sb.st_size);
+	if ((buf = malloc((size_t)(sb.st_size - off) + 1)) == NULL) {
 		close(fd);
 		return CUT_ERR_ALLOC;
 	}
-	got = lseek(fd, off, SEEK_SET) == off ? read_full(fd, buf, RJ_READ_MAX) : -1;
+	got = lseek(fd, off, SEEK_SET) == off ? read_full(fd, buf, (size_t)(sb.st_size - off)) : -1;
 	close(fd);
 	if (got < 0) {
 		free(buf);

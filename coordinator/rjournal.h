@@ -68,6 +68,8 @@ int rj_write(struct rjournal *j, const char *text, size_t len);
 /* Append one record line and fsync it; no-op without an open journal. */
 int rj_printf(struct rjournal *j, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void rj_close(struct rjournal *j);
+/* 1 when line (len bytes, no newline) is one well-formed record, as rj_printf writes only those. */
+int rj_record_ok(const char *line, size_t len);
 
 /* Read back the newest rollout of (fleet file, app); found = 0 when none. */
 int rj_last(const char *fleet_file, const char *app, struct rj_rollout *r);

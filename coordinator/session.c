@@ -13,6 +13,7 @@
 #include "fsutil.h"
 #include "proto.h"
 #include "session.h"
+#include "untrusted.h"
 
 /* Queue the frames in b on the host and empty b. */
 static int
@@ -135,10 +136,10 @@ on_read(struct host *h, const unsigned char *p, size_t len, void *user)
 		len -= n;
 		while ((r = frame_reader_next(&s->fr, &f)) == 1) {
 			r = msg_decode(&f, &m);
-			if (r == CUT_OK)
-				r = dispatch(s, &m);
-			else
+			if (r != CUT_OK)
 				snprintf(h->msg, sizeof(h->msg), "malformed frame from agent: %s", cut_err(r));
+			else if ((r = untrusted_check(&m, h->msg, sizeof(h->msg))) == CUT_OK)
+				r = dispatch(s, &m);
 			msg_free(&m);
 			if (r != CUT_OK)
 				return r;

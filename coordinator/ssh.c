@@ -23,6 +23,7 @@
 #include "err.h"
 #include "fsutil.h"
 #include "host.h"
+#include "knownhosts.h"
 #include "pipe.h"
 #include "log.h"
 
@@ -159,6 +160,20 @@ host_fail(struct host *h, int err, const char *fmt, ...)
 	teardown(h);
 	host_set_state(h, HOST_FAILED);
 	return err;
+}
+
+/*
+ * The session's reader refused what the agent sent and said why in h->msg.
+ * Copied out first: host_fail() formats into h->msg, and a "%s" of the
+ * buffer it writes to comes out empty.
+ */
+int
+host_fail_read(struct host *h, int err)
+{
+	char why[sizeof(h->msg)];
+
+	snprintf(why, sizeof(why), "%s", h->msg[0] ? h->msg : cut_err(err));
+	return host_fail(h, err, "%s", why);
 }
 
 void
@@ -353,6 +368,8 @@ host_poll_extra(const struct host *h, struct pollfd *p)
 	return n;
 }
 
+static void hostkey_pref(struct host *h);
+
 /* The connect finished (or failed): create the session and start the handshake. */
 static int
 step_connecting(struct host *h)
@@ -381,103 +398,145 @@ step_connecting(struct host *h)
 	libssh2_session_flag(h->ssh, LIBSSH2_FLAG_COMPRESS, 0);
 	libssh2_session_method_pref(h->ssh, LIBSSH2_METHOD_CRYPT_CS, PREF_CRYPT);
 	libssh2_session_method_pref(h->ssh, LIBSSH2_METHOD_CRYPT_SC, PREF_CRYPT);
-	libssh2_session_method_pref(h->ssh, LIBSSH2_METHOD_HOSTKEY, PREF_HOSTKEY);
+	hostkey_pref(h);
 	host_set_state(h, HOST_HANDSHAKE);
 	return CUT_OK;
 }
 
-/* Host keys are always verified: unknown and changed keys both fail the host. */
+/* The host's names as known_hosts may list them: its address, then its name in the fleet file. */
+static size_t
+hostkey_names(const struct host *h, const char *names[2])
+{
+	names[0] = h->conf->address;
+	names[1] = h->name;
+	return strcmp(h->conf->address, h->name) != 0 ? 2 : 1;
+}
+
+/*
+ * Offer only the key types known_hosts has for the host, so the server
+ * shows the key we can check (knownhosts.h); none known: the usual order,
+ * and the check says the host is unknown.
+ */
+static void
+hostkey_pref(struct host *h)
+{
+	const char *names[2];
+	struct kh_scan ks;
+
+	if (kh_scan(h->conf->s.known_hosts, names, hostkey_names(h, names), (long)h->conf->s.port,
+	    NULL, 0, &ks) != 0 || ks.types[0] == '\0' ||
+	    libssh2_session_method_pref(h->ssh, LIBSSH2_METHOD_HOSTKEY, ks.types) != 0)
+		libssh2_session_method_pref(h->ssh, LIBSSH2_METHOD_HOSTKEY, PREF_HOSTKEY);
+}
+
+/* Host keys are always verified, with OpenSSH's rules (knownhosts.h): anything but a match fails the host. */
 static int
 check_hostkey(struct host *h)
 {
-	LIBSSH2_KNOWNHOSTS *kh;
-	struct libssh2_knownhost *found = NULL;
-	const char *key;
-	size_t len;
-	int type, r, n;
+	const char *key, *names[2];
 	const char *kfile = h->conf->s.known_hosts;
+	struct kh_scan ks;
+	size_t len;
+	int type;
 
 	if ((key = libssh2_session_hostkey(h->ssh, &len, &type)) == NULL)
 		return host_fail(h, CUT_ERR_HOST, "no host key from %s", h->conf->address);
-	if ((kh = libssh2_knownhost_init(h->ssh)) == NULL)
-		return host_fail(h, CUT_ERR_ALLOC, "known hosts: out of memory");
-	n = libssh2_knownhost_readfile(kh, kfile, LIBSSH2_KNOWNHOST_FILE_OPENSSH);
-	if (n < 0) {
-		libssh2_knownhost_free(kh);
-		return host_fail(h, CUT_ERR_HOST, "cannot read known_hosts %s: %s", kfile, ssh_errmsg(h));
-	}
-	r = libssh2_knownhost_checkp(kh, h->conf->address, (int)h->conf->s.port, key, len,
-	    LIBSSH2_KNOWNHOST_TYPE_PLAIN | LIBSSH2_KNOWNHOST_KEYENC_RAW, &found);
-	if (r == LIBSSH2_KNOWNHOST_CHECK_NOTFOUND && strcmp(h->conf->address, h->name) != 0)
-		r = libssh2_knownhost_checkp(kh, h->name, (int)h->conf->s.port, key, len,
-		    LIBSSH2_KNOWNHOST_TYPE_PLAIN | LIBSSH2_KNOWNHOST_KEYENC_RAW, &found);
-	libssh2_knownhost_free(kh);
-	switch (r) {
-	case LIBSSH2_KNOWNHOST_CHECK_MATCH:
+	if (kh_scan(kfile, names, hostkey_names(h, names), (long)h->conf->s.port,
+	    (const unsigned char *)key, len, &ks) != 0)
+		return host_fail(h, CUT_ERR_HOST, "cannot read known_hosts %s: %s", kfile, strerror(errno));
+	switch (ks.verdict) {
+	case KH_MATCH:
 		return CUT_OK;
-	case LIBSSH2_KNOWNHOST_CHECK_MISMATCH:
+	case KH_MISMATCH:
 		return host_fail(h, CUT_ERR_HOST,
 		    "host key for [%s]:%lld differs from the one in %s (possible man-in-the-middle); refusing",
 		    h->conf->address, h->conf->s.port, kfile);
-	case LIBSSH2_KNOWNHOST_CHECK_NOTFOUND:
-		return host_fail(h, CUT_ERR_HOST, "host key for [%s]:%lld is not in %s; refusing unknown host",
-		    h->conf->address, h->conf->s.port, kfile);
+	case KH_REVOKED:
+		return host_fail(h, CUT_ERR_HOST, "host key for [%s]:%lld is @revoked in %s line %d; refusing",
+		    h->conf->address, h->conf->s.port, kfile, ks.line);
+	case KH_CERT_AUTHORITY:
+		return host_fail(h, CUT_ERR_HOST, "host [%s]:%lld is vouched for only by a @cert-authority line "
+		    "(%s line %d): host certificates are not supported; add the host's own key", h->conf->address,
+		    h->conf->s.port, kfile, ks.line);
 	default:
-		return host_fail(h, CUT_ERR_HOST, "host key check for %s failed", h->conf->address);
+		return host_fail(h, CUT_ERR_HOST, "host key for [%s]:%lld is not in %s (no %s key for it); refusing "
+		    "unknown host", h->conf->address, h->conf->s.port, kfile, ks.offered);
 	}
 }
 
-/* ssh-agent first (when SSH_AUTH_SOCK is set), then the identity file. */
+/*
+ * One ssh-agent key per call; 1 when the agent has no (more) keys to try.
+ * libssh2 wants the same call again after EAGAIN.
+ */
+static int
+try_agent(struct host *h, const char *user, int *r)
+{
+	const char *sock = getenv("SSH_AUTH_SOCK");
+
+	*r = LIBSSH2_ERROR_PUBLICKEY_UNVERIFIED;
+	if (h->agent == NULL) {
+		if (sock == NULL || *sock == '\0' || (h->agent = libssh2_agent_init(h->ssh)) == NULL ||
+		    libssh2_agent_connect(h->agent) != 0 || libssh2_agent_list_identities(h->agent) != 0 ||
+		    libssh2_agent_get_identity(h->agent, &h->agent_id, NULL) != 0)
+			return 1;
+	}
+	if (h->agent_id == NULL)
+		return 1;
+	*r = libssh2_agent_userauth(h->agent, user, h->agent_id);
+	if (*r == 0 || *r == LIBSSH2_ERROR_EAGAIN)
+		return 0;
+	if (libssh2_agent_get_identity(h->agent, &h->agent_id, h->agent_id) != 0)
+		h->agent_id = NULL;
+	return 0;
+}
+
+/*
+ * Public key auth. With identity set in the fleet file, that key goes first
+ * (like ssh's IdentitiesOnly): a well-stocked ssh-agent would otherwise use
+ * up sshd's MaxAuthTries before the configured key is offered; agent keys
+ * follow only if it fails (a passphrase-protected identity the agent holds).
+ * Without it, ssh-agent first, then the default ~/.ssh/id_ed25519.
+ * auth_stage: 0 agent, 1 identity file, 2 agent after the file, 3 nothing left.
+ */
 static int
 step_auth(struct host *h)
 {
 	const char *user = h->conf->s.user;
 	char pub[4096];
-	int r;
+	int r = LIBSSH2_ERROR_PUBLICKEY_UNVERIFIED, file_err = 0;
 
-	if (h->auth_stage == 0) {
-		const char *sock = getenv("SSH_AUTH_SOCK");
-
-		if (sock == NULL || *sock == '\0') {
-			h->auth_stage = 1;
-			return CUT_OK;
-		}
-		if (h->agent == NULL) {
-			if ((h->agent = libssh2_agent_init(h->ssh)) == NULL ||
-			    libssh2_agent_connect(h->agent) != 0 ||
-			    libssh2_agent_list_identities(h->agent) != 0) {
-				h->auth_stage = 1;
-				return CUT_OK;
-			}
-			if (libssh2_agent_get_identity(h->agent, &h->agent_id, NULL) != 0) {
-				h->auth_stage = 1;
-				return CUT_OK;
-			}
-		}
-		r = libssh2_agent_userauth(h->agent, user, h->agent_id);
+	if (h->auth_stage == 0 && h->conf->s.identity_set && h->agent == NULL)
+		h->auth_stage = 1;
+	if (h->auth_stage == 0 || h->auth_stage == 2) {
+		if (try_agent(h, user, &r) == 1)
+			h->auth_stage = h->auth_stage == 0 ? 1 : 3;
+		if (r == 0)
+			goto authed;
+		if (r == LIBSSH2_ERROR_EAGAIN || h->auth_stage != 3)
+			return r == LIBSSH2_ERROR_EAGAIN ? r : CUT_OK;
+	}
+	if (h->auth_stage == 1) {
+		snprintf(pub, sizeof(pub), "%s.pub", h->conf->s.identity);
+		r = libssh2_userauth_publickey_fromfile_ex(h->ssh, user, (unsigned)strlen(user),
+		    access(pub, R_OK) == 0 ? pub : NULL, h->conf->s.identity, "");
 		if (r == LIBSSH2_ERROR_EAGAIN)
 			return r;
 		if (r == 0)
 			goto authed;
-		if (libssh2_agent_get_identity(h->agent, &h->agent_id, h->agent_id) != 0)
-			h->auth_stage = 1;
-		return CUT_OK;
+		file_err = errno;
+		/* The identity went first: the agent's keys are the fallback. */
+		h->auth_stage = h->conf->s.identity_set && h->agent == NULL ? 2 : 3;
+		if (h->auth_stage == 2)
+			return CUT_OK;
 	}
-	snprintf(pub, sizeof(pub), "%s.pub", h->conf->s.identity);
-	r = libssh2_userauth_publickey_fromfile_ex(h->ssh, user, (unsigned)strlen(user),
-	    access(pub, R_OK) == 0 ? pub : NULL, h->conf->s.identity, "");
-	if (r == LIBSSH2_ERROR_EAGAIN)
-		return r;
-	if (r != 0) {
-		if (access(h->conf->s.identity, R_OK) != 0)
-			return host_fail(h, CUT_ERR_HOST, "authentication as %s failed: cannot read identity %s: %s",
-			    user, h->conf->s.identity, strerror(errno));
-		/* The commonest cause on a fresh server gets named: useradd leaves the account locked. */
-		return host_fail(h, CUT_ERR_HOST, "authentication as %s failed (ssh-agent%s, %s): %s; is the key in "
-		    "~%s/.ssh/authorized_keys, and the account unlocked (useradd sets '!' in /etc/shadow, which sshd "
-		    "without PAM refuses: usermod -p '*' %s)?",
-		    user, getenv("SSH_AUTH_SOCK") ? "" : " not running", h->conf->s.identity, ssh_errmsg(h), user, user);
-	}
+	if (access(h->conf->s.identity, R_OK) != 0)
+		return host_fail(h, CUT_ERR_HOST, "authentication as %s failed: cannot read identity %s: %s",
+		    user, h->conf->s.identity, strerror(file_err ? file_err : errno));
+	/* The commonest cause on a fresh server gets named: useradd leaves the account locked. */
+	return host_fail(h, CUT_ERR_HOST, "authentication as %s failed (ssh-agent%s, %s): %s; is the key in "
+	    "~%s/.ssh/authorized_keys, and the account unlocked (useradd sets '!' in /etc/shadow, which sshd "
+	    "without PAM refuses: usermod -p '*' %s)?",
+	    user, getenv("SSH_AUTH_SOCK") ? "" : " not running", h->conf->s.identity, ssh_errmsg(h), user, user);
  authed:
 	if (h->conf->s.keepalive > 0)
 		libssh2_keepalive_config(h->ssh, 1, (unsigned)h->conf->s.keepalive);
@@ -564,7 +623,7 @@ step_running(struct host *h)
 		if (n == 0)
 			break;
 		if (h->on_read && (r = h->on_read(h, buf, (size_t)n, h->user)) < 0)
-			return host_fail(h, r, "%s", h->msg[0] ? h->msg : cut_err(r));
+			return host_fail_read(h, r);
 		if (host_is_final(h))
 			return CUT_OK;
 	}

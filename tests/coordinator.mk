@@ -4,7 +4,10 @@
 EXTRA_DIST += tests/lib-fleet.sh
 COORD_TESTS = \
 	tests/regress/fleet-conf.sh \
+	tests/regress/conf-limits.sh \
 	tests/regress/fleet-transport.sh \
+	tests/regress/fleet-knownhosts.sh \
+	tests/regress/fleet-many.sh \
 	tests/regress/fleet-deploy.sh \
 	tests/regress/fleet-partial.sh \
 	tests/regress/fleet-race.sh \

@@ -4,6 +4,7 @@ EXTRA_DIST += tests/lib.sh
 include $(srcdir)/tests/agent.mk
 include $(srcdir)/tests/unpack.mk
 include $(srcdir)/tests/proto.mk
+include $(srcdir)/tests/fuzz.mk
 include $(srcdir)/tests/coordinator.mk
 include $(srcdir)/packaging/local.mk
 include $(srcdir)/tests/guide.mk

@@ -21,6 +21,10 @@
  *	intlater the same SIGINT 0.5 s after answering normally
  *	slow     answer after 1.5 s
  *	wrong    activate answers success but names another release
+ *	evil     status: a current release with a newline and a forged journal
+ *	         record, a lock holder with terminal escapes (untrusted.h)
+ *	evilfail RESULT failed whose error text carries escapes and a newline
+ *	truncate empty DIR/web-2.tgz (the archive), then answer normally
  */
 #include "config.h"
 
@@ -195,7 +199,10 @@ perform(const char *op, const struct msg *m, const char *act, struct kvlist *res
 	const char *rel = kv_get(&m->kv, "release"), *to = kv_get(&m->kv, "to");
 	char line[600];
 
-	if (strcmp(op, "status") == 0) {
+	if (strcmp(op, "status") == 0 && strcmp(act, "evil") == 0) {
+		kv_add(res, "current", "web-1\nend ts=7 outcome=forged");
+		kv_add(res, "lock_holder", "\x1b[2J\x1b]0;owned\x07");
+	} else if (strcmp(op, "status") == 0) {
 		kv_add(res, "current", cur);
 		kv_add(res, "previous", prev);
 		kv_load("meta", "current_", res);
@@ -254,14 +261,21 @@ handle(struct frame_reader *fr, const struct msg *m)
 	}
 	if (strcmp(act, "slow") == 0)
 		usleep(1500000);
+	if (strcmp(act, "truncate") == 0) {
+		char path[512];
+
+		snprintf(path, sizeof(path), "%s/web-2.tgz", dir);
+		if (truncate(path, 0) != 0)
+			return CUT_ERR_SYSTEM;
+	}
 	if (strcmp(m->op, "install") == 0 && (r = take_upload(fr)) != CUT_OK)
 		return r;
 	if (strcmp(act, "fail") == 0 || strcmp(act, "revert") == 0 || strcmp(act, "locked") == 0 ||
-	    strcmp(act, "bad") == 0) {
+	    strcmp(act, "bad") == 0 || strcmp(act, "evilfail") == 0) {
 		int err = act[0] == 'f' ? CUT_ERR_FAILED : act[0] == 'r' ? CUT_ERR_REVERSED :
 		    act[0] == 'l' ? CUT_ERR_LOCKED : CUT_ERR_BAD_ARCHIVE;
 
-		kv_add(&res, "error", act);
+		kv_add(&res, "error", act[0] == 'e' ? "\x1b]0;owned\x07" "boom\nsecond line" : act);
 		r = send_result(err, cut_exit_code(err), &res, m->req_id);
 	} else {
 		perform(m->op, m, act, &res);

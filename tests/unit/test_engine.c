@@ -28,6 +28,8 @@
 
 #include "engine.h"
 #include "incident.h"
+#include "msg.h"
+#include "untrusted.h"
 #include "unit-tmpdir.h"
 
 #define MAX_HOSTS 6
@@ -49,6 +51,7 @@ struct outcome {
 	char cur[MAX_HOSTS][64];	/* the host's own current release */
 	char log[MAX_HOSTS][2048];	/* the requests it saw */
 	char note[MAX_HOSTS][1024];	/* its last note */
+	char why[MAX_HOSTS][512];	/* the node's failure, as the coordinator prints it */
 	char journal[16384];
 };
 
@@ -136,8 +139,10 @@ collect(const struct scenario *sc, const struct rollout *ro, struct outcome *out
 	char path[PATH_MAX];
 
 	for (size_t i = 0; i < sc->n; i++) {
-		if (ro)
+		if (ro) {
 			out->st[i] = ro->nodes[i].st;
+			snprintf(out->why[i], sizeof(out->why[i]), "%s", ro->nodes[i].why);
+		}
 		snprintf(path, sizeof(path), "%s/h%zu.cur", tmpdir, i + 1);
 		read_file(path, out->cur[i], sizeof(out->cur[i]));
 		out->cur[i][strcspn(out->cur[i], "\n")] = '\0';
@@ -639,6 +644,116 @@ test_rollback_clears_pause(void **unused)
 	assert_all_on(&out, 4, "web-1");
 }
 
+/* A hostile agent cannot forge a rollout journal record or send terminal escapes (untrusted.h). */
+static void
+test_hostile_agent(void **unused)
+{
+	struct scenario sc = { .n = 3, .batch = "1", .max_fail = 2,
+	    .script = { [0] = "status=evil", [1] = "activate=evilfail" } };
+	struct outcome out;
+
+	(void)unused;
+	run(&sc, &out);
+	assert_int_equal(out.rc, CUT_EXIT_OK);
+	assert_null(strstr(out.journal, "forged"));
+	assert_non_null(strstr(out.journal, "outcome=done"));
+	assert_non_null(strstr(out.why[0], "invalid current"));
+	assert_null(strchr(out.why[0], '\n'));
+	assert_int_equal(out.st[1], NODE_FAILED);
+	assert_null(strchr(out.why[1], '\x1b'));
+	assert_null(strchr(out.why[1], '\x07'));
+	assert_null(strchr(out.why[1], '\n'));
+	assert_non_null(strstr(out.why[1], "\\x1b]0;owned\\x07boom\\nsecond line"));
+	assert_string_equal(out.cur[2], "web-2");
+}
+
+/* History records keep C0 (their printers escape it) but not C1 or broken UTF-8; results lose both. */
+static void
+test_untrusted_escapes(void **unused)
+{
+	struct msg m;
+	char why[256] = "";
+
+	(void)unused;
+	memset(&m, 0, sizeof(m));
+	m.type = MSG_RECORD;
+	assert_int_equal(kv_add(&m.kv, "output", "a\nb\xc2\x9b[2J\x9b\xc3\xa9"), 0);
+	assert_int_equal(untrusted_check(&m, why, sizeof(why)), 0);
+	assert_string_equal(m.kv.v[0].val, "a\nb\\xc2\\x9b[2J\\x9b\xc3\xa9");
+	m.type = MSG_RESULT;
+	assert_int_equal(untrusted_check(&m, why, sizeof(why)), 0);
+	assert_string_equal(m.kv.v[0].val, "a\\nb\\xc2\\x9b[2J\\x9b\xc3\xa9");
+	assert_int_equal(kv_add(&m.kv, "previous", "web-1 x"), 0);
+	assert_int_equal(untrusted_check(&m, why, sizeof(why)), CUT_ERR_PROTOCOL);
+	assert_non_null(strstr(why, "invalid previous"));
+	kv_free(&m.kv);
+}
+
+/* The archive truncated after it was read (during preflight) is no SIGBUS: the bytes read go out. */
+static void
+test_archive_truncated(void **unused)
+{
+	struct scenario sc = { .n = 2, .batch = "1", .script = { [0] = "status=truncate" } };
+	struct outcome out;
+
+	(void)unused;
+	run(&sc, &out);
+	assert_int_equal(out.rc, CUT_EXIT_OK);
+	assert_all_on(&out, sc.n, "web-2");
+}
+
+/*
+ * A rollout of 100000 batches writes more than the old 4 MiB read-back
+ * window: its start record must still be found (rjournal.c newest_start).
+ */
+static void
+test_journal_many_batches(void **unused)
+{
+	char fleet[PATH_MAX], state[PATH_MAX], *buf;
+	size_t len = 0, cap = 8 << 20;
+	struct rjournal j;
+	struct rj_rollout r;
+
+	(void)unused;
+	snprintf(fleet, sizeof(fleet), "%s/fleet.ini", tmpdir);
+	write_file(fleet, "[fleet]\n");
+	snprintf(state, sizeof(state), "%s/state", tmpdir);
+	setenv("XDG_STATE_HOME", state, 1);
+	assert_int_equal(rj_open(&j, fleet, "web"), 0);
+	assert_int_equal(rj_printf(&j, "start ts=1 release=web-2 sha256=%064d hosts=2 id=r1", 0), 0);
+	assert_int_equal(rj_printf(&j, "host name=h1 prev=web-1"), 0);
+	assert_non_null(buf = malloc(cap));
+	for (int k = 1; k <= 100000; k++)
+		len += (size_t)snprintf(buf + len, cap - len, "phase state=switch batch=%d of=100000 ts=%d\n", k, k);
+	assert_true(len > (4u << 20));
+	assert_int_equal(rj_write(&j, buf, len), 0);
+	free(buf);
+	assert_int_equal(rj_printf(&j, "switched name=h1"), 0);
+	rj_close(&j);
+	assert_int_equal(rj_last(fleet, "web", &r), 0);
+	assert_true(r.found);
+	assert_false(r.ended);
+	assert_int_equal(r.batch, 100000);
+	assert_int_equal(r.n, 1);
+	assert_true(r.hosts[0].switched);
+	assert_string_equal(r.hosts[0].prev, "web-1");
+	rj_rollout_free(&r);
+}
+
+/* The journal's writer refuses what its reader would read as another record. */
+#define RECORD_OK(s) rj_record_ok((s), strlen(s))
+static void
+test_journal_refuses_forgery(void **unused)
+{
+	(void)unused;
+	assert_true(RECORD_OK("host name=h1 prev=web-1"));
+	assert_true(RECORD_OK("host name=h1 prev="));
+	assert_false(RECORD_OK("host name=h1 prev=web-1\nend ts=1 outcome=done"));
+	assert_false(RECORD_OK("host name=h1 prev=a\x1b[2J"));
+	assert_false(RECORD_OK("host name=h1  prev=x"));
+	assert_false(RECORD_OK("host name=h1 prev=a=b c"));
+}
+
 int
 main(int argc, char **argv)
 {
@@ -664,6 +779,11 @@ main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(test_convergent_rollback, setup_tmp, teardown_tmp),
 		cmocka_unit_test_setup_teardown(test_rollback_never_twice, setup_tmp, teardown_tmp),
 		cmocka_unit_test_setup_teardown(test_rollback_clears_pause, setup_tmp, teardown_tmp),
+		cmocka_unit_test_setup_teardown(test_hostile_agent, setup_tmp, teardown_tmp),
+		cmocka_unit_test_setup_teardown(test_archive_truncated, setup_tmp, teardown_tmp),
+		cmocka_unit_test(test_untrusted_escapes),
+		cmocka_unit_test_setup_teardown(test_journal_many_batches, setup_tmp, teardown_tmp),
+		cmocka_unit_test_setup_teardown(test_journal_refuses_forgery, setup_tmp, teardown_tmp),
 	};
 	char here[PATH_MAX];
 	const char *slash = strrchr(argv[0], '/');
