@@ -134,11 +134,13 @@ static int
 gz_le(struct gunzip *g, int n, uint32_t *v)
 {
 	unsigned char c;
-	int i, r;
+	int i;
 
 	*v = 0;
 	for (i = 0; i < n; i++) {
-		if ((r = gz_byte(g, &c)) <= 0)
+		int r = gz_byte(g, &c);
+
+		if (r <= 0)
 			return r;
 		*v |= (uint32_t)c << (8 * i);
 	}
@@ -151,10 +153,11 @@ gz_skip_string(struct gunzip *g, size_t max, const char *what)
 {
 	unsigned char c = 1;
 	size_t n = 0;
-	int r;
 
 	while (c != 0) {
-		if ((r = gz_byte(g, &c)) <= 0)
+		int r = gz_byte(g, &c);
+
+		if (r <= 0)
 			return r;
 		if (++n > max) {
 			gz_fail(g, "gzip header: %s field longer than %zu bytes", what, max);

@@ -179,4 +179,11 @@ refused gz-in-gz.tgz 'gzip inside gzip'
 refused ctl.tgz 'path escapes'
 printf '%s' "$ERR" | grep -q $'[\x01-\x1f\x7f]' && fail "raw control byte in: $ERR"
 printf '%s' "$ERR" | grep -q '\\x1b\]0;pwn\\x07\\x9b31m' || fail "controls not escaped: $ERR"
+
+step "an archive file name with controls: one escaped line"
+cp "$T/web-1.tgz" "$T/"$'\e[2J\x9b'".tgz"
+expect_exit 3 A install web "$T/"$'\e[2J\x9b'".tgz"
+[ "$(printf '%s\n' "$ERR" | wc -l)" -eq 1 ] || fail "want one line: $ERR"
+printf '%s' "$ERR" | grep -q $'[\x01-\x1f\x7f\x9b]' && fail "raw control byte in: $ERR"
+printf '%s' "$ERR" | grep -q '\\x1b\[2J\\x9b' || fail "not escaped: $ERR"
 pass
