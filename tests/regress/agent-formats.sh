@@ -155,7 +155,10 @@ refused huge-comment.tgz 'comment field longer'
 
 for f in huge-extra.tgz huge-name.tgz; do
 	step "$f: refused at once in bounded memory"
-	( ulimit -v 1048576; exec /usr/bin/time -f '%e %M' -o "$T/rss" timeout 10 \
+	# A bound on address space keeps a regression from taking the machine
+	# (not under ASan: its shadow memory needs terabytes of address space).
+	( [ -n "${ASAN_OPTIONS:-}" ] || ulimit -v 1048576
+	  exec /usr/bin/time -f '%e %M' -o "$T/rss" timeout 10 \
 	    "$CUTOVER_AGENT" --config "$T/agent.ini" install web "$T/$f" --release hostile ) \
 	    >"$T/h.out" 2>"$T/h.err"
 	rc=$?
@@ -163,7 +166,7 @@ for f in huge-extra.tgz huge-name.tgz; do
 	grep -q 'truncated' "$T/h.err" || fail "message: $(cat "$T/h.err")"
 	read -r secs kib <<< "$(tail -1 "$T/rss")"
 	echo "$f: rejected in $secs s, peak RSS $kib KiB"
-	[ "$kib" -lt 16384 ] || fail "peak RSS $kib KiB (want < 16384)"
+	[ -n "${ASAN_OPTIONS:-}" ] || [ "$kib" -lt 16384 ] || fail "peak RSS $kib KiB (want < 16384)"
 	awk -v s="$secs" 'BEGIN { exit !(s < 1.0) }' || fail "took $secs s"
 done
 
