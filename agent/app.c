@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "app.h"
+#include "interrupt.h"
 #include "dirtree.h"
 #include "err.h"
 #include "fault.h"
@@ -312,7 +313,8 @@ app_lock(struct app *app, int wait_seconds, char *holder, size_t holderlen)
 			close(fd);
 			return CUT_ERR_SYSTEM;
 		}
-		if (mono_ms() >= deadline) {
+		/* A stop request ends the wait like its deadline (cutover-agent(8), SIGNALS). */
+		if (mono_ms() >= deadline || interrupted()) {
 			read_holder(fd, holder, holderlen);
 			close(fd);
 			return CUT_ERR_LOCKED;

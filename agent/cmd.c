@@ -6,7 +6,7 @@
 
 const struct agent_cmd agent_cmds[] = {
 	{ "install", "APP ARCHIVE [--release ID] [--sha256 HEX]",
-	    "unpack ARCHIVE (path or -) into releases/ID; do not activate", agent_cmd_install },
+	    "unpack ARCHIVE (path or -; tar, .tar.gz/.xz/.zst/.bz2, or zip) into releases/ID;\n           do not activate", agent_cmd_install },
 	{ "activate", "APP ID",
 	    "point current at releases/ID (hooks, health check)", agent_cmd_activate },
 	{ "deploy", "APP ARCHIVE [--release ID] [--sha256 HEX]",

@@ -18,6 +18,8 @@
 #include "log.h"
 
 #define LINE_MAX_LEN 1024
+/* SIGTERM-to-SIGKILL grace for a hook stopped by our own signal (cutover-agent(8), SIGNALS). */
+#define HOOK_STOP_GRACE_MS 500
 
 static void
 keep_tail(struct hook_ctx *h, const char *s, size_t n)
@@ -136,7 +138,8 @@ watch(struct hook_ctx *h, struct run *rn)
 	if (!rn->timed_out && (now >= rn->deadline || (interrupted() && !h->finish_on_signal))) {
 		rn->timed_out = 1;
 		kill_group(rn->pid, SIGTERM);
-		rn->kill_at = now + HOOK_KILL_GRACE_MS;
+		/* Stopped by a signal: the operator waits, so a short grace. */
+		rn->kill_at = now + (now < rn->deadline ? HOOK_STOP_GRACE_MS : HOOK_KILL_GRACE_MS);
 	}
 	if (rn->timed_out && now >= rn->kill_at) {
 		kill_group(rn->pid, SIGKILL);
@@ -252,13 +255,15 @@ health_check(struct hook_ctx *h, char *why, size_t whylen)
 		kv_free(&ev);
 		if (r == CUT_OK)
 			return CUT_OK;
-		if (interrupted())
-			break;
-		if (attempt < c->health_retries && c->health_interval > 0) {
-			struct timespec ts = { (time_t)c->health_interval, 0 };
+		/* In slices, so that a signal is noticed within 100 ms. */
+		for (long long ms = attempt < c->health_retries ? c->health_interval * 1000 : 0;
+		    ms > 0 && !interrupted(); ms -= 100) {
+			struct timespec ts = { 0, 100 * 1000 * 1000 };
 
 			nanosleep(&ts, NULL);
 		}
+		if (interrupted())
+			break;
 	}
 	snprintf(why + strlen(why), whylen - strlen(why), " (%lld attempts)", c->health_retries);
 	return r;

@@ -22,6 +22,7 @@
 #include "frame.h"
 #include "fsutil.h"
 #include "ident.h"
+#include "interrupt.h"
 #include "journal.h"
 #include "log.h"
 #include "msg.h"
@@ -123,6 +124,9 @@ next_frame(struct serve *s, struct frame *f, int timeout_ms, int idle)
 			return CUT_OK;
 		if (r < 0)
 			return proto_fail(s, r, "bad frame: %s", cut_err(r));
+		/* SIGTERM/SIGINT/SIGHUP: leave (an upload fails and is undone). */
+		if (interrupted())
+			return CUT_ERR_FAILED;
 		if (s->out_dead)
 			buf_reset(&s->obuf);
 		if (deadline >= 0) {
@@ -132,6 +136,9 @@ next_frame(struct serve *s, struct frame *f, int timeout_ms, int idle)
 				return CUT_ERR_TIMEOUT;
 			ms = left > 86400000 ? 86400000 : (int)left;
 		}
+		/* A signal just before poll() is seen at the next wake-up. */
+		if (ms < 0 || ms > 250)
+			ms = 250;
 		/* fd -1: poll ignores it, so a hung-up idle side cannot spin us */
 		pfd[0].fd = buf_avail(&s->obuf) >= PROTO_FRAME_MAX + PROTO_HEADER_LEN &&
 		    frame_reader_space(&s->fr) > 0 ? s->in : -1;
@@ -146,7 +153,7 @@ next_frame(struct serve *s, struct frame *f, int timeout_ms, int idle)
 			return CUT_ERR_SYSTEM;
 		}
 		if (n == 0)
-			continue;	/* deadline re-checked above */
+			continue;	/* deadline and signals re-checked above */
 		if (pfd[1].revents != 0 && frame_write_some_fd(s->out, &s->obuf) < 0)
 			s->out_dead = 1;
 		if (pfd[0].revents != 0) {
@@ -974,6 +981,8 @@ serve_run(int infd, int outfd, const struct serve_opts *o)
 			(void)flush_out(&s, IO_TIMEOUT_MS);
 		if (r == CUT_ERR_EOF)
 			r = CUT_OK;
+		else if (interrupted())
+			log_error("serve: stopped by signal %d", interrupted());
 		else if (r != CUT_OK)
 			log_error("serve: %s", cut_err(r));
 	}

@@ -3,7 +3,9 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
+#include "escape.h"
 #include "sink.h"
 
 void
@@ -46,7 +48,14 @@ op_fail(struct kvlist *res, int code, const char *fmt, ...)
 
 	va_start(ap, fmt);
 	if (vasprintf(&s, fmt, ap) >= 0) {
-		kv_set(res, "error", s);
+		/* An error is one line whatever a name or path in it holds. */
+		size_t len = strlen(s) * 4 + 16;
+		char *e = malloc(len);
+
+		if (e != NULL)
+			text_escape(s, e, len, len, 0);
+		kv_set(res, "error", e != NULL ? e : s);
+		free(e);
 		free(s);
 	}
 	va_end(ap);

@@ -1,28 +1,39 @@
 /*
- * Safe streaming extraction: libarchive reads the byte source once (every
- * raw byte also goes through SHA-256); each member is checked by our own
- * rules (names, types, link targets, symlinks on the way, caps) before
- * libarchive's write_disk, with SECURE_NODOTDOT|SECURE_NOABSOLUTEPATHS as
- * a second line, creates it below the staging directory by relative path.
- * See unpack.h for the contract.
+ * Safe streaming extraction: the byte source is read once (every raw byte
+ * also goes through SHA-256); the first bytes say what it is (sniff());
+ * gzip goes through our own decoder (gunzip.c), xz, zstd and bzip2 through
+ * libarchive's filters, a zip is spooled and read from its central
+ * directory. Each member is checked by our own rules (names, types, link
+ * targets, symlinks on the way, caps) before libarchive's write_disk, with
+ * SECURE_NODOTDOT|SECURE_NOABSOLUTEPATHS as a second line, creates it below
+ * the staging directory by relative path. See unpack.h for the contract.
  */
 #include "config.h"
 
 #include <sys/stat.h>
 
+#include <sys/random.h>
+
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <locale.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <archive.h>
 #include <archive_entry.h>
 
 #include "err.h"
+#include "escape.h"
+#include "fsutil.h"
+#include "gunzip.h"
+#include "interrupt.h"
 #include "kv.h"
 #include "log.h"
 #include "sha256.h"
@@ -33,6 +44,8 @@
 #define UNPACK_EVENT_EVERY	(4LL << 20)	/* progress event per unpacked bytes */
 #define UNPACK_QUOTE_MAX	200	/* member name bytes shown in a message */
 #define UNPACK_LINKS_MAX	(8LL << 20)	/* bytes of symlink names remembered */
+#define UNPACK_PEEK		512	/* first bytes looked at: one tar header */
+#define UNPACK_BLOCK		(256 * 1024)	/* read size of a spooled zip */
 
 /*
  * The symlink members extracted so far (normalised names), so that no
@@ -40,16 +53,99 @@
  * ARCHIVE_EXTRACT_SECURE_SYMLINKS, which costs an open and a stat per
  * path component per member (six times the syscalls of the whole
  * extraction): the staging directory starts empty, so the only symlinks
- * in it are the ones we made.
+ * in it are the ones we made. The hash is keyed (SipHash-1-3 with a random
+ * key per unpack), so an archive cannot choose names that collide, and is
+ * carried along a path, so checking every prefix of a deep path costs one
+ * pass over it, not one per component.
  */
+struct linkslot {
+	char *s;		/* NULL is empty */
+	uint64_t h;
+};
+
 struct linkset {
-	char **slot;		/* open addressing; NULL is empty */
+	struct linkslot *slot;	/* open addressing */
 	size_t cap;		/* power of two, or 0 */
 	size_t n;
 	long long bytes;	/* name bytes held, capped by UNPACK_LINKS_MAX */
+	uint64_t key[2];
 };
 
-/* What the read callback needs: the source, the running digest, errors. */
+/* SipHash-1-3 state, fed a byte at a time (names are short). */
+struct sip {
+	uint64_t v[4];
+	uint64_t m;		/* bytes of the word being filled */
+	unsigned nm;
+	uint64_t len;
+};
+
+#define ROTL(x, b) (uint64_t)(((x) << (b)) | ((x) >> (64 - (b))))
+
+static void
+sip_round(uint64_t v[4])
+{
+	v[0] += v[1]; v[1] = ROTL(v[1], 13); v[1] ^= v[0]; v[0] = ROTL(v[0], 32);
+	v[2] += v[3]; v[3] = ROTL(v[3], 16); v[3] ^= v[2];
+	v[0] += v[3]; v[3] = ROTL(v[3], 21); v[3] ^= v[0];
+	v[2] += v[1]; v[1] = ROTL(v[1], 17); v[1] ^= v[2]; v[2] = ROTL(v[2], 32);
+}
+
+static void
+sip_init(struct sip *s, const uint64_t k[2])
+{
+	s->v[0] = k[0] ^ 0x736f6d6570736575ULL;
+	s->v[1] = k[1] ^ 0x646f72616e646f6dULL;
+	s->v[2] = k[0] ^ 0x6c7967656e657261ULL;
+	s->v[3] = k[1] ^ 0x7465646279746573ULL;
+	s->m = 0;
+	s->nm = 0;
+	s->len = 0;
+}
+
+static void
+sip_byte(struct sip *s, unsigned char c)
+{
+	s->m |= (uint64_t)c << (8 * s->nm);
+	s->len++;
+	if (++s->nm == 8) {
+		s->v[3] ^= s->m;
+		sip_round(s->v);
+		s->v[0] ^= s->m;
+		s->m = 0;
+		s->nm = 0;
+	}
+}
+
+/* The hash of what was fed so far; s itself can be fed on. */
+static uint64_t
+sip_final(const struct sip *s0)
+{
+	struct sip s = *s0;
+	uint64_t b = (s.len << 56) | s.m;
+
+	s.v[3] ^= b;
+	sip_round(s.v);
+	s.v[0] ^= b;
+	s.v[2] ^= 0xff;
+	sip_round(s.v);
+	sip_round(s.v);
+	sip_round(s.v);
+	return s.v[0] ^ s.v[1] ^ s.v[2] ^ s.v[3];
+}
+
+static uint64_t
+name_hash(const struct linkset *ls, const char *s, size_t len)
+{
+	struct sip h;
+	size_t i;
+
+	sip_init(&h, ls->key);
+	for (i = 0; i < len; i++)
+		sip_byte(&h, (unsigned char)s[i]);
+	return sip_final(&h);
+}
+
+/* What the input side needs: the source, the running digest, errors. */
 struct unpack_in {
 	const struct byte_source *src;
 	struct sha256 md;
@@ -58,6 +154,22 @@ struct unpack_in {
 	int err;		/* negative CUT_ERR_* from the source, or 0 */
 	int err_errno;		/* errno at the time err was set */
 	int md_err;		/* the digest failed */
+	int sig;		/* stopped by this signal (interrupt.h), or 0 */
+	/* The first bytes, copied for sniff(), then the rest of their read. */
+	unsigned char peek[UNPACK_PEEK];
+	size_t peeklen, peekoff;
+	const unsigned char *rest;
+	size_t restlen;
+	struct gunzip *gz;	/* our gzip layer, or NULL */
+	int gz_bad;		/* it refused the data: gunzip_error() says why */
+};
+
+/* What the first bytes are (sniff()). */
+enum in_kind {
+	IN_TAR,		/* anything libarchive's tar and xz/zstd/bzip2 filters may take */
+	IN_GZIP,	/* gzip: our decoder, then tar */
+	IN_ZIP,		/* zip, also behind a self-extractor's stub: spooled */
+	IN_REFUSED	/* a format or compression we name and refuse */
 };
 
 /* State of one unpack_archive() call. */
@@ -70,6 +182,8 @@ struct unpack {
 	size_t whylen;
 	long long next_event;	/* st->bytes at which the next event goes out */
 	struct linkset links;
+	int zipfd;		/* the spooled zip, or -1 */
+	const char *outer;	/* compression the stream came in ("gzip", ...), or NULL */
 };
 
 /* Fill why with one formatted line, if the caller gave room for it. */
@@ -85,37 +199,19 @@ set_why(char *why, size_t whylen, const char *fmt, ...)
 	va_end(ap);
 }
 
-/*
- * A member name as it may be shown to a person: quoted, control bytes
- * escaped (a hostile name must not drive the terminal), cut when long.
- */
+/* A member name as it may be shown to a person: quoted, escaped, cut when long. */
 static void
 quote_name(const char *s, char *out, size_t outlen)
 {
-	size_t o = 0, i;
+	size_t o;
 
-	if (outlen < 8) {
+	if (outlen < 16) {
 		if (outlen > 0)
 			out[0] = '\0';
 		return;
 	}
-	out[o++] = '"';
-	for (i = 0; s != NULL && s[i] != '\0'; i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		if (i >= UNPACK_QUOTE_MAX || o + 8 >= outlen) {
-			memcpy(out + o, "...", 3);
-			o += 3;
-			break;
-		}
-		if (c == '"' || c == '\\') {
-			out[o++] = '\\';
-			out[o++] = (char)c;
-		} else if (c < 0x20 || c == 0x7f) {
-			o += (size_t)snprintf(out + o, outlen - o, "\\x%02x", c);
-		} else
-			out[o++] = (char)c;
-	}
+	out[0] = '"';
+	o = 1 + text_escape(s, out + 1, outlen - 2, UNPACK_QUOTE_MAX, 1);
 	out[o++] = '"';
 	out[o] = '\0';
 }
@@ -140,15 +236,18 @@ reject(struct unpack *u, const char *name, const char *fmt, ...)
 	return CUT_ERR_BAD_ARCHIVE;
 }
 
-/* libarchive's message, first letter lowered to match our style. */
+/*
+ * libarchive's message, first letter lowered to match our style, escaped
+ * (its messages quote path names).
+ */
 static const char *
 la_msg(struct archive *a, char *buf, size_t len)
 {
-	const char *m = archive_error_string(a);
+	const char *m = a != NULL ? archive_error_string(a) : NULL;
 
 	if (m == NULL || *m == '\0')
 		m = "unknown libarchive error";
-	snprintf(buf, len, "%s", m);
+	text_escape(m, buf, len, len / 4, 0);
 	if (buf[0] >= 'A' && buf[0] <= 'Z' && buf[1] >= 'a' && buf[1] <= 'z')
 		buf[0] = (char)(buf[0] - 'A' + 'a');
 	return buf;
@@ -176,6 +275,10 @@ read_failed(struct unpack *u, struct archive *ar, const char *name)
 {
 	char m[512];
 
+	if (u->in.sig != 0) {
+		set_why(u->why, u->whylen, "interrupted by signal %d", u->in.sig);
+		return CUT_ERR_FAILED;
+	}
 	if (u->in.err == CUT_ERR_SYSTEM) {
 		set_why(u->why, u->whylen, "reading archive: %s",
 		    strerror(u->in.err_errno));
@@ -195,6 +298,8 @@ read_failed(struct unpack *u, struct archive *ar, const char *name)
 	}
 	if (u->in.bytes == 0)
 		return reject(u, NULL, "archive is empty (0 bytes)");
+	if (u->in.gz_bad)
+		return reject(u, name, "%s", gunzip_error(u->in.gz));
 	if (name == NULL && strstr(la_msg(ar, m, sizeof(m)),
 	    "nrecognized archive format") != NULL)
 		return reject(u, NULL, "not a tar or zip archive");
@@ -244,22 +349,33 @@ write_result(struct unpack *u, struct archive *aw, const char *name, int r,
 	return 0;
 }
 
-/* libarchive read callback: next block of the source, hashed on the way. */
-static la_ssize_t
-in_read(struct archive *a, void *ctx, const void **buf)
+/* Stop for a signal: the caller unwinds through its normal error path. */
+static int
+stop_requested(struct unpack_in *in)
 {
-	struct unpack_in *in = ctx;
+	if (in->sig == 0 && interrupted() != 0) {
+		in->sig = interrupted();
+		if (in->err == 0)
+			in->err = CUT_ERR_FAILED;
+	}
+	return in->sig != 0;
+}
+
+/* One read of the source, hashed and counted: > 0, 0 at its end, -1 (in says why). */
+static ssize_t
+src_read(struct unpack_in *in, const void **buf)
+{
 	ssize_t n;
 
-	if (in->eof || in->err != 0) {
-		*buf = NULL;
+	if (stop_requested(in) || in->err != 0 || in->md_err)
+		return -1;
+	if (in->eof)
 		return 0;
-	}
 	n = in->src->read(in->src->ctx, buf);
 	if (n < 0) {
 		in->err = (int)n;
 		in->err_errno = errno;
-		archive_set_error(a, EIO, "archive stream cut off");
+		(void)stop_requested(in);	/* fd_read fails when interrupted */
 		return -1;
 	}
 	if (n == 0) {
@@ -268,10 +384,88 @@ in_read(struct archive *a, void *ctx, const void **buf)
 	}
 	if (sha256_update(&in->md, *buf, (size_t)n) != CUT_OK) {
 		in->md_err = 1;
-		archive_set_error(a, EINVAL, "computing SHA-256 failed");
 		return -1;
 	}
 	in->bytes += n;
+	return n;
+}
+
+/* Copy up to UNPACK_PEEK first bytes for sniff(); keep the rest of that read. */
+static int
+peek_fill(struct unpack_in *in)
+{
+	while (in->peeklen < UNPACK_PEEK) {
+		const void *b;
+		ssize_t n = src_read(in, &b);
+		size_t k;
+
+		if (n < 0)
+			return -1;
+		if (n == 0)
+			break;
+		k = (size_t)n < UNPACK_PEEK - in->peeklen ? (size_t)n : UNPACK_PEEK - in->peeklen;
+		memcpy(in->peek + in->peeklen, b, k);
+		in->peeklen += k;
+		in->rest = (const unsigned char *)b + k;
+		in->restlen = (size_t)n - k;
+	}
+	return 0;
+}
+
+/* The next raw bytes: the peeked ones, the rest of their read, then the source. */
+static ssize_t
+raw_pull(void *ctx, const unsigned char **buf)
+{
+	struct unpack_in *in = ctx;
+	const void *b;
+	ssize_t n;
+
+	if (stop_requested(in))
+		return -1;
+	if (in->peekoff < in->peeklen) {
+		*buf = in->peek + in->peekoff;
+		n = (ssize_t)(in->peeklen - in->peekoff);
+		in->peekoff = in->peeklen;
+		return n;
+	}
+	if (in->restlen > 0) {
+		*buf = in->rest;
+		n = (ssize_t)in->restlen;
+		in->restlen = 0;
+		return n;
+	}
+	if ((n = src_read(in, &b)) > 0)
+		*buf = b;
+	return n;
+}
+
+/* libarchive read callback: raw bytes, or what our gzip layer made of them. */
+static la_ssize_t
+in_read(struct archive *a, void *ctx, const void **buf)
+{
+	struct unpack_in *in = ctx;
+	const unsigned char *p = NULL;
+	ssize_t n;
+
+	*buf = NULL;
+	if (stop_requested(in)) {
+		archive_set_error(a, EINTR, "interrupted");
+		return -1;
+	}
+	if (in->gz != NULL) {
+		n = gunzip_read(in->gz, buf);
+		if (n == GUNZIP_ERR_DATA) {
+			in->gz_bad = 1;
+			archive_set_error(a, EINVAL, "%s",
+			    gunzip_error(in->gz));
+			return -1;
+		}
+	} else if ((n = raw_pull(in, &p)) > 0)
+		*buf = p;
+	if (n < 0) {
+		archive_set_error(a, EIO, "archive stream cut off");
+		return -1;
+	}
 	return n;
 }
 
@@ -329,73 +523,75 @@ has_leaf(const char *p)
 	return strcmp(leaf, ".") != 0;
 }
 
-/* FNV-1a: cheap, and the set only holds names from one archive. */
-static size_t
-name_hash(const char *s, size_t len)
-{
-	unsigned long long h = 14695981039346656037ULL;
-	size_t i;
-
-	for (i = 0; i < len; i++) {
-		h ^= (unsigned char)s[i];
-		h *= 1099511628211ULL;
-	}
-	return (size_t)h;
-}
-
-/* Is the first len bytes of s a symlink member? */
+/* Is the first len bytes of s, whose hash is h, a symlink member? */
 static int
-linkset_has(const struct linkset *ls, const char *s, size_t len)
+linkset_has(const struct linkset *ls, const char *s, size_t len, uint64_t h)
 {
 	size_t i;
 
 	if (ls->n == 0)
 		return 0;
-	for (i = name_hash(s, len) & (ls->cap - 1); ls->slot[i] != NULL;
+	for (i = (size_t)h & (ls->cap - 1); ls->slot[i].s != NULL;
 	    i = (i + 1) & (ls->cap - 1))
-		if (strncmp(ls->slot[i], s, len) == 0 && ls->slot[i][len] == '\0')
+		if (ls->slot[i].h == h && strncmp(ls->slot[i].s, s, len) == 0 &&
+		    ls->slot[i].s[len] == '\0')
 			return 1;
 	return 0;
 }
 
 /* Put s in a table of cap slots (a power of two, never full). */
 static void
-linkset_put(char **slot, size_t cap, char *s)
+linkset_put(struct linkslot *slot, size_t cap, char *s, uint64_t h)
 {
 	size_t i;
 
-	for (i = name_hash(s, strlen(s)) & (cap - 1); slot[i] != NULL;
-	    i = (i + 1) & (cap - 1))
+	for (i = (size_t)h & (cap - 1); slot[i].s != NULL; i = (i + 1) & (cap - 1))
 		;
-	slot[i] = s;
+	slot[i].s = s;
+	slot[i].h = h;
+}
+
+/* A fresh random key; without getrandom(2), something no archive can know ahead. */
+static void
+linkset_key(struct linkset *ls)
+{
+	if (getrandom(ls->key, sizeof(ls->key), GRND_NONBLOCK) != (ssize_t)sizeof(ls->key)) {
+		ls->key[0] = (uint64_t)mono_ms() * 0x9e3779b97f4a7c15ULL ^ (uint64_t)getpid();
+		ls->key[1] = (uint64_t)(uintptr_t)ls ^ (uint64_t)time(NULL) << 20;
+	}
 }
 
 /* Remember a symlink member; 0 or CUT_ERR_ALLOC. */
 static int
 linkset_add(struct linkset *ls, const char *s)
 {
+	size_t len = strlen(s);
+	uint64_t h;
 	char *d;
 
-	if (linkset_has(ls, s, strlen(s)))
+	if (ls->cap == 0)
+		linkset_key(ls);
+	h = name_hash(ls, s, len);
+	if (linkset_has(ls, s, len, h))
 		return 0;
 	if ((ls->n + 1) * 2 > ls->cap) {
 		size_t ncap = ls->cap != 0 ? ls->cap * 2 : 64, i;
-		char **ns = calloc(ncap, sizeof(*ns));
+		struct linkslot *ns = calloc(ncap, sizeof(*ns));
 
 		if (ns == NULL)
 			return CUT_ERR_ALLOC;
 		for (i = 0; i < ls->cap; i++)
-			if (ls->slot[i] != NULL)
-				linkset_put(ns, ncap, ls->slot[i]);
+			if (ls->slot[i].s != NULL)
+				linkset_put(ns, ncap, ls->slot[i].s, ls->slot[i].h);
 		free(ls->slot);
 		ls->slot = ns;
 		ls->cap = ncap;
 	}
 	if ((d = strdup(s)) == NULL)
 		return CUT_ERR_ALLOC;
-	linkset_put(ls->slot, ls->cap, d);
+	linkset_put(ls->slot, ls->cap, d, h);
 	ls->n++;
-	ls->bytes += (long long)strlen(s) + 1;
+	ls->bytes += (long long)len + 1;
 	return 0;
 }
 
@@ -405,7 +601,7 @@ linkset_free(struct linkset *ls)
 	size_t i;
 
 	for (i = 0; i < ls->cap; i++)
-		free(ls->slot[i]);
+		free(ls->slot[i].s);
 	free(ls->slot);
 	memset(ls, 0, sizeof(*ls));
 }
@@ -435,24 +631,29 @@ normalise(const char *p, char *out, size_t outlen)
 
 /*
  * The symlink member that the normalised path is, or goes through, or
- * NULL. *prefix says which: through (1) or the path itself (0).
+ * NULL. *prefix says which: through (1) or the path itself (0). One hash
+ * runs along the path: each prefix costs a finalisation, not a rehash.
  */
 static const char *
 through_link(const struct linkset *ls, const char *norm, int *prefix)
 {
 	static char hit[UNPACK_PATH_MAX + 1];
-	const char *c;
+	struct sip h;
+	size_t i;
 
 	if (ls->n == 0)
 		return NULL;
-	for (c = strchr(norm, '/'); c != NULL; c = strchr(c + 1, '/'))
-		if (linkset_has(ls, norm, (size_t)(c - norm))) {
-			snprintf(hit, sizeof(hit), "%.*s", (int)(c - norm), norm);
+	sip_init(&h, ls->key);
+	for (i = 0; norm[i] != '\0'; i++) {
+		if (norm[i] == '/' && linkset_has(ls, norm, i, sip_final(&h))) {
+			snprintf(hit, sizeof(hit), "%.*s", (int)i, norm);
 			*prefix = 1;
 			return hit;
 		}
+		sip_byte(&h, (unsigned char)norm[i]);
+	}
 	*prefix = 0;
-	return linkset_has(ls, norm, strlen(norm)) ? norm : NULL;
+	return linkset_has(ls, norm, i, sip_final(&h)) ? norm : NULL;
 }
 
 /*
@@ -514,6 +715,8 @@ check_entry(struct unpack *u, struct archive_entry *ent)
 		    u->st->entries);
 	if ((why = check_rel_path(name, 0, &n, NULL)) != NULL)
 		return reject(u, name, "%s", why);
+	if (archive_entry_is_encrypted(ent))
+		return reject(u, name, "encrypted member (encrypted archives are not supported)");
 	if (u->st->entries > u->lim->max_entries)
 		return reject(u, name, "archive has more than %lld members",
 		    u->lim->max_entries);
@@ -619,7 +822,12 @@ copy_data(struct unpack *u, struct archive *ar, struct archive *aw,
 	char m[512];
 
 	for (;;) {
-		int r = archive_read_data_block(ar, &buf, &size, &off);
+		int r;
+
+		/* A bomb makes many blocks of few input bytes: check here too. */
+		if (stop_requested(&u->in))
+			return read_failed(u, ar, name);
+		r = archive_read_data_block(ar, &buf, &size, &off);
 		if (r == ARCHIVE_EOF)
 			break;
 		if (r != ARCHIVE_OK && r != ARCHIVE_WARN)
@@ -628,6 +836,10 @@ copy_data(struct unpack *u, struct archive *ar, struct archive *aw,
 			log_debug("unpack: %s: %s", name, la_msg(ar, m, sizeof(m)));
 		if (off < 0 || size > (size_t)(LLONG_MAX - off))
 			return reject(u, name, "bad data offset");
+		/* write_disk would cut the file short and call it a write failure. */
+		if (hdrsize >= 0 && off + (long long)size > hdrsize)
+			return reject(u, name, "data exceeds the declared size of %lld bytes",
+			    hdrsize);
 		if ((r = count_bytes(u, name, &written, off + (long long)size)) != 0)
 			return r;
 		r = (int)archive_write_data_block(aw, buf, size, off);
@@ -668,21 +880,33 @@ extract_entry(struct unpack *u, struct archive *ar, struct archive *aw,
 	return write_result(u, aw, name, r, 0);
 }
 
-/* The reader, limited to the formats and filters a release may use. */
+/*
+ * The reader, limited to the formats and filters a release may use: tar
+ * (behind xz, zstd or bzip2, or plain; gzip is ours, so the reader behind
+ * it takes no filter at all) or a seekable zip. The raw format is a
+ * catch-all, so that what is not a tar can be looked at and named
+ * (refuse_raw()), never extracted.
+ */
 static struct archive *
-reader_new(void)
+reader_new(enum in_kind kind)
 {
 	struct archive *ar = archive_read_new();
+	int ok;
 
 	if (ar == NULL)
 		return NULL;
-	if (archive_read_support_filter_none(ar) < ARCHIVE_WARN ||
-	    archive_read_support_filter_gzip(ar) < ARCHIVE_WARN ||
-	    archive_read_support_filter_xz(ar) < ARCHIVE_WARN ||
-	    archive_read_support_filter_zstd(ar) < ARCHIVE_WARN ||
-	    archive_read_support_filter_bzip2(ar) < ARCHIVE_WARN ||
-	    archive_read_support_format_tar(ar) != ARCHIVE_OK ||
-	    archive_read_support_format_zip_streamable(ar) != ARCHIVE_OK) {
+	if (kind == IN_ZIP)
+		ok = archive_read_support_filter_none(ar) >= ARCHIVE_WARN &&
+		    archive_read_support_format_zip_seekable(ar) == ARCHIVE_OK;
+	else
+		ok = archive_read_support_filter_none(ar) >= ARCHIVE_WARN &&
+		    (kind == IN_GZIP ||
+		    (archive_read_support_filter_xz(ar) >= ARCHIVE_WARN &&
+		    archive_read_support_filter_zstd(ar) >= ARCHIVE_WARN &&
+		    archive_read_support_filter_bzip2(ar) >= ARCHIVE_WARN)) &&
+		    archive_read_support_format_tar(ar) == ARCHIVE_OK &&
+		    archive_read_support_format_raw(ar) == ARCHIVE_OK;
+	if (!ok) {
 		archive_read_free(ar);
 		return NULL;
 	}
@@ -709,54 +933,262 @@ writer_new(void)
 	return aw;
 }
 
-/* Hash the rest of the source after the archive's end (padding, junk). */
+/*
+ * After the archive's end: the rest of the gzip stream (every member's
+ * CRC-32 and length are checked even when the tar ended before them), then
+ * the rest of the source, hashed (padding, junk), both within max_bytes.
+ */
 static int
 drain(struct unpack *u)
 {
+	const unsigned char *raw;
 	const void *buf;
 	long long tail = 0;
+	ssize_t n;
 
-	while (!u->in.eof && u->in.err == 0) {
-		ssize_t n = u->in.src->read(u->in.src->ctx, &buf);
-		if (n < 0) {
-			u->in.err = (int)n;
-			u->in.err_errno = errno;
-			break;
-		}
-		if (n == 0)
-			break;
-		if (sha256_update(&u->in.md, buf, (size_t)n) != CUT_OK) {
-			u->in.md_err = 1;
-			break;
-		}
-		u->in.bytes += n;
-		tail += n;
-		if (tail > u->lim->max_bytes)
-			return reject(u, NULL, "more than %lld bytes of junk after "
-			    "the archive", u->lim->max_bytes);
+	while (u->in.gz != NULL && (n = gunzip_read(u->in.gz, &buf)) != 0) {
+		if (n == GUNZIP_ERR_DATA)
+			return reject(u, NULL, "%s", gunzip_error(u->in.gz));
+		if (n < 0)
+			return read_failed(u, NULL, NULL);
+		if ((tail += n) > u->lim->max_bytes)
+			goto junk;
 	}
-	if (u->in.err != 0 || u->in.md_err)
-		return read_failed(u, NULL, NULL);
+	if (u->in.gz != NULL)
+		tail += (long long)gunzip_leftover(u->in.gz);
+	while ((n = raw_pull(&u->in, &raw)) != 0) {
+		if (n < 0)
+			return read_failed(u, NULL, NULL);
+		if ((tail += n) > u->lim->max_bytes)
+			goto junk;
+	}
 	return 0;
+junk:
+	return reject(u, NULL, "more than %lld bytes of junk after the archive",
+	    u->lim->max_bytes);
+}
+
+/* One magic number at the start of an archive (UNPACK_PEEK bytes seen). */
+struct magic {
+	const char *bytes;
+	size_t len;
+	const char *name;
+	enum in_kind kind;	/* IN_REFUSED: refuse_kind() says why */
+	int compression;	/* a compression (1) or an archive format (0) */
+};
+
+/*
+ * What we take and what we name when we refuse it (cutover-agent(8),
+ * ARCHIVES). Everything else goes to libarchive's tar reader, which tells
+ * tar from "not a tar or zip archive".
+ */
+static const struct magic magics[] = {
+	{ "\x1f\x8b", 2, "gzip", IN_GZIP, 1 },
+	{ "PK\x03\x04", 4, "zip", IN_ZIP, 0 },
+	{ "PK\x05\x06", 4, "zip", IN_ZIP, 0 },	/* empty zip */
+	{ "PK\x07\x08", 4, "zip", IN_ZIP, 0 },	/* spanned-archive marker */
+	/* Self-extracting zips: an executable stub, the zip at the end. */
+	{ "MZ", 2, "zip", IN_ZIP, 0 },
+	{ "\x7f" "ELF", 4, "zip", IN_ZIP, 0 },
+	{ "#!", 2, "zip", IN_ZIP, 0 },
+	/* libarchive's filters; named here for refuse_raw(). */
+	{ "\xfd" "7zXZ\x00", 6, "xz", IN_TAR, 1 },
+	{ "\x28\xb5\x2f\xfd", 4, "zstd", IN_TAR, 1 },
+	{ "BZh", 3, "bzip2", IN_TAR, 1 },
+	{ "\x1f\x9d", 2, "compress (.Z)", IN_REFUSED, 1 },
+	{ "\x04\x22\x4d\x18", 4, "lz4", IN_REFUSED, 1 },
+	{ "\x02\x21\x4c\x18", 4, "lz4", IN_REFUSED, 1 },
+	{ "LZIP", 4, "lzip", IN_REFUSED, 1 },
+	{ "\x89LZO\x00\r\n\x1a\n", 9, "lzop", IN_REFUSED, 1 },
+	{ "\x5d\x00\x00", 3, "lzma", IN_REFUSED, 1 },
+	{ "070701", 6, "cpio", IN_REFUSED, 0 },
+	{ "070702", 6, "cpio", IN_REFUSED, 0 },
+	{ "070707", 6, "cpio", IN_REFUSED, 0 },
+	{ "\xc7\x71", 2, "cpio", IN_REFUSED, 0 },
+	{ "\x71\xc7", 2, "cpio", IN_REFUSED, 0 },
+	{ "7z\xbc\xaf\x27\x1c", 6, "7z", IN_REFUSED, 0 },
+	{ "Rar!\x1a\x07", 6, "rar", IN_REFUSED, 0 },
+	{ "xar!", 4, "xar", IN_REFUSED, 0 },
+	{ "!<arch>\n", 8, "ar", IN_REFUSED, 0 },
+	{ "MSCF", 4, "cab", IN_REFUSED, 0 },
+	{ "\xed\xab\xee\xdb", 4, "rpm", IN_REFUSED, 0 },
+	{ NULL, 0, NULL, IN_TAR, 0 }
+};
+
+/* Does a valid tar header checksum (POSIX, 512 bytes) start p? */
+static int
+tar_header_ok(const unsigned char *p, size_t n)
+{
+	unsigned long want = 0, sum = 0;
+	int i, digits = 0;
+
+	if (n < 512)
+		return 0;
+	for (i = 148; i < 156 && p[i] == ' '; i++)
+		;
+	for (; i < 156 && p[i] >= '0' && p[i] <= '7'; i++, digits++)
+		want = want * 8 + (unsigned long)(p[i] - '0');
+	for (i = 0; i < 512; i++)
+		sum += i >= 148 && i < 156 ? ' ' : p[i];
+	return digits > 0 && sum == want;
+}
+
+/* The magic that starts p, or the terminating IN_TAR entry. */
+static const struct magic *
+sniff(const unsigned char *p, size_t n)
+{
+	const struct magic *m;
+
+	/* A tar header first: its name may begin with anything. */
+	if (tar_header_ok(p, n))
+		return &magics[sizeof(magics) / sizeof(magics[0]) - 1];
+	for (m = magics; m->bytes != NULL; m++)
+		if (n >= m->len && memcmp(p, m->bytes, m->len) == 0)
+			break;
+	return m;
+}
+
+/* The refusal of what sniff() named: format or compression, and why. */
+static int
+refuse_kind(struct unpack *u, const struct magic *m, const char *inside)
+{
+	if (inside != NULL && (m->compression || m->kind == IN_ZIP) && m->kind != IN_REFUSED)
+		return reject(u, NULL, "%s inside %s compression is not supported "
+		    "(one compression around a tar)", m->name, inside);
+	if (m->compression)
+		return reject(u, NULL, "compression %s is not supported "
+		    "(tar with gzip, xz, zstd or bzip2, or zip)", m->name);
+	return reject(u, NULL, "%s archives are not supported (tar or zip only)", m->name);
+}
+
+/*
+ * libarchive found no tar: look at the first bytes it decompressed, name
+ * what they are when we can, and refuse. Nothing is extracted.
+ */
+static int
+refuse_raw(struct unpack *u, struct archive *ar)
+{
+	const void *buf;
+	size_t size = 0;
+	la_int64_t off;
+	const struct magic *m;
+	const char *outer = u->outer;
+
+	if (outer == NULL && archive_filter_count(ar) > 1)
+		outer = archive_filter_name(ar, 0);
+	if (archive_read_data_block(ar, &buf, &size, &off) < ARCHIVE_WARN)
+		return read_failed(u, ar, NULL);
+	m = sniff(buf, size);
+	/* Only "PK" is a zip here; a stub's first bytes alone are not. */
+	if (m->kind == IN_ZIP && memcmp(m->bytes, "PK", 2) != 0)
+		m = &magics[sizeof(magics) / sizeof(magics[0]) - 1];
+	if (m->bytes != NULL && outer != NULL)
+		return refuse_kind(u, m, outer);
+	if (m->bytes != NULL && m->kind == IN_REFUSED)
+		return refuse_kind(u, m, NULL);
+	return reject(u, NULL, "not a tar or zip archive%s%s", outer != NULL ?
+	    " (inside " : "", outer != NULL ? outer : "");
+}
+
+/*
+ * A zip is read from its central directory (the only place that has its
+ * members' modes, symlinks and UTF-8 flags, and the one that counts), so
+ * it needs a seekable file: the raw bytes go into an unnamed file in the
+ * staging directory (our working directory), hashed on the way, within
+ * max_bytes. The spool goes when its descriptor is closed.
+ */
+static int
+spool_zip(struct unpack *u)
+{
+	const unsigned char *b;
+	char tmp[64];
+	ssize_t n;
+	int fd;
+
+	if ((fd = open(".", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600)) == -1) {
+		snprintf(tmp, sizeof(tmp), ".cutover-zip-spool.%ld", (long)getpid());
+		if ((fd = open(tmp, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+		    0600)) != -1)
+			unlink(tmp);
+	}
+	if (fd == -1)
+		goto sys;
+	u->zipfd = fd;
+	while ((n = raw_pull(&u->in, &b)) != 0) {
+		if (n < 0)
+			return read_failed(u, NULL, NULL);
+		if (u->in.bytes > u->lim->max_bytes)
+			return reject(u, NULL, "zip archive larger than the limit of %lld bytes",
+			    u->lim->max_bytes);
+		if (write_full(fd, b, (size_t)n) != 0)
+			goto sys;
+	}
+	if (lseek(fd, 0, SEEK_SET) == 0)
+		return 0;
+sys:
+	set_why(u->why, u->whylen, "cannot spool the zip archive: %s", strerror(errno));
+	return CUT_ERR_SYSTEM;
+}
+
+/* Look at the first bytes, pick and open the reader. */
+static int
+open_reader(struct unpack *u, struct archive **arp)
+{
+	const struct magic *m;
+	struct archive *ar;
+	int r;
+
+	if (peek_fill(&u->in) != 0)
+		return read_failed(u, NULL, NULL);
+	if (u->in.peeklen == 0)
+		return reject(u, NULL, "archive is empty (0 bytes)");
+	m = sniff(u->in.peek, u->in.peeklen);
+	if (m->kind == IN_REFUSED)
+		return refuse_kind(u, m, NULL);
+	if (m->kind == IN_GZIP) {
+		u->outer = "gzip";
+		if ((u->in.gz = gunzip_new(raw_pull, &u->in)) == NULL)
+			goto nomem;
+	}
+	if (m->kind == IN_ZIP && (r = spool_zip(u)) != 0)
+		return r;
+	if ((*arp = ar = reader_new(m->kind)) == NULL)
+		goto nomem;
+	if (m->kind == IN_ZIP)
+		r = archive_read_open_fd(ar, u->zipfd, UNPACK_BLOCK);
+	else
+		r = archive_read_open(ar, &u->in, NULL, in_read, NULL);
+	if (r != ARCHIVE_OK)
+		return read_failed(u, ar, NULL);
+	return 0;
+nomem:
+	set_why(u->why, u->whylen, "cannot set up the archive reader: out of memory");
+	return CUT_ERR_ALLOC;
 }
 
 /* Read every header and extract it; cwd is already the staging directory. */
 static int
-extract_all(struct unpack *u, struct archive *ar, struct archive *aw)
+extract_all(struct unpack *u, struct archive **arp, struct archive *aw)
 {
 	struct archive_entry *ent;
+	struct archive *ar;
 	char m[512];
 	int r;
 
-	if (archive_read_open(ar, &u->in, NULL, in_read, NULL) != ARCHIVE_OK)
-		return read_failed(u, ar, NULL);
+	if ((r = open_reader(u, arp)) != 0)
+		return r;
+	ar = *arp;
 	for (;;) {
+		if (stop_requested(&u->in))
+			return read_failed(u, ar, NULL);
 		r = archive_read_next_header(ar, &ent);
 		if (r == ARCHIVE_EOF)
 			break;
 		/* ARCHIVE_RETRY (a damaged header) is no better than FATAL. */
 		if (r != ARCHIVE_OK && r != ARCHIVE_WARN)
 			return read_failed(u, ar, NULL);
+		if (archive_format(ar) == ARCHIVE_FORMAT_RAW)
+			return refuse_raw(u, ar);
 		if (r == ARCHIVE_WARN)
 			log_debug("unpack: reading header: %s",
 			    la_msg(ar, m, sizeof(m)));
@@ -772,6 +1204,25 @@ extract_all(struct unpack *u, struct archive *ar, struct archive *aw)
 	return write_result(u, aw, ".", r, 0);
 }
 
+/*
+ * Names are converted by libarchive in the C library's character-type
+ * locale: without a UTF-8 one, a zip's UTF-8 names (and pax's) cannot be
+ * converted at all. The agent's own locale is left alone (its messages,
+ * its hooks' environment): only this thread uses C.UTF-8 while it unpacks.
+ */
+static locale_t
+utf8_locale(void)
+{
+	static const char *const names[] = { "C.UTF-8", "C.utf8", "en_US.UTF-8", NULL };
+	locale_t l = (locale_t)0;
+
+	for (int i = 0; names[i] != NULL && l == (locale_t)0; i++)
+		l = newlocale(LC_CTYPE_MASK, names[i], (locale_t)0);
+	if (l == (locale_t)0)
+		log_debug("unpack: no UTF-8 locale: zip and pax UTF-8 names may be refused");
+	return l;
+}
+
 /* Extract with our checks and the running digest; see unpack.h. */
 int
 unpack_archive(const struct byte_source *src, int destfd,
@@ -780,6 +1231,7 @@ unpack_archive(const struct byte_source *src, int destfd,
 {
 	struct unpack u;
 	struct archive *ar = NULL, *aw = NULL;
+	locale_t utf8, old = (locale_t)0;
 	int oldcwd = -1, r, e;
 
 	memset(&u, 0, sizeof(u));
@@ -792,12 +1244,16 @@ unpack_archive(const struct byte_source *src, int destfd,
 	u.why = why;
 	u.whylen = whylen;
 	u.next_event = UNPACK_EVENT_EVERY;
+	u.zipfd = -1;
 
 	if ((r = sha256_init(&u.in.md)) != CUT_OK) {
 		set_why(why, whylen, "cannot start SHA-256");
 		return r;
 	}
-	if ((ar = reader_new()) == NULL || (aw = writer_new()) == NULL) {
+	/* Before libarchive starts: it takes the charset when it first converts. */
+	if ((utf8 = utf8_locale()) != (locale_t)0)
+		old = uselocale(utf8);
+	if ((aw = writer_new()) == NULL) {
 		set_why(why, whylen, "cannot set up libarchive");
 		r = CUT_ERR_ALLOC;
 		goto out;
@@ -810,7 +1266,10 @@ unpack_archive(const struct byte_source *src, int destfd,
 		r = CUT_ERR_SYSTEM;
 		goto out;
 	}
-	r = extract_all(&u, ar, aw);
+	/* A signal stops us within interrupt.h's bound even inside libarchive. */
+	interrupt_guard(1);
+	r = extract_all(&u, &ar, aw);
+	interrupt_guard(0);
 	/* Freeing the writer applies directory fixups: still inside destfd. */
 	e = errno;
 	archive_write_free(aw);
@@ -837,8 +1296,15 @@ unpack_archive(const struct byte_source *src, int destfd,
 		archive_write_free(aw);
 	if (ar != NULL)
 		archive_read_free(ar);
+	if (u.zipfd != -1)
+		close(u.zipfd);
+	gunzip_free(u.in.gz);
 	sha256_free(&u.in.md);
 	linkset_free(&u.links);
+	if (utf8 != (locale_t)0) {
+		uselocale(old);
+		freelocale(utf8);
+	}
 	errno = e;
 	return r;
 }

@@ -8,13 +8,22 @@
  *
  * Reads the source once, computing the SHA-256 of the raw archive bytes as
  * they go by (so it equals `sha256sum ARCHIVE`). Accepts tar (plain, gzip,
- * xz, zstd, bzip2) and zip. Refuses, with CUT_ERR_BAD_ARCHIVE and a one-line
- * reason naming the member in `why`:
+ * xz, zstd, bzip2) and zip (also behind a self-extractor's stub). gzip is
+ * decoded by gunzip.c (bounded memory, CRC-32 and length of every member
+ * checked, to the last trailer even after the tar's end). A zip is spooled
+ * into an unnamed file in destfd and read from its central directory
+ * (modes, symlinks, UTF-8 names). Names are read in a UTF-8 LC_CTYPE
+ * (this thread only), so UTF-8 names round-trip byte-exactly. Refuses,
+ * with CUT_ERR_BAD_ARCHIVE and a one-line reason naming the member in `why`:
  *   - paths that are absolute or contain "..", or that would be written
  *     through a symlink; symlinks and hard links whose target leaves the tree;
  *   - device nodes, FIFOs, sockets;
  *   - more than max_entries members or max_bytes unpacked bytes;
- *   - truncated or corrupt data, and anything that is not an archive.
+ *   - truncated or corrupt data (a gzip CRC-32 or length mismatch
+ *     included), encrypted members, data beyond a member's declared size;
+ *   - compressions other than gzip/xz/zstd/bzip2 and formats other than
+ *     tar/zip, named ("compression lz4 is not supported", "7z archives are
+ *     not supported"), and anything that is not an archive.
  * Set-uid/set-gid bits are stripped; ownership is not restored.
  *
  * destfd must be a new, empty directory (the staging directory): the only
@@ -25,10 +34,10 @@
  *
  * Symlink targets must be relative, with ".." only as leading components
  * and no deeper than the link's own directory ("../lib/x" is fine,
- * "a/../../x" and "/x" are not). Zip is read as a stream (local headers
- * only), so zip members get default modes and zip symlinks arrive as small
- * regular files. libarchive does not check the gzip CRC: data corrupted
- * without changing its length is caught only by --sha256.
+ * "a/../../x" and "/x" are not); zip symlinks follow the same rules.
+ *
+ * SIGINT/SIGTERM/SIGHUP (interrupt.h) stop it between reads and blocks:
+ * CUT_ERR_FAILED, why "interrupted by signal N".
  *
  * Returns 0 (st filled: sha256 valid, a final progress event sent),
  * CUT_ERR_BAD_ARCHIVE (hostile, corrupt, over a cap, not an archive),

@@ -9,6 +9,7 @@ AGENT_TESTS = \
 	tests/regress/agent-config.sh \
 	tests/regress/agent-crash.sh \
 	tests/regress/agent-hostile.sh \
+	tests/regress/agent-formats.sh \
 	tests/regress/agent-signal.sh \
 	tests/regress/agent-owner.sh \
 	tests/regress/agent-private.sh \
