@@ -46,7 +46,7 @@ app = web
 batch = 25%
 max_fail = 0
 port = $FLEET_PORT
-connect_timeout = 5
+connect_timeout = 15
 op_timeout = 60
 EOF
 }
