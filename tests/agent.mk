@@ -10,7 +10,8 @@ AGENT_TESTS = \
 	tests/regress/agent-crash.sh \
 	tests/regress/agent-hostile.sh \
 	tests/regress/agent-signal.sh \
-	tests/regress/agent-owner.sh
+	tests/regress/agent-owner.sh \
+	tests/regress/agent-manifest.sh
 TESTS += $(AGENT_TESTS)
 EXTRA_DIST += $(AGENT_TESTS)
 
