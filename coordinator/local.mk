@@ -18,7 +18,11 @@ libcoord_a_SOURCES = \
 	coordinator/cmd-resume.c coordinator/cmd-abort.c \
 	coordinator/rjournal.h coordinator/rjournal.c coordinator/progress.h coordinator/progress.c \
 	coordinator/recompress.h coordinator/recompress.c coordinator/stage.h coordinator/stage.c \
-	coordinator/fleetops.h coordinator/fleetops.c coordinator/cmd-prune.c coordinator/cmd-pin.c
+	coordinator/fleetops.h coordinator/fleetops.c coordinator/cmd-prune.c coordinator/cmd-pin.c \
+	coordinator/drill.h coordinator/drill.c coordinator/cmd-drill.c coordinator/schema-guard.c \
+	coordinator/notify.h coordinator/notify.c \
+	coordinator/report-data.h coordinator/report-data.c coordinator/report-fold.c \
+	coordinator/report-out.c coordinator/report-html.c coordinator/cmd-report.c
 # libarchive recompresses the release to zstd once per rollout, in a thread.
 libcoord_a_CFLAGS = $(AM_CFLAGS) -pthread $(LIBSSH2_CFLAGS) $(LIBCRYPTO_CFLAGS) $(LIBARCHIVE_CFLAGS) $(INIH_CFLAGS)
 COORD_LIBS = libcoord.a libcutconf.a libcutover.a $(LIBSSH2_LIBS) $(LIBARCHIVE_LIBS) $(LIBCRYPTO_LIBS) $(INIH_LIBS)
