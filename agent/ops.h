@@ -58,6 +58,9 @@ int op_drill(struct app *app, const struct sink *sink, struct kvlist *res);
 int op_status(struct app *app, const struct sink *sink, struct kvlist *res);
 /* One sink record per journal entry. */
 int op_history(struct app *app, const struct sink *sink, struct kvlist *res);
+/* The same, without begin records when ends_only, with only the comma-separated fields (NULL all). */
+int op_history_filtered(struct app *app, int ends_only, const char *fields, const struct sink *sink,
+    struct kvlist *res);
 /* keep: <= 0 for the configured value. */
 int op_prune(struct app *app, int keep, const struct sink *sink, struct kvlist *res);
 int op_pin(struct app *app, const char *id, int pin, const struct sink *sink,

@@ -469,7 +469,12 @@ h_status(struct serve *s, const struct msg *req, struct app *app, struct kvlist 
 static int
 h_history(struct serve *s, const struct msg *req, struct app *app, struct kvlist *res)
 {
-	(void)req;
+	const char *e = arg(req, "ends_only"), *fields = arg(req, "fields");
+	int ends = e != NULL && (strcmp(e, "1") == 0 || strcmp(e, "true") == 0);
+
+	/* 1.3: the report's projection (agent/history.c). */
+	if (ends || fields != NULL)
+		return op_history_filtered(app, ends, fields, &s->sink, res);
 	return op_history(app, &s->sink, res);
 }
 

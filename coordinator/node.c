@@ -154,7 +154,7 @@ on_ready(struct sess *s)
 
 	node_set_state(nd, NODE_READY);
 	if (nd->ro->first_op)
-		node_request(nd, nd->ro->first_op, NULL);
+		node_request(nd, nd->ro->first_op, nd->ro->first_args);
 }
 
 static void

@@ -41,6 +41,7 @@ struct rollout {
 	void (*on_record)(struct rollout *ro, struct node *nd, const struct kvlist *rec);
 	/* Sent to each node the moment its HELLO arrives (rollout_connect_then); NULL none. */
 	const char *first_op;
+	const struct kvlist *first_args;	/* its args; NULL none */
 	/* A timed rollout_wait returns early when this says so (max_fail exceeded); may be NULL. */
 	int (*cut_short)(struct rollout *ro);
 	struct identity id;	/* rollout ID, kind, actor: sent with every changing request */
