@@ -182,23 +182,15 @@ manifest_read(int dirfd, struct manifest *m, char *why, size_t whylen)
 int
 manifest_to_kv(const struct manifest *m, struct kvlist *rec)
 {
-	int r = CUT_OK;
-
 	if (!m->present)
 		return CUT_OK;
-	if (m->version[0] && r == CUT_OK)
-		r = kv_add(rec, "version", m->version);
-	if (m->commit[0] && r == CUT_OK)
-		r = kv_add(rec, "commit", m->commit);
-	if (m->committed_at[0] && r == CUT_OK)
-		r = kv_add(rec, "committed_at", m->committed_at);
-	if (m->has_schema && r == CUT_OK)
-		r = kv_add_int(rec, "schema", m->schema);
-	if (m->has_schema && r == CUT_OK)
-		r = kv_add_int(rec, "compatible_from", m->compatible_from);
-	if (r == CUT_OK)
-		r = kv_add_bool(rec, "manifest", 1);
-	return r;
+	if ((m->version[0] && kv_add(rec, "version", m->version) != CUT_OK) ||
+	    (m->commit[0] && kv_add(rec, "commit", m->commit) != CUT_OK) ||
+	    (m->committed_at[0] && kv_add(rec, "committed_at", m->committed_at) != CUT_OK) ||
+	    (m->has_schema && kv_add_int(rec, "schema", m->schema) != CUT_OK) ||
+	    (m->has_schema && kv_add_int(rec, "compatible_from", m->compatible_from) != CUT_OK))
+		return CUT_ERR_ALLOC;
+	return kv_add_bool(rec, "manifest", 1);
 }
 
 void

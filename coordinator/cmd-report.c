@@ -30,7 +30,7 @@ struct report_opts {
 };
 
 static void
-on_record(struct rollout *ro, struct node *nd, const struct kvlist *rec)
+on_record(struct rollout *ro, const struct node *nd, const struct kvlist *rec)
 {
 	report_add(ro->user, (int)(nd - ro->nodes), rec);
 }
@@ -149,6 +149,7 @@ cmd_report(const struct copts *g, int argc, char **argv)
 	if (rc == 0 && (names = calloc(ro.n ? ro.n : 1, sizeof(*names))) == NULL)
 		rc = CUT_EXIT_REVERSED;
 	if (rc != 0) {
+		free(names);
 		rollout_close(&ro);
 		return rc;
 	}

@@ -89,7 +89,6 @@ drilled_names(const struct copts *g, const struct drill_opts *o, char **out)
 {
 	struct coord_run run;
 	unsigned char *is;
-	size_t len = 0;
 	int rc;
 
 	*out = NULL;
@@ -102,6 +101,8 @@ drilled_names(const struct copts *g, const struct drill_opts *o, char **out)
 		return log_error("out of memory"), CUT_EXIT_REVERSED;
 	}
 	if ((rc = pick(&run, o, is)) == 0) {
+		size_t len = 0;
+
 		for (size_t i = 0; i < run.sel.n; i++) {
 			char *n;
 
@@ -233,7 +234,7 @@ int
 drill_run(const struct copts *g, const struct drill_opts *o)
 {
 	struct rollout ro;
-	unsigned char *sent;
+	unsigned char *sent = NULL;
 	char *names;
 	long long t0;
 	int rc;
@@ -257,6 +258,7 @@ drill_run(const struct copts *g, const struct drill_opts *o)
 	if (rc == 0 && (sent = calloc(ro.n ? ro.n : 1, 1)) == NULL)
 		rc = CUT_EXIT_REVERSED;
 	if (rc != 0) {
+		free(sent);
 		rollout_close(&ro);
 		return rc;
 	}

@@ -38,7 +38,7 @@ struct rollout {
 	void (*on_settle)(struct rollout *ro, struct node *nd);
 	void *user;		/* for on_settle */
 	/* Given each RECORD as it arrives instead of keeping it in the node; may be NULL. */
-	void (*on_record)(struct rollout *ro, struct node *nd, const struct kvlist *rec);
+	void (*on_record)(struct rollout *ro, const struct node *nd, const struct kvlist *rec);
 	/* Sent to each node the moment its HELLO arrives (rollout_connect_then); NULL none. */
 	const char *first_op;
 	const struct kvlist *first_args;	/* its args; NULL none */
