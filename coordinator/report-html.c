@@ -142,9 +142,10 @@ timeline(const struct report_data *d, FILE *f)
 		const struct rrollout *r = &d->ro[k];
 		double x;
 
-		if (r->started < t0 || r->started > t1 || (d->want && r->id != want))
+		if (r->ended < t0 || r->started > t1 || (d->want && r->id != want))
 			continue;
-		x = LEFT + (double)(r->started - t0) / span * (W - LEFT - 20);
+		/* It started (staging) before its first switch, maybe before the axis: clamp. */
+		x = LEFT + (double)(r->started > t0 ? r->started - t0 : 0) / span * (W - LEFT - 20);
 		fprintf(f, "<line class=\"start\" x1=\"%.1f\" y1=\"12\" x2=\"%.1f\" y2=\"%d\"><title>", x, x, h - 10);
 		esc(f, report_str(d, r->id));
 		fputs("</title></line>\n", f);
