@@ -20,6 +20,7 @@
 #include "fsutil.h"
 #include "hooks.h"
 #include "journal.h"
+#include "manifest.h"
 #include "ops.h"
 #include "release_id.h"
 #include "state.h"
@@ -92,31 +93,49 @@ add_outcome(struct kvlist *end, const char *id, const char *prev, const char *ou
 		kv_add(end, "output", h->output);
 }
 
-/* The checksum the journal recorded when id was installed ("" if unknown). */
+/* The checksum and manifest the journal recorded when id was installed ("", none if unknown). */
 static void
-release_sha256(struct app *app, const char *id, char sha[SHA256_HEX_LEN + 1])
+release_sha256(struct app *app, const char *id, char sha[SHA256_HEX_LEN + 1],
+    struct manifest *man)
 {
 	const struct state *st;
 	const struct release_info *ri;
 
 	sha[0] = '\0';
+	memset(man, 0, sizeof(*man));
 	if (app_state(app, &st) != CUT_OK)
 		return;
-	if ((ri = state_find(st, id)) != NULL)
+	if ((ri = state_find(st, id)) != NULL) {
 		memcpy(sha, ri->sha256, sizeof(ri->sha256));
+		*man = ri->man;
+	}
+}
+
+/* CUTOVER_ACTION for the hooks: a migration hook runs only on deploy. */
+static const char *
+hook_action(const char *op, const char *via)
+{
+	if (via != NULL && strcmp(via, "drill") == 0)
+		return "drill";
+	return strcmp(op, "rollback") == 0 ? "rollback" : "deploy";
 }
 
 int
 switch_release(struct app *app, const char *op, const char *via, const char *id,
     const char *prev, const struct sink *sink, struct kvlist *res)
 {
-	struct hook_ctx h = { .app = app, .release = id, .previous = prev, .sink = sink };
+	struct manifest man;
+	struct hook_ctx h = { .app = app, .release = id, .previous = prev, .sink = sink,
+	    .man = &man, .action = hook_action(op, via) };
 	struct kvlist rec = KVLIST_INIT;
 	long long started = mono_ms();
 	char why[512] = "", backwhy[512] = "", sha[SHA256_HEX_LEN + 1] = "";
 	int r, back = CUT_OK, timeout = (int)app->conf.hook_timeout;
+	/* A drill's way back never reverses: the host must end on the release it started on. */
+	int keep = strcmp(op, "activate") == 0 && via != NULL && strcmp(via, "drill") == 0;
+	int swapped = 0, kept;
 
-	release_sha256(app, id, sha);
+	release_sha256(app, id, sha, &man);
 	kv_add(&rec, "release", id);
 	kv_add(&rec, "previous", prev);
 	if (sha[0])
@@ -131,20 +150,25 @@ switch_release(struct app *app, const char *op, const char *via, const char *id,
 	FAULT_POINT("activate.begun");
 
 	r = hook_run(&h, "before_activate", app->conf.before_activate, timeout, why, sizeof(why));
-	if (r == CUT_OK) {
+	if (r == CUT_OK || keep) {
+		int before = r;
+
 		if ((r = swap_current(app, id)) != CUT_OK)
 			snprintf(why, sizeof(why), "cannot switch current: %s", strerror(errno));
+		swapped = r == CUT_OK;
 		FAULT_POINT("activate.switched");
 		if (r == CUT_OK)
 			r = hook_run(&h, "after_activate", app->conf.after_activate, timeout,
 			    why, sizeof(why));
 		if (r == CUT_OK)
 			r = health_check(&h, why, sizeof(why));
+		if (r == CUT_OK)
+			r = before;	/* keep: a failed before_activate still fails the leg */
 		FAULT_POINT("activate.checked");
-		if (r != CUT_OK) {
+		if (r != CUT_OK && !(keep && swapped)) {
 			/* Put the previous release back, and let its services reload. */
 			struct hook_ctx hb = { .app = app, .release = prev, .previous = id, .sink = sink,
-			    .finish_on_signal = 1 };
+			    .finish_on_signal = 1, .action = "rollback" };
 
 			emit_message(sink, "reverse", "%s failed: %s; switching back to %s",
 			    id, why, prev[0] ? prev : "(no release)");
@@ -156,8 +180,11 @@ switch_release(struct app *app, const char *op, const char *via, const char *id,
 				snprintf(backwhy, sizeof(backwhy), "%s", strerror(errno));
 		}
 	}
-	add_outcome(&rec, id, prev, r == CUT_OK ? "ok" : "reversed", started,
-	    r == CUT_OK ? NULL : why, &h);
+	kept = r != CUT_OK && keep && swapped;
+	add_outcome(&rec, id, prev, r == CUT_OK || kept ? "ok" : "reversed", started,
+	    r == CUT_OK || kept ? NULL : why, &h);
+	if (kept)
+		kv_add(&rec, "health_error", why);
 	if (sha[0])
 		kv_add(&rec, "sha256", sha);
 	if (via != NULL)
@@ -173,6 +200,10 @@ switch_release(struct app *app, const char *op, const char *via, const char *id,
 	if (r == CUT_OK) {
 		kv_add_int(res, "duration_ms", mono_ms() - started);
 		return CUT_OK;
+	}
+	if (kept) {
+		kv_set(res, "current", id);
+		return op_fail(res, CUT_ERR_FAILED, "%s is current again, but: %s", id, why);
 	}
 	kv_set(res, "current", prev);
 	if (back != CUT_OK)
@@ -190,11 +221,31 @@ release_present(struct app *app, const char *id)
 	return fstatat(app->releasesfd, id, &sb, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(sb.st_mode);
 }
 
+/* The migration guard (manifest.h) unless --force-schema: exit 3, nothing changed. */
+static int
+guard(struct app *app, const char *id, const struct sink *sink, struct kvlist *res)
+{
+	const struct state *st;
+	char why[512];
+	int r;
+
+	if ((r = app_state(app, &st)) != CUT_OK)
+		return op_fail(res, r, "cannot read state: %s", strerror(errno));
+	if (!schema_guard(st, id, why, sizeof(why)))
+		return CUT_OK;
+	if (app->force_schema) {
+		emit_message(sink, "schema", "--force-schema: %s", why);
+		return CUT_OK;
+	}
+	kv_add_bool(res, "schema_refused", 1);
+	return op_fail(res, CUT_ERR_BAD_ID, "%s", why);
+}
+
 /*
  * Switch to id unless it is already current. op: "activate" or "rollback";
  * via: "deploy" for a deploy's activation (status reports it as a deploy).
  */
-static int
+int
 switch_checked(struct app *app, const char *op, const char *via, const char *id,
     const struct sink *sink, struct kvlist *res)
 {
@@ -213,6 +264,8 @@ switch_checked(struct app *app, const char *op, const char *via, const char *id,
 		kv_addf(res, "message", "%s is already current", id);
 		return CUT_OK;
 	}
+	if ((r = guard(app, id, sink, res)) != CUT_OK)
+		return r;
 	r = switch_release(app, op, via, id, cur, sink, res);
 	if (r == CUT_OK)
 		kv_addf(res, "message", "%s %s (was %s)",

@@ -38,4 +38,13 @@ int read_current(struct app *app, char id[RELEASE_ID_MAX + 1]);
 int switch_release(struct app *app, const char *op, const char *via, const char *id,
     const char *prev, const struct sink *sink, struct kvlist *res);
 
+/*
+ * Switch to id unless it is already current, after the migration guard
+ * (refused: CUT_ERR_BAD_ID with schema_refused in res, unless
+ * app->force_schema). op "activate" or "rollback"; via as above, "drill"
+ * for a drill's legs (its activate never reverses: drill.c).
+ */
+int switch_checked(struct app *app, const char *op, const char *via, const char *id,
+    const struct sink *sink, struct kvlist *res);
+
 #endif

@@ -38,6 +38,7 @@ struct app {
 	int releasesfd;		/* ROOT/releases; likewise */
 	int lockfd;		/* ROOT/.cutover/lock while held, else -1 */
 	struct state *state;	/* journal state while locked (state.h app_state), or NULL */
+	int force_schema;	/* --force-schema: switch below the schema floor (manifest.h) */
 };
 
 /*

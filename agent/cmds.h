@@ -17,6 +17,7 @@ int agent_cmd_prune(const struct global_opts *g, int argc, char **argv);
 int agent_cmd_pin(const struct global_opts *g, int argc, char **argv);
 int agent_cmd_unpin(const struct global_opts *g, int argc, char **argv);
 int agent_cmd_check(const struct global_opts *g, int argc, char **argv);
+int agent_cmd_drill(const struct global_opts *g, int argc, char **argv);
 int agent_cmd_serve(const struct global_opts *g, int argc, char **argv);
 
 #endif

@@ -99,6 +99,11 @@ exec_child(struct hook_ctx *h, const char *cmd, int outfd)
 	setenv("CUTOVER_ROOT", h->app->conf.root, 1);
 	setenv("CUTOVER_RELEASE", h->release, 1);
 	setenv("CUTOVER_PREVIOUS", h->previous ? h->previous : "", 1);
+	manifest_setenv(h->man);
+	if (h->action != NULL)
+		setenv("CUTOVER_ACTION", h->action, 1);
+	else
+		unsetenv("CUTOVER_ACTION");
 	signal(SIGPIPE, SIG_DFL);
 	execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
 	_exit(127);

@@ -11,6 +11,7 @@
 #include <stddef.h>
 
 #include "app.h"
+#include "manifest.h"
 #include "sink.h"
 
 /*
@@ -33,6 +34,8 @@ struct hook_ctx {
 	const char *previous;	/* "" when none */
 	const struct sink *sink;
 	int finish_on_signal;	/* a reversal: run to the end even after SIGTERM */
+	const struct manifest *man;	/* release's manifest (CUTOVER_SCHEMA, ...), or NULL */
+	const char *action;	/* CUTOVER_ACTION: deploy, rollback or drill; NULL: unset */
 	char output[4096];	/* tail of all output so far, NUL-terminated */
 	size_t outlen;
 	int lines_sent;		/* output events so far (HOOK_EVENT_LINES_MAX) */

@@ -18,6 +18,7 @@
 #include "fault.h"
 #include "fsutil.h"
 #include "journal.h"
+#include "manifest.h"
 #include "ops.h"
 #include "release_id.h"
 #include "state.h"
@@ -150,6 +151,7 @@ op_install(struct app *app, const struct install_req *req, const struct sink *si
 	unsigned char want[SHA256_LEN], orig[SHA256_LEN];
 	struct unpack_limits lim = { app->conf.max_entries, app->conf.max_bytes };
 	struct unpack_stats us;
+	struct manifest man = { 0 };
 	struct kvlist rec = KVLIST_INIT;
 	long long started = mono_ms();
 	int stagingfd = -1, stagefd = -1, r;
@@ -203,6 +205,9 @@ op_install(struct app *app, const struct install_req *req, const struct sink *si
 		r = CUT_ERR_CHECKSUM;
 		goto out;
 	}
+	/* Before anything is linked or renamed: a bad manifest installs nothing (exit 3). */
+	if ((r = manifest_read(stagefd, &man, why, sizeof(why))) != CUT_OK)
+		goto out;
 	if ((r = link_shared(app, stagefd, why, sizeof(why))) != CUT_OK)
 		goto out;
 	/* Every file reaches the disk before the release can become current. */
@@ -235,6 +240,7 @@ out:
 			kv_add(&rec, "stream_sha256", hex);
 		kv_add_int(&rec, "entries", us.entries);
 		kv_add_int(&rec, "bytes", us.bytes);
+		manifest_to_kv(&man, &rec);
 	} else {
 		kv_add(&rec, "error", why);
 	}
@@ -252,6 +258,7 @@ out:
 		kv_set(res, "stream_sha256", hex);
 	kv_add_int(res, "entries", us.entries);
 	kv_add_int(res, "bytes", us.bytes);
+	manifest_to_kv(&man, res);
 	kv_add_int(res, "duration_ms", mono_ms() - started);
 	kv_addf(res, "message", "installed %s (%lld files, %lld bytes, sha256 %.12s)",
 	    id, us.entries, us.bytes, ident);

@@ -9,6 +9,7 @@
 #include "err.h"
 #include "fsutil.h"
 #include "journal.h"
+#include "manifest.h"
 #include "ops.h"
 #include "proto.h"
 #include "state.h"
@@ -151,6 +152,7 @@ op_status(struct app *app, const struct sink *sink, struct kvlist *res)
 	fprintf(m, "current:  %s\n", st.current[0] ? st.current : "none");
 	fprintf(m, "previous: %s\n", prev ? prev : "none");
 	print_rollout_lines(m, &st);
+	schema_status_text(m, &st, prev);
 	fprintf(m, "lock:     %s%s\n", locked ? "held by " : "free", locked ? holder : "");
 	if (st.has_pending)
 		fprintf(m, "pending:  interrupted %s of %s (the next command recovers it)\n",
@@ -191,6 +193,7 @@ op_status(struct app *app, const struct sink *sink, struct kvlist *res)
 	kv_add(res, "pinned", pinned ? pinned : "");
 	kv_add(res, "pending", st.has_pending ? kv_get(&st.pending, "op") : "");
 	add_rollout_fields(res, &st);
+	schema_status_fields(res, &st, prev);
 	kv_add_int(res, "worst_case_s", op_worst_case_s(app));
 	kv_add(res, "message", msg);
 	free(all);

@@ -44,9 +44,23 @@ void prune_after_deploy(struct app *app, const struct sink *sink, struct kvlist 
 /* to: NULL for the journal's previous good release. */
 int op_rollback(struct app *app, const char *to, const struct sink *sink,
     struct kvlist *res);
+/*
+ * Rehearse a rollback (drill.c): previous good release with its health
+ * check, then back to current with its health check. res: release (the
+ * start), target, current, outcome (ok, refused, failed, unhealthy,
+ * stranded), restore_ms, forward_ms, duration_ms. CUT_OK; CUT_ERR_REVERSED
+ * (exit 1) when the rollback leg failed and current is back;
+ * CUT_ERR_BAD_ID (3) refused by the migration guard; CUT_ERR_FAILED (1,
+ * outcome unhealthy or stranded) when current fails its health check after
+ * the drill or is not back.
+ */
+int op_drill(struct app *app, const struct sink *sink, struct kvlist *res);
 int op_status(struct app *app, const struct sink *sink, struct kvlist *res);
 /* One sink record per journal entry. */
 int op_history(struct app *app, const struct sink *sink, struct kvlist *res);
+/* The same, without begin records when ends_only, with only the comma-separated fields (NULL all). */
+int op_history_filtered(struct app *app, int ends_only, const char *fields, const struct sink *sink,
+    struct kvlist *res);
 /* keep: <= 0 for the configured value. */
 int op_prune(struct app *app, int keep, const struct sink *sink, struct kvlist *res);
 int op_pin(struct app *app, const char *id, int pin, const struct sink *sink,

@@ -426,18 +426,45 @@ h_upload(struct serve *s, const struct msg *req, struct app *app, struct kvlist 
 	return r;
 }
 
+/* force_schema (1.3): the request's --force-schema; only "1", "true" or "yes" set it. */
+static int
+force_arg(const struct msg *req)
+{
+	const char *v = arg(req, "force_schema");
+
+	return v != NULL && (strcmp(v, "1") == 0 || strcmp(v, "true") == 0 ||
+	    strcmp(v, "yes") == 0);
+}
+
 static int
 h_activate(struct serve *s, const struct msg *req, struct app *app, struct kvlist *res)
 {
+	int r;
+
 	if (arg(req, "release") == NULL)
 		return op_fail(res, CUT_ERR_USAGE, "activate needs a release");
-	return op_activate(app, arg(req, "release"), &s->sink, res);
+	app->force_schema = force_arg(req);
+	r = op_activate(app, arg(req, "release"), &s->sink, res);
+	app->force_schema = 0;	/* the session's locked app serves later requests too */
+	return r;
 }
 
 static int
 h_rollback(struct serve *s, const struct msg *req, struct app *app, struct kvlist *res)
 {
-	return op_rollback(app, arg(req, "to"), &s->sink, res);
+	int r;
+
+	app->force_schema = force_arg(req);
+	r = op_rollback(app, arg(req, "to"), &s->sink, res);
+	app->force_schema = 0;
+	return r;
+}
+
+static int
+h_drill(struct serve *s, const struct msg *req, struct app *app, struct kvlist *res)
+{
+	(void)req;
+	return op_drill(app, &s->sink, res);
 }
 
 static int
@@ -450,7 +477,12 @@ h_status(struct serve *s, const struct msg *req, struct app *app, struct kvlist 
 static int
 h_history(struct serve *s, const struct msg *req, struct app *app, struct kvlist *res)
 {
-	(void)req;
+	const char *e = arg(req, "ends_only"), *fields = arg(req, "fields");
+	int ends = e != NULL && (strcmp(e, "1") == 0 || strcmp(e, "true") == 0);
+
+	/* 1.3: the report's projection (agent/history.c). */
+	if (ends || fields != NULL)
+		return op_history_filtered(app, ends, fields, &s->sink, res);
 	return op_history(app, &s->sink, res);
 }
 
@@ -662,6 +694,7 @@ static const struct handler handlers[] = {
 	{ "unpin",	IDENT,			h_pin,		pre_wait },
 	{ "check",	IDENT,			h_check,	pre_wait },
 	{ "note",	IDENT,			h_note,		pre_note },
+	{ "drill",	IDENT,			h_drill,	pre_wait },
 	{ "status",	0,			h_status,	NULL },
 	{ "history",	0,			h_history,	NULL },
 	{ "have",	0,			h_have,		NULL },

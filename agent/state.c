@@ -72,6 +72,37 @@ remember_switch(struct state *st, const struct kvlist *rec, const char *op)
 }
 
 /*
+ * An ok switch to ri: the applied schema only ever goes up (a rollback
+ * does not un-migrate the database), and a drill's two switches leave
+ * what made current current as it was, so `cutover rollback` after a
+ * drill still finds the deploy in effect.
+ */
+static void
+note_switch(struct state *st, const struct kvlist *rec, const char *op,
+    const struct release_info *ri)
+{
+	const char *via = kv_get(rec, "via");
+	int drill = via != NULL && strcmp(via, "drill") == 0;
+
+	if (ri->man.has_schema && (!st->schema_known || ri->man.schema > st->schema_applied)) {
+		st->schema_known = 1;
+		st->schema_applied = ri->man.schema;
+		st->schema_floor = ri->man.compatible_from;
+	}
+	if (drill && strcmp(op, "rollback") == 0) {
+		st->pre_drill = st->last_switch;
+		st->in_drill = 1;
+	} else if (drill && st->in_drill && strcmp(st->pre_drill.release, ri->id) == 0) {
+		st->last_switch = st->pre_drill;
+		st->in_drill = 0;
+		return;
+	} else {
+		st->in_drill = 0;
+	}
+	remember_switch(st, rec, op);
+}
+
+/*
  * Fold one journal record into the state: the replay's step, and what
  * journal_append does with each record it writes, so a state kept across
  * appends always equals a fresh replay of the file.
@@ -122,6 +153,7 @@ state_apply(struct state *st, const struct kvlist *rec)
 			strcpy(ri->sha256, sha);
 		ri->installed_seq = st->seq;
 		ri->installed_ms = kv_get_int(rec, "ts_ms", 0);
+		manifest_from_kv(&ri->man, rec);
 	} else if ((strcmp(op, "activate") == 0 || strcmp(op, "rollback") == 0) &&
 	    strcmp(outcome, "ok") == 0) {
 		/*
@@ -141,7 +173,7 @@ state_apply(struct state *st, const struct kvlist *rec)
 		ri->activated = 1;
 		ri->bad = 0;	/* a release that later activated fine is good again */
 		st->last_activation_seq = st->seq;
-		remember_switch(st, rec, op);
+		note_switch(st, rec, op, ri);
 		if ((r = stack_push(st, id)) != CUT_OK)
 			return r;
 	} else if (strcmp(op, "activate") == 0 && strcmp(outcome, "reversed") == 0) {

@@ -18,6 +18,7 @@
 #include "hexdigest.h"
 #include "ident.h"
 #include "kv.h"
+#include "manifest.h"
 #include "release_id.h"
 
 struct release_info {
@@ -29,6 +30,7 @@ struct release_info {
 	int activated;		/* was current after a successful activation */
 	int bad;		/* failed an activation: never an automatic target */
 	int pinned;		/* protected from prune */
+	struct manifest man;	/* from its install record; man.present 0 without one */
 };
 
 /*
@@ -61,6 +63,12 @@ struct state {
 	/* The most recent op=rollout record (the `note` request), if any. */
 	struct kvlist note;
 	int has_note;
+	/* The migration guard (manifest.h): highest schema activated and its compatible_from. */
+	int schema_known;
+	long long schema_applied, schema_floor;
+	/* A drill's switch back restores what made current current before it (drill.c). */
+	struct switch_info pre_drill;
+	int in_drill;
 };
 
 /* Replay the whole journal and look at the disk: a private copy, for reads without the lock. */

@@ -6,9 +6,9 @@
 # sections, the fleet file's app keys), hosts and groups of the fleet file,
 # and release IDs (ROOT/releases/, else `cutover-agent --json status APP`).
 
-_cutover_agent_cmds="install activate deploy rollback status history prune pin unpin check serve"
+_cutover_agent_cmds="install activate deploy rollback drill status history prune pin unpin check serve"
 _cutover_agent_gopts="--config --json --wait --verbose --help --version"
-_cutover_cmds="deploy rollback resume abort status history prune pin unpin dump-config debug-exec"
+_cutover_cmds="deploy rollback resume abort status history drill report prune pin unpin dump-config debug-exec"
 _cutover_gopts="-f --file --json --verbose --help --version"
 
 # _cutover_ini_apps FILE: the NAMEs of [app NAME] sections.
@@ -127,7 +127,8 @@ _cutover_agent()
 	if [[ $cur == -* ]]; then
 		case $cmd in
 		install|deploy) _cutover_reply "--release --sha256 --help" ;;
-		rollback) _cutover_reply "--to --help" ;;
+		rollback) _cutover_reply "--to --force-schema --help" ;;
+		activate) _cutover_reply "--force-schema --help" ;;
 		prune) _cutover_reply "--keep --help" ;;
 		serve) _cutover_reply "--app --allow-paths --idle-timeout --help" ;;
 		*) _cutover_reply "--help" ;;
@@ -165,7 +166,7 @@ _cutover()
 		case $w in
 		-f|--file) fleet=${COMP_WORDS[i+1]}; skip=1 ;;
 		--app) app=${COMP_WORDS[i+1]}; skip=1 ;;
-		--release|--hosts|--group|--exclude|--batch|--max-fail|--canary|--bake|--to|--keep|--pause-after|--wait|--actor) skip=1 ;;
+		--release|--hosts|--group|--exclude|--batch|--max-fail|--canary|--bake|--to|--keep|--pause-after|--wait|--actor|--since|--html|--rollout) skip=1 ;;
 		-*) ;;
 		*) if [[ -z $cmd ]]; then cmd=$w; else ((nargs++)); fi ;;
 		esac
@@ -201,7 +202,8 @@ $(_cutover_ini_apps /etc/cutover/agent.ini)"
 		compopt -o nospace 2>/dev/null
 		return 0 ;;
 	--to) [[ -n $app ]] && _cutover_reply "$(_cutover_releases /etc/cutover/agent.ini "$app")"; return 0 ;;
-	--release|--batch|--max-fail|--bake|--keep|--pause-after|--wait|--actor) COMPREPLY=(); return 0 ;;
+	--release|--batch|--max-fail|--bake|--keep|--pause-after|--wait|--actor|--since|--rollout) COMPREPLY=(); return 0 ;;
+	--html) _cutover_files; return 0 ;;
 	esac
 
 	if [[ -z $cmd ]]; then
@@ -212,7 +214,9 @@ $(_cutover_ini_apps /etc/cutover/agent.ini)"
 	if [[ $cur == -* ]]; then
 		case $cmd in
 		deploy) _cutover_reply "--app --release --hosts --group --exclude --batch --max-fail --canary --bake --pause-after --wait --actor --dry-run --help" ;;
-		rollback) _cutover_reply "--app --to --hosts --group --exclude --batch --actor --help" ;;
+		rollback) _cutover_reply "--app --to --hosts --group --exclude --batch --actor --dry-run --force-schema --help" ;;
+		drill) _cutover_reply "--app --hosts --group --canary --exclude --actor --help" ;;
+		report) _cutover_reply "--since --json --html --rollout --app --hosts --group --exclude --help" ;;
 		resume|abort) _cutover_reply "--app --hosts --group --exclude --wait --actor --help" ;;
 		status|history|pin|unpin) _cutover_reply "--app --hosts --group --exclude --help" ;;
 		prune) _cutover_reply "--keep --app --hosts --group --exclude --help" ;;

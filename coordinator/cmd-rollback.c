@@ -17,6 +17,6 @@ cmd_rollback(const struct copts *g, int argc, char **argv)
 
 const struct coord_cmd cmd_rollback_entry = {
 	"rollback", "rollback [--app APP] [--to ID] [--hosts LIST] [--group G] [--exclude LIST] [--batch N|N%] "
-	    "[--actor NAME]",
+	    "[--actor NAME] [--dry-run] [--force-schema]",
 	"undo the most recent deploy still in effect (or go to release ID); never moves a host twice", cmd_rollback
 };

@@ -13,6 +13,8 @@ const struct coord_cmd *const coord_cmds[] = {
 	&cmd_abort_entry,
 	&cmd_status_entry,
 	&cmd_history_entry,
+	&cmd_drill_entry,
+	&cmd_report_entry,
 	&cmd_prune_entry,
 	&cmd_pin_entry,
 	&cmd_unpin_entry,

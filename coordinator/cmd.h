@@ -32,6 +32,8 @@ extern const struct coord_cmd cmd_dump_config_entry;
 extern const struct coord_cmd cmd_prune_entry;
 extern const struct coord_cmd cmd_pin_entry;
 extern const struct coord_cmd cmd_unpin_entry;
+extern const struct coord_cmd cmd_drill_entry;
+extern const struct coord_cmd cmd_report_entry;
 
 /* Every command, NULL-terminated. */
 extern const struct coord_cmd *const coord_cmds[];

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "engine.h"
+#include "notify.h"
 #include "err.h"
 #include "fsutil.h"
 #include "hexdigest.h"
@@ -353,6 +354,9 @@ engine_finish(struct engine *e)
 		rj_printf(&e->ro->j, "end ts=%lld outcome=%s", now_ms(), outcome);
 	rollout_finish(e->ro);
 	rollout_phase(e->ro, "%s", outcome);
+	if (e->started)
+		engine_notify(e, e->phase == RP_PAUSED ? "pause" : e->phase == RP_DONE ||
+		    (e->mode == ENGINE_ABORT && e->phase == RP_REVERSED) ? "finish" : "failure", outcome, code);
 	return engine_report(e, outcome, code);
 }
 

@@ -18,6 +18,8 @@ incident_parse(const char *cmd, int argc, char **argv, struct incident_opts *o, 
 		{ "to", required_argument, NULL, 't' },
 		{ "batch", required_argument, NULL, 'b' },
 		{ "actor", required_argument, NULL, 'A' },
+		{ "dry-run", no_argument, NULL, 'n' },
+		{ "force-schema", no_argument, NULL, 'F' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -33,6 +35,11 @@ incident_parse(const char *cmd, int argc, char **argv, struct incident_opts *o, 
 		case 'H': o->hosts = optarg; break;
 		case 'G': o->group = optarg; break;
 		case 'x': o->exclude = optarg; break;
+		case 'n': case 'F':
+			if (!with_to)
+				return coord_usage(cmd);
+			*(ch == 'n' ? &o->dry_run : &o->force_schema) = 1;
+			break;
 		case 't': case 'b': case 'A':
 			if (!with_to)
 				return coord_usage(cmd);

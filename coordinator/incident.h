@@ -12,6 +12,7 @@
 
 struct incident_opts {
 	const char *app, *hosts, *group, *exclude, *to, *batch, *actor;
+	int dry_run, force_schema;	/* rollback only */
 };
 
 struct node;
@@ -49,6 +50,14 @@ int incident_answered(const struct node *nd);
  * kind's code; when nothing moved and no host is unaccounted for, 1; else 5.
  */
 int incident_exit(const struct rollout *ro, size_t moved);
+/*
+ * Would nd's agent refuse switching to target ("" or NULL: its own
+ * previous) under the migration guard? 1 with why, from its status
+ * (schema-guard.c).
+ */
+int schema_refuses(const struct node *nd, const char *target, char *why, size_t whylen);
+/* status: one "schema:" line per host that knows its applied schema. */
+void schema_status_lines(const struct rollout *ro);
 /* One JSON object for a host's result. */
 void incident_print_json(struct rollout *ro, struct node *nd, const char *cmd);
 /* Hosts whose app lock is held right now (status RESULTs), space separated. */

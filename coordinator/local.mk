@@ -18,7 +18,11 @@ libcoord_a_SOURCES = \
 	coordinator/cmd-resume.c coordinator/cmd-abort.c \
 	coordinator/rjournal.h coordinator/rjournal.c coordinator/progress.h coordinator/progress.c \
 	coordinator/recompress.h coordinator/recompress.c coordinator/stage.h coordinator/stage.c \
-	coordinator/fleetops.h coordinator/fleetops.c coordinator/cmd-prune.c coordinator/cmd-pin.c
+	coordinator/fleetops.h coordinator/fleetops.c coordinator/cmd-prune.c coordinator/cmd-pin.c \
+	coordinator/drill.h coordinator/drill.c coordinator/cmd-drill.c coordinator/schema-guard.c \
+	coordinator/notify.h coordinator/notify.c \
+	coordinator/report-data.h coordinator/report-data.c coordinator/report-fold.c \
+	coordinator/report-out.c coordinator/report-html.c coordinator/cmd-report.c
 # Agents' strings are checked and escaped before use (untrusted.h).
 libcoord_a_SOURCES += coordinator/untrusted.h coordinator/untrusted.c
 # known_hosts read with OpenSSH's rules (knownhosts.h).

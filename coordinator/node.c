@@ -47,6 +47,7 @@ static const struct {
 	{ "prune", NODE_QUERYING, 0, 1 },
 	{ "pin", NODE_QUERYING, 0, 1 },
 	{ "unpin", NODE_QUERYING, 0, 1 },
+	{ "drill", NODE_QUERYING, 0, 1 },
 };
 
 const char *
@@ -155,7 +156,7 @@ on_ready(struct sess *s)
 
 	node_set_state(nd, NODE_READY);
 	if (nd->ro->first_op)
-		node_request(nd, nd->ro->first_op, NULL);
+		node_request(nd, nd->ro->first_op, nd->ro->first_args);
 }
 
 static void
@@ -192,6 +193,11 @@ on_event(struct sess *s, const struct msg *m)
 	struct kvlist *nr;
 
 	if (m->type == MSG_RECORD) {
+		if (nd->ro->on_record != NULL) {
+			/* report: folded in as they stream, so memory does not grow with the journals. */
+			nd->ro->on_record(nd->ro, nd, &m->kv);
+			return;
+		}
 		if (nd->nrecords >= 100000)
 			return;
 		if ((nr = realloc(nd->records, (nd->nrecords + 1) * sizeof(*nr))) == NULL)

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "engine.h"
+#include "notify.h"
 #include "err.h"
 #include "fsutil.h"
 
@@ -69,6 +70,7 @@ engine_journal_start(struct engine *e)
 	}
 	engine_journal_flush(e);
 	e->started = 1;
+	engine_notify(e, "start", NULL, 0);
 }
 
 /* A paused rollout of this app on any host: it must be resumed or aborted first. */

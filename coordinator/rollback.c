@@ -173,8 +173,82 @@ refuse_if_running(const struct rollout *ro, const struct plan *p)
 	return 1;
 }
 
+/* Where nd would go: its planned target, else (legacy) its agent's previous. */
+static const char *
+dest(const struct node *nd, const struct plan *p, size_t i)
+{
+	return p->target[i][0] ? p->target[i] : res(nd, "previous");
+}
+
+/*
+ * The migration guard for every host that would move, before any does:
+ * one refusal refuses the whole rollback (exit 3), unless --force-schema.
+ */
+static int
+guard_schema(struct rollout *ro, const struct plan *p, const struct incident_opts *o)
+{
+	char why[512];
+	size_t refused = 0;
+
+	for (size_t i = 0; i < ro->n; i++) {
+		struct node *nd = &ro->nodes[i];
+
+		if (!p->move[i] || nd->st != NODE_READY || !schema_refuses(nd, dest(nd, p, i), why, sizeof(why)))
+			continue;
+		refused++;
+		if (o->force_schema)
+			rollout_event(ro, "schema", nd, "--force-schema: %s", why);
+		else
+			log_error("rollback: %s: %s", nd->h->name, why);
+	}
+	if (refused == 0 || o->force_schema)
+		return 0;
+	log_error("rollback refused: %zu host(s) would run a release older than their database schema "
+	    "admits; no host was moved (--force-schema overrides; cutover(1), MIGRATION GUARD)", refused);
+	return CUT_EXIT_BAD_INPUT;
+}
+
+/* --dry-run: where each host would go and whether the migration guard admits it; nothing moves. */
+static int
+dry_run(const struct copts *g, struct rollout *ro, const struct plan *p, const struct incident_opts *o)
+{
+	size_t refused = 0;
+
+	for (size_t i = 0; i < ro->n; i++) {
+		struct node *nd = &ro->nodes[i];
+		char why[512] = "";
+		int bad = nd->st == NODE_READY && p->move[i] && schema_refuses(nd, dest(nd, p, i), why, sizeof(why));
+
+		refused += bad;
+		if (g->json) {
+			struct kvlist ev = KVLIST_INIT;
+
+			kv_add(&ev, "event", "rollback_plan");
+			kv_add(&ev, "host", nd->h->name);
+			kv_add_bool(&ev, "reachable", nd->st == NODE_READY);
+			kv_add_bool(&ev, "move", nd->st == NODE_READY && p->move[i]);
+			kv_add(&ev, "current", res(nd, "current"));
+			kv_add(&ev, "to", p->move[i] ? dest(nd, p, i) : "");
+			kv_add_bool(&ev, "safe", !bad);
+			if (why[0] || nd->why[0])
+				kv_add(&ev, "error", why[0] ? why : nd->why);
+			kv_print_json(&ev, stdout);
+			kv_free(&ev);
+		} else if (nd->st != NODE_READY)
+			printf("%-16s FAILED: %s\n", nd->h->name, nd->why);
+		else if (!p->move[i])
+			printf("%-16s unchanged: on %s\n", nd->h->name, *res(nd, "current") ? res(nd, "current") : "-");
+		else
+			printf("%-16s would roll back: %s -> %s (%s%s)\n", nd->h->name, res(nd, "current"),
+			    *dest(nd, p, i) ? dest(nd, p, i) : "?", bad ? "REFUSED by the migration guard: " : "schema safe",
+			    why);
+	}
+	fflush(stdout);
+	return refused && !o->force_schema ? CUT_EXIT_BAD_INPUT : CUT_EXIT_OK;
+}
+
 static void
-send_rollbacks(struct rollout *ro, struct plan *p, size_t bsize, const char *to)
+send_rollbacks(struct rollout *ro, struct plan *p, size_t bsize, const char *to, int force)
 {
 	struct kvlist a = KVLIST_INIT;
 
@@ -193,6 +267,8 @@ send_rollbacks(struct rollout *ro, struct plan *p, size_t bsize, const char *to)
 				continue;
 			} else
 				kv_add(&a, "to", p->target[i]);
+			if (force)
+				kv_add(&a, "force_schema", "1");
 			node_request(nd, "rollback", &a);
 		}
 		rollout_wait(ro, -1);
@@ -287,7 +363,7 @@ incident_rollback(const struct copts *g, const struct incident_opts *o)
 	struct rollout ro;
 	struct plan p;
 	size_t bsize;
-	int rc;
+	int rc, dry = 0;
 
 	/* Checked here, before any host is asked: one error line, not one per host. */
 	if (o->to && !release_id_valid(o->to))
@@ -313,10 +389,16 @@ incident_rollback(const struct copts *g, const struct incident_opts *o)
 		if (refuse_if_running(&ro, &p))
 			rc = CUT_EXIT_LOCKED;
 	}
-	if (rc == 0) {
+	if (rc == 0 && o->dry_run) {
+		rc = dry_run(g, &ro, &p, o);
+		dry = 1;
+	} else if (rc == 0) {
+		rc = guard_schema(&ro, &p, o);
+	}
+	if (rc == 0 && !dry) {
 		if (p.from_journal && rj_open(&ro.j, g->fleet_file, ro.app) != CUT_OK)
 			log_error("rollback: going on without recording it");
-		send_rollbacks(&ro, &p, bsize, o->to);
+		send_rollbacks(&ro, &p, bsize, o->to, o->force_schema);
 		note_unmoved(&ro, &p);
 		settle_journal(&ro, &p);
 		rollout_finish(&ro);

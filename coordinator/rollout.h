@@ -37,8 +37,11 @@ struct rollout {
 	/* Called once a node's request settles (RESULT or session lost); may be NULL. */
 	void (*on_settle)(struct rollout *ro, struct node *nd);
 	void *user;		/* for on_settle */
+	/* Given each RECORD as it arrives instead of keeping it in the node; may be NULL. */
+	void (*on_record)(struct rollout *ro, const struct node *nd, const struct kvlist *rec);
 	/* Sent to each node the moment its HELLO arrives (rollout_connect_then); NULL none. */
 	const char *first_op;
+	const struct kvlist *first_args;	/* its args; NULL none */
 	/* A timed rollout_wait returns early when this says so (max_fail exceeded); may be NULL. */
 	int (*cut_short)(struct rollout *ro);
 	struct identity id;	/* rollout ID, kind, actor: sent with every changing request */

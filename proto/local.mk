@@ -8,7 +8,8 @@ libcutover_a_SOURCES = \
 	proto/release_id.c proto/release_id.h \
 	proto/hexdigest.c proto/hexdigest.h \
 	proto/sha256.c proto/sha256.h \
-	proto/strv.c proto/strv.h
+	proto/strv.c proto/strv.h \
+	proto/rfc3339.c proto/rfc3339.h
 # sha256.c is the one user of libcrypto here (its headers, not its link).
 libcutover_a_CFLAGS = $(AM_CFLAGS) $(LIBCRYPTO_CFLAGS)
 # Wire protocol (proto/PROTOCOL): bounded buffer, frames, messages.

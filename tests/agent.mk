@@ -16,7 +16,8 @@ AGENT_TESTS = \
 	tests/regress/agent-hookhang.sh \
 	tests/regress/agent-torn.sh \
 	tests/regress/agent-shared-race.sh \
-	tests/regress/agent-check.sh
+	tests/regress/agent-check.sh \
+	tests/regress/agent-manifest.sh
 TESTS += $(AGENT_TESTS)
 EXTRA_DIST += $(AGENT_TESTS)
 

@@ -19,7 +19,9 @@ COORD_TESTS = \
 	tests/regress/fleet-fence.sh \
 	tests/regress/fleet-prune.sh \
 	tests/regress/exit-codes.sh \
-	tests/regress/fleet-incident.sh
+	tests/regress/fleet-incident.sh \
+	tests/regress/fleet-drill.sh \
+	tests/regress/fleet-report.sh
 TESTS += $(COORD_TESTS)
 EXTRA_DIST += $(COORD_TESTS)
 

@@ -53,7 +53,7 @@ INI
 step "agent: commands and global options"
 expect_completion "deploy" _cutover_agent cutover-agent dep
 expect_completion "pin prune" _cutover_agent cutover-agent p
-expect_completion "activate check deploy history install pin prune rollback serve status unpin" _cutover_agent cutover-agent ""
+expect_completion "activate check deploy drill history install pin prune rollback serve status unpin" _cutover_agent cutover-agent ""
 expect_completion "--config" _cutover_agent cutover-agent --co
 expect_completion "--json" _cutover_agent cutover-agent --config x.ini --j
 
@@ -61,6 +61,8 @@ step "agent: command options"
 expect_completion "--help --release --sha256" _cutover_agent cutover-agent deploy web x.tgz --
 expect_completion "--release" _cutover_agent cutover-agent deploy web x.tgz --r
 expect_completion "--to" _cutover_agent cutover-agent rollback web --t
+expect_completion "--force-schema --help --to" _cutover_agent cutover-agent rollback web --
+expect_completion "--force-schema" _cutover_agent cutover-agent activate web web-1 --f
 expect_completion "--keep" _cutover_agent cutover-agent prune web --k
 expect_completion "--idle-timeout" _cutover_agent cutover-agent serve --i
 expect_completion "--allow-paths --app" _cutover_agent cutover-agent serve --a
@@ -94,7 +96,13 @@ expect_completion "--file" _cutover cutover --fi
 expect_completion "--verbose --version" _cutover cutover --ver
 expect_completion "eu us" _cutover cutover --file "$T/cutover.ini" rollback --group ""
 expect_completion "--dry-run" _cutover cutover deploy x.tgz --dr
-expect_completion "--actor --app --batch --exclude --group --help --hosts --to" _cutover cutover rollback -
+expect_completion "--actor --app --batch --dry-run --exclude --force-schema --group --help --hosts --to" _cutover cutover rollback -
+expect_completion "drill" _cutover cutover dr
+expect_completion "--actor --app --canary --exclude --group --help --hosts" _cutover cutover drill -
+expect_completion "eu" _cutover cutover -f "$T/cutover.ini" drill --canary e
+expect_completion "report" _cutover cutover rep
+expect_completion "--app --exclude --group --help --hosts --html --json --rollout --since" _cutover cutover report -
+expect_completion "" _cutover cutover report --since ""
 expect_completion "abort" _cutover cutover ab
 expect_completion "--actor --app --exclude --group --help --hosts --wait" _cutover cutover resume -
 expect_completion "--app --exclude --group --help --hosts" _cutover cutover -f "$T/cutover.ini" status -
