@@ -1,4 +1,7 @@
-/* cutover resume: the options; the work is engine_resume() (resume.c). */
+/*
+ * cutover resume and cutover abort: one set of options each; the work is
+ * engine_resume() (resume.c), continuing or reversing the paused rollout.
+ */
 #include "config.h"
 
 #include <getopt.h>
@@ -9,7 +12,7 @@
 #include "log.h"
 
 static int
-cmd_resume(const struct copts *g, int argc, char **argv)
+resume_or_abort(const char *cmd, int abort, const struct copts *g, int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "app", required_argument, NULL, 'a' },
@@ -29,7 +32,7 @@ cmd_resume(const struct copts *g, int argc, char **argv)
 
 	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (ch) {
-		case 'h': return coord_help("resume");
+		case 'h': return coord_help(cmd);
 		case 'a': o.app = optarg; break;
 		case 'H': o.hosts = optarg; break;
 		case 'G': o.group = optarg; break;
@@ -38,24 +41,41 @@ cmd_resume(const struct copts *g, int argc, char **argv)
 		case 'w':
 			o.wait = strtoll(optarg, &end, 10);
 			if (*end != '\0' || end == optarg || o.wait < 0 || o.wait > 3600) {
-				log_error("resume: --wait \"%s\" is not a number of seconds from 0 to 3600", optarg);
+				log_error("%s: --wait \"%s\" is not a number of seconds from 0 to 3600", cmd, optarg);
 				return CUT_EXIT_USAGE;
 			}
 			break;
 		default:
-			return coord_usage("resume");
+			return coord_usage(cmd);
 		}
 	}
 	if (optind != argc)
-		return coord_usage("resume");
+		return coord_usage(cmd);
 	if ((rc = rollout_open(&ro, g, o.hosts, o.group, exclude)) != 0)
 		return rc;
-	rc = engine_resume(&ro, &o, 0);
+	rc = engine_resume(&ro, &o, abort);
 	rollout_close(&ro);
 	return rc;
+}
+
+static int
+cmd_resume(const struct copts *g, int argc, char **argv)
+{
+	return resume_or_abort("resume", 0, g, argc, argv);
+}
+
+static int
+cmd_abort(const struct copts *g, int argc, char **argv)
+{
+	return resume_or_abort("abort", 1, g, argc, argv);
 }
 
 const struct coord_cmd cmd_resume_entry = {
 	"resume", "resume [--app APP] [--hosts LIST] [--group G] [--exclude LIST] [--wait SECONDS] [--actor NAME]",
 	"continue a paused rollout from its next batch, with the same plan", cmd_resume
+};
+
+const struct coord_cmd cmd_abort_entry = {
+	"abort", "abort [--app APP] [--hosts LIST] [--group G] [--exclude LIST] [--wait SECONDS] [--actor NAME]",
+	"reverse a paused rollout, node by node", cmd_abort
 };

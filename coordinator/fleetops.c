@@ -85,21 +85,9 @@ print_host(const struct copts *g, const char *cmd, const struct node *nd)
 {
 	const char *msg = kv_get(&nd->res, "message");
 
-	if (g->json) {
-		struct kvlist ev = KVLIST_INIT;
-
-		kv_add(&ev, "event", cmd);
-		kv_add(&ev, "host", nd->h->name);
-		kv_add_bool(&ev, "reachable", nd->st != NODE_LOST);
-		kv_add_bool(&ev, "ok", ok(nd));
-		for (size_t k = 0; ok(nd) && k < nd->res.n; k++)
-			if (kv_get(&ev, nd->res.v[k].key) == NULL)
-				kv_add_typed(&ev, nd->res.v[k].key, nd->res.v[k].val, nd->res.v[k].type);
-		if (nd->why[0])
-			kv_add(&ev, "error", nd->why);
-		kv_print_json(&ev, stdout);
-		kv_free(&ev);
-	} else if (ok(nd))
+	if (g->json)
+		incident_print_json(nd, cmd);
+	else if (ok(nd))
 		printf("%-16s %s\n", nd->h->name, msg && *msg ? msg : "ok");
 	else
 		printf("%-16s FAILED: %s\n", nd->h->name, nd->why);

@@ -86,7 +86,7 @@ incident_exit(const struct rollout *ro, size_t moved)
 }
 
 void
-incident_print_json(struct rollout *ro, struct node *nd, const char *cmd)
+incident_print_json(const struct node *nd, const char *cmd)
 {
 	struct kvlist ev = KVLIST_INIT;
 
@@ -101,7 +101,6 @@ incident_print_json(struct rollout *ro, struct node *nd, const char *cmd)
 		kv_add(&ev, "error", nd->why);
 	kv_print_json(&ev, stdout);
 	kv_free(&ev);
-	(void)ro;
 }
 
 /*
@@ -277,7 +276,7 @@ incident_status(const struct copts *g, const struct incident_opts *o)
 		if (nd->st != NODE_READY)
 			down++;
 		if (g->json) {
-			incident_print_json(&ro, nd, "status");
+			incident_print_json(nd, "status");
 			continue;
 		}
 		if (nd->st != NODE_READY)

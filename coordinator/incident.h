@@ -59,7 +59,7 @@ int schema_refuses(const struct node *nd, const char *target, char *why, size_t 
 /* status: one "schema:" line per host that knows its applied schema. */
 void schema_status_lines(const struct rollout *ro);
 /* One JSON object for a host's result. */
-void incident_print_json(struct rollout *ro, struct node *nd, const char *cmd);
+void incident_print_json(const struct node *nd, const char *cmd);
 /* Hosts whose app lock is held right now (status RESULTs), space separated. */
 void incident_locked_hosts(const struct rollout *ro, char *out, size_t len);
 

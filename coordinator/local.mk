@@ -15,7 +15,7 @@ libcoord_a_SOURCES = \
 	coordinator/reverse.c coordinator/report.c coordinator/pipe.h coordinator/pipe.c coordinator/identity.h coordinator/identity.c coordinator/gate.h coordinator/gate.c coordinator/resume.c \
 	coordinator/incident.h coordinator/incident.c coordinator/incident-opts.c coordinator/rollback.c \
 	coordinator/cmd-deploy.c coordinator/cmd-rollback.c coordinator/cmd-status.c coordinator/cmd-history.c \
-	coordinator/cmd-resume.c coordinator/cmd-abort.c \
+	coordinator/cmd-resume.c \
 	coordinator/rjournal.h coordinator/rjournal.c coordinator/progress.h coordinator/progress.c \
 	coordinator/recompress.h coordinator/recompress.c coordinator/stage.h coordinator/stage.c \
 	coordinator/fleetops.h coordinator/fleetops.c coordinator/cmd-prune.c coordinator/cmd-pin.c \

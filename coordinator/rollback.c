@@ -303,10 +303,10 @@ note_unmoved(struct rollout *ro, const struct plan *p)
 }
 
 static void
-print_host(const struct copts *g, struct rollout *ro, struct node *nd, const struct plan *p, size_t i)
+print_host(const struct copts *g, const struct node *nd, const struct plan *p, size_t i)
 {
 	if (g->json)
-		incident_print_json(ro, nd, "rollback");
+		incident_print_json(nd, "rollback");
 	else if (!incident_answered(nd))
 		printf("%-16s FAILED: %s\n", nd->h->name, nd->why);
 	else if (!p->move[i] && p->legacy)
@@ -349,7 +349,7 @@ finish(const struct copts *g, struct rollout *ro, struct plan *p)
 		moved += incident_answered(nd) && p->move[i];
 		if (p->from_journal && p->move[i] && incident_answered(nd))
 			rj_printf(&ro->j, "reversed name=%s release=%s", nd->h->name, p->target[i]);
-		print_host(g, ro, nd, p, i);
+		print_host(g, nd, p, i);
 	}
 	if (p->from_journal && failed == 0)
 		rj_printf(&ro->j, "end ts=%lld outcome=rolled-back", now_ms());
