@@ -137,14 +137,14 @@ kv_copy(struct kvlist *dst, const struct kvlist *src)
 	return CUT_OK;
 }
 
-void
-json_print_string(const char *s, FILE *f)
+/* s with backslash and control characters escaped as JSON does; in_json: '"' too. */
+static void
+print_escaped(const char *s, FILE *f, int in_json)
 {
-	fputc('"', f);
 	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
 		switch (*p) {
 		case '"':
-			fputs("\\\"", f);
+			fputs(in_json ? "\\\"" : "\"", f);
 			break;
 		case '\\':
 			fputs("\\\\", f);
@@ -165,6 +165,13 @@ json_print_string(const char *s, FILE *f)
 				fputc(*p, f);
 		}
 	}
+}
+
+void
+json_print_string(const char *s, FILE *f)
+{
+	fputc('"', f);
+	print_escaped(s, f, 1);
 	fputc('"', f);
 }
 
@@ -188,27 +195,7 @@ kv_print_json(const struct kvlist *l, FILE *f)
 void
 kv_print_text_value(const char *s, FILE *f)
 {
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		switch (*p) {
-		case '\\':
-			fputs("\\\\", f);
-			break;
-		case '\n':
-			fputs("\\n", f);
-			break;
-		case '\r':
-			fputs("\\r", f);
-			break;
-		case '\t':
-			fputs("\\t", f);
-			break;
-		default:
-			if (*p < 0x20 || *p == 0x7f)
-				fprintf(f, "\\u%04x", *p);
-			else
-				putc(*p, f);
-		}
-	}
+	print_escaped(s, f, 0);
 }
 
 void
