@@ -6,10 +6,12 @@ set -eu
 DEB_PKGS="build-essential autoconf automake libtool pkg-config
   libarchive-dev libssh2-1-dev zlib1g-dev libinih-dev libssl-dev libcmocka-dev
   openssh-server openssh-client clang xz-utils zstd bzip2 zip
-  debhelper devscripts lintian rpm rpmlint elfutils fakeroot python3 time bc sudo"
+  debhelper devscripts lintian rpm rpmlint elfutils fakeroot python3 time bc sudo
+  libcurl4-openssl-dev nginx-light curl openssl ca-certificates chromium"
 RPM_PKGS="gcc make autoconf automake libtool pkgconf-pkg-config
   libarchive-devel libssh2-devel zlib-devel inih-devel openssl-devel libcmocka-devel
-  openssh-server openssh-clients clang xz zstd bzip2 zip rpm-build rpmlint python3 sudo"
+  openssh-server openssh-clients clang xz zstd bzip2 zip rpm-build rpmlint python3 sudo
+  libcurl-devel nginx curl openssl ca-certificates chromium"
 
 as_root() {
 	if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi
