@@ -4,7 +4,9 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -12,8 +14,77 @@
 #include "err.h"
 #include "log.h"
 #include "ops.h"
+#include "sshsig.h"
 
-#define INSTALL_USAGE "APP ARCHIVE [--release ID] [--sha256 HEX]"
+#define INSTALL_USAGE "APP ARCHIVE [--release ID] [--sha256 HEX] [--signature FILE]"
+
+/*
+ * The armored signature at path into a fresh string (at most
+ * SSHSIG_TEXT_MAX bytes). -1 when read, or when path does not exist and
+ * !must (*out stays NULL); else the exit code, one line printed.
+ */
+static int
+read_signature(const char *cmd, const char *path, int must, char **out)
+{
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	ssize_t n = 0, got = 0;
+	struct stat st;
+
+	*out = NULL;
+	if (fd == -1 && errno == ENOENT && !must)
+		return -1;
+	if (fd == -1) {
+		log_error("%s: signature \"%s\": %s", cmd, path, strerror(errno));
+		return CUT_EXIT_BAD_INPUT;
+	}
+	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
+		log_error("%s: signature \"%s\": not a regular file", cmd, path);
+		close(fd);
+		return CUT_EXIT_BAD_INPUT;
+	}
+	if ((*out = malloc(SSHSIG_TEXT_MAX + 2)) == NULL) {
+		close(fd);
+		return log_error("%s: out of memory", cmd), CUT_EXIT_BAD_INPUT;
+	}
+	while (n <= SSHSIG_TEXT_MAX && (got = read(fd, *out + n, (size_t)(SSHSIG_TEXT_MAX + 1 - n))) != 0) {
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got < 0) {
+			log_error("%s: signature \"%s\": %s", cmd, path, strerror(errno));
+			break;
+		}
+		n += got;
+	}
+	close(fd);
+	if (got < 0 || n > SSHSIG_TEXT_MAX) {
+		if (got >= 0)
+			log_error("%s: signature \"%s\" is larger than %d bytes", cmd, path, SSHSIG_TEXT_MAX);
+		free(*out);
+		*out = NULL;
+		return CUT_EXIT_BAD_INPUT;
+	}
+	(*out)[n] = '\0';
+	return -1;
+}
+
+/* --signature FILE, else ARCHIVE.sig beside a local archive when there is one. */
+static int
+find_signature(const char *cmd, const char *opt, struct install_args *a)
+{
+	char path[4096];
+	int r;
+
+	if (opt != NULL)
+		r = read_signature(cmd, opt, 1, &a->sigtext);
+	else if (a->fd == STDIN_FILENO)
+		return -1;
+	else if ((size_t)snprintf(path, sizeof(path), "%s.sig", a->req.archive_name) >= sizeof(path))
+		return log_error("%s: archive path too long", cmd), CUT_EXIT_BAD_INPUT;
+	else
+		r = read_signature(cmd, path, 0, &a->sigtext);
+	a->req.signature = a->sigtext;
+	return r;
+}
 
 int
 install_args_parse(const char *cmd, int argc, char **argv, struct install_args *a)
@@ -21,10 +92,12 @@ install_args_parse(const char *cmd, int argc, char **argv, struct install_args *
 	static const struct option opts[] = {
 		{ "release", required_argument, NULL, 'r' },
 		{ "sha256", required_argument, NULL, 's' },
+		{ "signature", required_argument, NULL, 'S' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
-	int ch;
+	const char *sigfile = NULL;
+	int ch, r;
 
 	memset(a, 0, sizeof(*a));
 	a->fd = -1;
@@ -35,6 +108,9 @@ install_args_parse(const char *cmd, int argc, char **argv, struct install_args *
 			break;
 		case 's':
 			a->req.sha256 = optarg;
+			break;
+		case 'S':
+			sigfile = optarg;
 			break;
 		case 'h':
 			return cli_usage(cmd, INSTALL_USAGE, 1);
@@ -62,7 +138,9 @@ install_args_parse(const char *cmd, int argc, char **argv, struct install_args *
 	}
 	fd_source_init(&a->fs, a->fd, &a->src);
 	a->req.src = &a->src;
-	return -1;
+	if ((r = find_signature(cmd, sigfile, a)) >= 0)
+		install_args_close(a);
+	return r;
 }
 
 void
@@ -70,6 +148,10 @@ install_args_close(struct install_args *a)
 {
 	if (a->fd > STDIN_FILENO)
 		close(a->fd);
+	a->fd = -1;
+	free(a->sigtext);
+	a->sigtext = NULL;
+	a->req.signature = NULL;
 }
 
 int

@@ -12,6 +12,7 @@ struct install_args {
 	int fd;
 	struct fd_source fs;
 	struct byte_source src;
+	char *sigtext;		/* the signature's armored text, or NULL */
 };
 
 /* -1 when parsed and the archive opened, else the exit code. */

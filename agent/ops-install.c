@@ -21,6 +21,7 @@
 #include "manifest.h"
 #include "ops.h"
 #include "release_id.h"
+#include "sigcheck.h"
 #include "state.h"
 #include "unpack.h"
 
@@ -107,22 +108,24 @@ sys:
  * archive_sha256) when given, else the bytes' own digest.
  */
 static int
-install_existing(struct app *app, const struct install_req *req, const char *id,
-    const unsigned char *want, const char *ident, struct kvlist *res)
+install_existing(struct app *app, const struct install_req *req, struct sigcheck *sc,
+    const char *id, const unsigned char *want, const char *ident, struct kvlist *res)
 {
 	const struct state *st;
 	unsigned char got[SHA256_LEN];
-	char hex[SHA256_HEX_LEN + 1];
+	char hex[SHA256_HEX_LEN + 1], why[512];
 	long long bytes = 0;
 	const struct release_info *ri;
 	int r;
 
-	if ((r = hash_source(req->src, got, &bytes)) != CUT_OK)
+	if ((r = hash_source(&sc->src, got, &bytes)) != CUT_OK)
 		return op_fail(res, r, "%s: cannot read archive", id);
 	sha256_hex(got, hex);
 	if (want != NULL && memcmp(want, got, 32) != 0)
 		return op_fail(res, CUT_ERR_CHECKSUM, "%s: archive sha256 is %s, expected %s",
 		    id, hex, req->sha256);
+	if ((r = sigcheck_end(sc, why, sizeof(why))) != CUT_OK)
+		return op_fail(res, r, "%s: %s", id, why);
 	if (ident == NULL)
 		ident = hex;
 	if ((r = app_state(app, &st)) != CUT_OK)
@@ -141,26 +144,21 @@ install_existing(struct app *app, const struct install_req *req, const char *id,
 	return CUT_OK;
 }
 
-int
-op_install(struct app *app, const struct install_req *req, const struct sink *sink,
-    struct kvlist *res)
+/*
+ * The request's release ID, sha256 (into want) and archive_sha256 (into
+ * ihex, lower-case; "" without one); CUT_OK or the error, in res.
+ */
+static int
+install_args(const struct install_req *req, char id[RELEASE_ID_MAX + 1],
+    unsigned char want[SHA256_LEN], char ihex[SHA256_HEX_LEN + 1], struct kvlist *res)
 {
-	char id[RELEASE_ID_MAX + 1], stage[RELEASE_ID_MAX + 32], hex[SHA256_HEX_LEN + 1], why[1024] = "";
-	char ihex[SHA256_HEX_LEN + 1] = "";	/* archive_sha256, lower-case, or "" */
-	const char *ident = hex;	/* the release's identity digest */
-	unsigned char want[SHA256_LEN], orig[SHA256_LEN];
-	struct unpack_limits lim = { app->conf.max_entries, app->conf.max_bytes };
-	struct unpack_stats us;
-	struct manifest man = { 0 };
-	struct kvlist rec = KVLIST_INIT;
-	long long started = mono_ms();
-	int stagingfd = -1, stagefd = -1, r;
+	unsigned char orig[SHA256_LEN];
 
 	if (req->release != NULL) {
 		if (!release_id_valid(req->release))
 			return op_fail(res, CUT_ERR_BAD_ID, "invalid release ID \"%.200s\" "
 			    "(want [A-Za-z0-9][A-Za-z0-9._+-]{0,127})", req->release);
-		snprintf(id, sizeof(id), "%s", req->release);
+		snprintf(id, RELEASE_ID_MAX + 1, "%s", req->release);
 	} else if (release_id_from_archive(req->archive_name, id) != CUT_OK) {
 		return op_fail(res, CUT_ERR_BAD_ID, "cannot derive a release ID from \"%.200s\"; "
 		    "use --release ID", req->archive_name);
@@ -173,11 +171,38 @@ op_install(struct app *app, const struct install_req *req, const struct sink *si
 			return op_fail(res, CUT_ERR_CHECKSUM, "archive_sha256: \"%.100s\" is not "
 			    "64 hex digits", req->archive_sha256);
 		sha256_hex(orig, ihex);
-		ident = ihex;
 	}
-	if (faccessat(app->releasesfd, id, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
-		return install_existing(app, req, id, req->sha256 ? want : NULL,
+	return CUT_OK;
+}
+
+int
+op_install(struct app *app, const struct install_req *req, const struct sink *sink,
+    struct kvlist *res)
+{
+	char id[RELEASE_ID_MAX + 1], stage[RELEASE_ID_MAX + 32], hex[SHA256_HEX_LEN + 1], why[1024] = "";
+	char ihex[SHA256_HEX_LEN + 1] = "";	/* archive_sha256, lower-case, or "" */
+	const char *ident;	/* the release's identity digest */
+	unsigned char want[SHA256_LEN];
+	struct unpack_limits lim = { app->conf.max_entries, app->conf.max_bytes };
+	struct unpack_stats us;
+	struct manifest man = { 0 };
+	struct kvlist rec = KVLIST_INIT;
+	struct sigcheck sc;
+	long long started = mono_ms();
+	int stagingfd = -1, stagefd = -1, r;
+
+	if ((r = install_args(req, id, want, ihex, res)) != CUT_OK)
+		return r;
+	ident = ihex[0] ? ihex : hex;
+	/* Before a byte of the archive is read: a refused signature reads and writes nothing. */
+	if ((r = sigcheck_begin(&sc, &app->conf, req->signature, req->src, why, sizeof(why))) != CUT_OK)
+		return op_fail(res, r, "%s: %s", id, why);
+	if (faccessat(app->releasesfd, id, F_OK, AT_SYMLINK_NOFOLLOW) == 0) {
+		r = install_existing(app, req, &sc, id, req->sha256 ? want : NULL,
 		    ihex[0] ? ihex : NULL, res);
+		sigcheck_free(&sc);
+		return r;
+	}
 
 	kv_add(&rec, "release", id);
 	kv_add(&rec, "archive", req->archive_name ? req->archive_name : "-");
@@ -195,7 +220,7 @@ op_install(struct app *app, const struct install_req *req, const struct sink *si
 		r = CUT_ERR_SYSTEM;
 		goto out;
 	}
-	r = unpack_archive(req->src, stagefd, &lim, sink, &us, why, sizeof(why));
+	r = unpack_archive(&sc.src, stagefd, &lim, sink, &us, why, sizeof(why));
 	FAULT_POINT("install.unpacked");
 	if (r != CUT_OK)
 		goto out;
@@ -205,6 +230,9 @@ op_install(struct app *app, const struct install_req *req, const struct sink *si
 		r = CUT_ERR_CHECKSUM;
 		goto out;
 	}
+	/* The stream has ended: its signature decides before anything is committed. */
+	if ((r = sigcheck_end(&sc, why, sizeof(why))) != CUT_OK)
+		goto out;
 	/* Before anything is linked or renamed: a bad manifest installs nothing (exit 3). */
 	if ((r = manifest_read(stagefd, &man, why, sizeof(why))) != CUT_OK)
 		goto out;
@@ -241,6 +269,7 @@ out:
 		kv_add_int(&rec, "entries", us.entries);
 		kv_add_int(&rec, "bytes", us.bytes);
 		manifest_to_kv(&man, &rec);
+		sigcheck_to_kv(&sc, &rec);
 	} else {
 		kv_add(&rec, "error", why);
 	}
@@ -251,8 +280,12 @@ out:
 	}
 	kv_free(&rec);
 	kv_set(res, "release", id);
-	if (r != CUT_OK)
+	if (r != CUT_OK) {
+		sigcheck_free(&sc);
 		return op_fail(res, r, "%s", why);
+	}
+	sigcheck_to_kv(&sc, res);
+	sigcheck_free(&sc);
 	kv_set(res, "sha256", ident);
 	if (ihex[0])
 		kv_set(res, "stream_sha256", hex);

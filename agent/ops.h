@@ -27,6 +27,11 @@ struct install_req {
 	 * existing release's); src's own digest is journalled as stream_sha256.
 	 */
 	const char *archive_sha256;
+	/*
+	 * Protocol 1.4: the armored `ssh-keygen -Y sign -n cutover` signature
+	 * of src's bytes, or NULL; checked under the app's policy (sigcheck.h).
+	 */
+	const char *signature;
 	const struct byte_source *src;
 };
 

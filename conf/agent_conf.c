@@ -28,10 +28,14 @@ app_conf_defaults(struct app_conf *c)
 		return CUT_ERR_ALLOC;
 #define KEY_INT(n, d, lo, hi, h) c->n = (d);
 #define KEY_SIZE(n, d, lo, hi, h) c->n = (d);
+#define KEY_BOOL(n, d, h) c->n = (d);
+#define KEY_PATH(n, h) c->n = NULL;
 #include "keys.def"
 #undef KEY_STR
 #undef KEY_INT
 #undef KEY_SIZE
+#undef KEY_BOOL
+#undef KEY_PATH
 	return CUT_OK;
 }
 
@@ -42,10 +46,14 @@ app_conf_free(struct app_conf *c)
 #define KEY_STR(n, d, h) free(c->n);
 #define KEY_INT(n, d, lo, hi, h)
 #define KEY_SIZE(n, d, lo, hi, h)
+#define KEY_BOOL(n, d, h)
+#define KEY_PATH(n, h) free(c->n);
 #include "keys.def"
 #undef KEY_STR
 #undef KEY_INT
 #undef KEY_SIZE
+#undef KEY_BOOL
+#undef KEY_PATH
 	memset(c, 0, sizeof(*c));
 }
 
@@ -130,11 +138,36 @@ set_key(struct app_conf *c, const char *key, const char *value, char *reason, si
 	}
 #define KEY_INT(n, d, lo, hi, h) KEY_NUM(n, lo, hi, 0)
 #define KEY_SIZE(n, d, lo, hi, h) KEY_NUM(n, lo, hi, 1)
+#define KEY_BOOL(n, d, h) \
+	if (strcmp(key, #n) == 0) { \
+		if (strcmp(value, "yes") != 0 && strcmp(value, "no") != 0) { \
+			snprintf(reason, rlen, "%s: \"%s\" is not yes or no", key, value); \
+			return CUT_ERR_CONFIG; \
+		} \
+		c->n = strcmp(value, "yes") == 0; \
+		return CUT_OK; \
+	}
+/* Absolute: agent.ini must not depend on the directory the agent runs in. */
+#define KEY_PATH(n, h) \
+	if (strcmp(key, #n) == 0) { \
+		char *s; \
+		if (value[0] != '\0' && value[0] != '/') { \
+			snprintf(reason, rlen, "%s: \"%s\" is not an absolute path", key, value); \
+			return CUT_ERR_CONFIG; \
+		} \
+		if ((s = strdup(value)) == NULL) \
+			return CUT_ERR_ALLOC; \
+		free(c->n); \
+		c->n = s; \
+		return CUT_OK; \
+	}
 #include "keys.def"
 #undef KEY_STR
 #undef KEY_INT
 #undef KEY_SIZE
 #undef KEY_NUM
+#undef KEY_BOOL
+#undef KEY_PATH
 	snprintf(reason, rlen, "%s: unknown key", key);
 	return CUT_ERR_CONFIG;
 }
@@ -249,6 +282,12 @@ agent_conf_load(const char *file, const char *app, struct app_conf *c,
 	if (app != NULL && (c->root == NULL || c->root[0] != '/')) {
 		snprintf(err, errlen, "%s: [app %s]: root: %s", file, app,
 		    c->root ? "must be an absolute path" : "missing (required)");
+		return CUT_ERR_CONFIG;
+	}
+	if (app != NULL && (c->require_signature || (c->revoked_signers && c->revoked_signers[0])) &&
+	    (c->allowed_signers == NULL || c->allowed_signers[0] == '\0')) {
+		snprintf(err, errlen, "%s: [app %s]: %s needs allowed_signers", file, app,
+		    c->require_signature ? "require_signature = yes" : "revoked_signers");
 		return CUT_ERR_CONFIG;
 	}
 	return CUT_OK;
