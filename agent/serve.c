@@ -30,6 +30,7 @@
 #include "proto.h"
 #include "serve.h"
 #include "sha256.h"
+#include "sigcheck.h"
 #include "state.h"
 #include "unpack.h"
 
@@ -333,17 +334,20 @@ arg(const struct msg *req, const char *key)
 	return v != NULL && *v != '\0' ? v : NULL;
 }
 
-/* 1 if the (locked) app already holds releases/ID unpacked from this very archive. */
-static int
+/*
+ * The (locked) app's releases/ID when it was unpacked from this very
+ * archive, else NULL.
+ */
+static const struct release_info *
 have_release(struct app *app, const char *id, const char *sha)
 {
 	const struct state *st;
 	const struct release_info *ri;
 
 	if (app_state(app, &st) != CUT_OK)
-		return 0;
+		return NULL;
 	ri = state_find(st, id);
-	return ri != NULL && ri->on_disk && strcmp(ri->sha256, sha) == 0;
+	return ri != NULL && ri->on_disk && strcmp(ri->sha256, sha) == 0 ? ri : NULL;
 }
 
 /*
@@ -384,9 +388,12 @@ h_upload(struct serve *s, const struct msg *req, struct app *app, struct kvlist 
 	struct byte_source src = { upload_read, s };
 	char sha[PROTO_SHA256_HEX + 1], orig[PROTO_SHA256_HEX + 1];
 	const char *ident;
+	const struct release_info *ri;
+	char why[512];
 	int r;
 
 	ir.release = arg(req, "release");
+	ir.signature = arg(req, "signature");
 	ir.archive_name = arg(req, "archive_name");
 	if (ir.archive_name == NULL)
 		ir.archive_name = ir.release;
@@ -398,7 +405,11 @@ h_upload(struct serve *s, const struct msg *req, struct app *app, struct kvlist 
 	ir.sha256 = sha[0] ? sha : NULL;
 	ir.archive_sha256 = orig[0] ? orig : NULL;
 	ident = orig[0] ? orig : sha[0] ? sha : NULL;
-	if (ir.release != NULL && ident != NULL && have_release(app, ir.release, ident)) {
+	if (ir.release != NULL && ident != NULL && (ri = have_release(app, ir.release, ident)) != NULL) {
+		/* No bytes to check: under require_signature its install must have verified one. */
+		if ((r = sigcheck_installed(&app->conf, ir.release, ri->signature_key, ir.signature,
+		    why, sizeof(why))) != CUT_OK)
+			return op_fail(res, r, "%s", why);
 		if (deploy) {
 			/* The same deploy as with an upload, prune included. */
 			r = op_deploy_installed(app, ir.release, &s->sink, res);

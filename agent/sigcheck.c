@@ -111,14 +111,33 @@ sigcheck_free(struct sigcheck *sc)
 	sc->active = 0;
 }
 
+/* A source that is never read: sigcheck_installed checks a signature's key only. */
+static ssize_t
+no_read(void *ctx, const void **buf)
+{
+	(void)ctx;
+	*buf = NULL;
+	return 0;
+}
+
 int
 sigcheck_installed(const struct app_conf *conf, const char *id, const char *fingerprint,
-    char *why, size_t whylen)
+    const char *text, char *why, size_t whylen)
 {
 	struct signer_query q = { .fingerprint = fingerprint, .ns = SSHSIG_NAMESPACE,
 	    .now = time(NULL) };
 	char principals[SIGCHECK_PRINCIPALS_MAX];
+	struct byte_source none = { no_read, NULL };
+	struct sigcheck sc;
+	int r;
 
+	/* A signature sent along is still refused for its key, namespace or form. */
+	if (text != NULL && text[0] != '\0') {
+		r = sigcheck_begin(&sc, conf, text, &none, why, whylen);
+		sigcheck_free(&sc);
+		if (r != CUT_OK)
+			return r;
+	}
 	if (!conf->require_signature)
 		return CUT_OK;
 	if (fingerprint == NULL || fingerprint[0] == '\0') {

@@ -51,12 +51,14 @@ void sigcheck_to_kv(const struct sigcheck *sc, struct kvlist *kv);
 void sigcheck_free(struct sigcheck *sc);
 /*
  * May release id, already installed, stand in for a signed install (the
- * have=true shortcut)? Under require_signature its install must have
- * verified a signature (fingerprint, from the journal; "" none) by a key
- * allowed_signers still allows and revoked_signers does not list. CUT_OK,
- * CUT_ERR_BAD_ARCHIVE or CUT_ERR_CONFIG with why.
+ * have=true shortcut, which reads no bytes)? A signature text sent along
+ * (or NULL) must pass sigcheck_begin's checks; under require_signature the
+ * release's install must have verified a signature (fingerprint, from the
+ * journal; "" none) by a key allowed_signers still allows and
+ * revoked_signers does not list. CUT_OK, CUT_ERR_BAD_ARCHIVE or
+ * CUT_ERR_CONFIG with why.
  */
 int sigcheck_installed(const struct app_conf *conf, const char *id, const char *fingerprint,
-    char *why, size_t whylen);
+    const char *text, char *why, size_t whylen);
 
 #endif

@@ -154,6 +154,8 @@ state_apply(struct state *st, const struct kvlist *rec)
 		ri->installed_seq = st->seq;
 		ri->installed_ms = kv_get_int(rec, "ts_ms", 0);
 		manifest_from_kv(&ri->man, rec);
+		snprintf(ri->signature_key, sizeof(ri->signature_key), "%s",
+		    kv_get(rec, "signature_key") ? kv_get(rec, "signature_key") : "");
 	} else if ((strcmp(op, "activate") == 0 || strcmp(op, "rollback") == 0) &&
 	    strcmp(outcome, "ok") == 0) {
 		/*

@@ -31,6 +31,8 @@ struct release_info {
 	int bad;		/* failed an activation: never an automatic target */
 	int pinned;		/* protected from prune */
 	struct manifest man;	/* from its install record; man.present 0 without one */
+	/* SHA256: fingerprint of the key whose signature its install verified, or "" (1.4) */
+	char signature_key[64];
 };
 
 /*

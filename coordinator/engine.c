@@ -22,6 +22,7 @@
 #include "log.h"
 #include "plan.h"
 #include "sha256.h"
+#include "signature.h"
 #include "stage.h"
 
 static const char *const phase_names[RP_MAX_] = {
@@ -218,8 +219,14 @@ open_archive(struct engine *e)
 		return log_error("deploy: \"%s\" shrank from %lld to %lld bytes while being read; is it still being "
 		    "written?", path, (long long)sb.st_size, (long long)got), CUT_EXIT_BAD_INPUT;
 	e->len = (size_t)sb.st_size;
-	/* Recompressed while preflight runs; staging waits for it (and reports a failure). */
-	if ((level = stage_recompress_level(e->ro)) > 0 && recompress_worth(e->map, e->len))
+	if ((level = signature_read(path, &e->sig)) != 0)
+		return level;
+	/*
+	 * Recompressed while preflight runs; staging waits for it (and reports a
+	 * failure). Never a signed archive: the signature covers its own bytes.
+	 */
+	if (e->sig == NULL && (level = stage_recompress_level(e->ro)) > 0 &&
+	    recompress_worth(e->map, e->len))
 		(void)recompress_start(&e->rc, e->map, e->len, level, e->sha);
 	/* No rollout we could not account for afterwards. */
 	if (rj_open(&e->ro->j, e->ro->g->fleet_file, e->ro->app) != CUT_OK)
@@ -264,6 +271,7 @@ engine_free(struct engine *e)
 {
 	recompress_free(&e->rc);
 	free((void *)e->map);
+	free(e->sig);
 	free(e->starts);
 	free(e->order);
 	free(e->member);

@@ -74,6 +74,7 @@ struct engine {
 	const unsigned char *map;	/* the archive, read once (engine.c open_archive) */
 	size_t len;
 	struct recompress rc;
+	char *sig;		/* ARCHIVE.sig's text (signature.h), or NULL */
 	char *jbuf;		/* journal lines of the batch, written at once */
 	size_t jlen;
 	char left[4096];	/* hosts left behind, for the report */

@@ -23,6 +23,8 @@ libcoord_a_SOURCES = \
 	coordinator/notify.h coordinator/notify.c \
 	coordinator/report-data.h coordinator/report-data.c coordinator/report-fold.c \
 	coordinator/report-out.c coordinator/report-html.c coordinator/cmd-report.c
+# ARCHIVE.sig, sent to the agents with the archive (signature.h).
+libcoord_a_SOURCES += coordinator/signature.h coordinator/signature.c
 # Agents' strings are checked and escaped before use (untrusted.h).
 libcoord_a_SOURCES += coordinator/untrusted.h coordinator/untrusted.c
 # known_hosts read with OpenSSH's rules (knownhosts.h).

@@ -11,6 +11,7 @@
 #include "fsutil.h"
 #include "log.h"
 #include "plan.h"
+#include "signature.h"
 #include "stage.h"
 
 static int
@@ -132,7 +133,9 @@ plan_recompress(const struct engine *e)
 	ssize_t n;
 	int fd, level = stage_recompress_level(e->ro);
 
-	if (level == 0 || (fd = open(e->o->archive, O_RDONLY | O_CLOEXEC)) < 0)
+	/* A signed archive goes out as it is (signature.h). */
+	if (level == 0 || signature_present(e->o->archive) ||
+	    (fd = open(e->o->archive, O_RDONLY | O_CLOEXEC)) < 0)
 		return 0;
 	n = read_full(fd, head, sizeof(head));
 	close(fd);
@@ -185,6 +188,7 @@ engine_plan(struct engine *e)
 		kv_add_int(&ev, "max_fail", (long long)e->max_fail);
 		kv_add_int(&ev, "bake", e->o->bake);
 		kv_add_int(&ev, "recompress", zlevel);
+		kv_add_bool(&ev, "signature", signature_present(e->o->archive));
 		kv_add(&ev, "excluded", excl);
 		kv_print_json(&ev, stdout);
 		kv_free(&ev);
@@ -196,6 +200,9 @@ engine_plan(struct engine *e)
 		if (zlevel > 0)
 			printf("stage: the archive is recompressed to zstd -%d for hosts whose agent reads zstd\n",
 			    zlevel);
+		if (signature_present(e->o->archive))
+			printf("stage: %s.sig is sent with the archive, which goes out as it is "
+			    "(not recompressed)\n", e->o->archive);
 	}
 	fflush(stdout);
 	return e->o->dry_run ? RP_DONE : RP_PREFLIGHT;

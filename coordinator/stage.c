@@ -70,13 +70,34 @@ has_release(const struct node *nd, const char *release)
 	return h && strcmp(h, "true") == 0 && hrel && strcmp(hrel, release) == 0;
 }
 
+/*
+ * The install request for node i: the zstd one, the signed one (an agent
+ * that takes a signature, cap sig), or the plain one. A signature an older
+ * agent cannot take is left out with a warning: such an agent has no
+ * signature policy to apply it to (cutover(1), "Signatures").
+ */
+static const struct kvlist *
+install_args(struct engine *e, struct node *nd, int z, const struct kvlist *zstd,
+    const struct kvlist *plain, const struct kvlist *sig)
+{
+	if (z)
+		return zstd;
+	if (e->sig == NULL)
+		return plain;
+	if (sess_has_cap(&nd->s, PROTO_CAP_SIG))
+		return sig;
+	rollout_event(e->ro, "signature", nd, "warning: agent takes no signature (protocol before 1.4): "
+	    "%s.sig not sent to it", e->o->archive);
+	return plain;
+}
+
 /* have + install (+ upload) on every locked node, all at once. */
 static void
 stage_run(struct engine *e)
 {
 	struct rollout *ro = e->ro;
 	struct recompress *rc = &e->rc;
-	struct kvlist have = KVLIST_INIT, plain = KVLIST_INIT, zstd = KVLIST_INIT;
+	struct kvlist have = KVLIST_INIT, plain = KVLIST_INIT, zstd = KVLIST_INIT, sig = KVLIST_INIT;
 	const char *name = strrchr(e->o->archive, '/') ? strrchr(e->o->archive, '/') + 1 : e->o->archive;
 	unsigned char *has;
 	size_t uploads = 0;
@@ -103,6 +124,10 @@ stage_run(struct engine *e)
 	kv_add(&plain, "release", e->rel);
 	kv_add(&plain, "archive_name", name);
 	kv_add(&plain, "sha256", e->sha);
+	if (e->sig != NULL) {
+		kv_copy(&sig, &plain);
+		kv_add(&sig, "signature", e->sig);
+	}
 	if (rc->out != NULL) {
 		kv_add(&zstd, "release", e->rel);
 		kv_add(&zstd, "archive_name", name);
@@ -116,7 +141,8 @@ stage_run(struct engine *e)
 		if (nd->st != NODE_LOCKED)
 			continue;
 		/* have=true: the plain request, no DATA; the agent answers at once. */
-		if (node_request(nd, "install", z ? &zstd : &plain) != CUT_OK || has[i])
+		if (node_request(nd, "install", install_args(e, nd, z, &zstd, &plain, &sig)) != CUT_OK ||
+		    has[i])
 			continue;
 		if (z)
 			sess_upload(&nd->s, rc->out, rc->outlen, rc->sha256);
@@ -126,6 +152,7 @@ stage_run(struct engine *e)
 	rollout_wait(ro, -1);
 	kv_free(&plain);
 	kv_free(&zstd);
+	kv_free(&sig);
 	free(has);
 }
 
