@@ -21,7 +21,8 @@ COORD_TESTS = \
 	tests/regress/exit-codes.sh \
 	tests/regress/fleet-incident.sh \
 	tests/regress/fleet-drill.sh \
-	tests/regress/fleet-report.sh
+	tests/regress/fleet-report.sh \
+	tests/regress/fleet-signature.sh
 TESTS += $(COORD_TESTS)
 EXTRA_DIST += $(COORD_TESTS)
 
