@@ -104,7 +104,7 @@ _cutover_agent()
 			continue
 		fi
 		case $w in
-		--release|--sha256|--to|--keep|--idle-timeout|--app) skip=1 ;;
+		--release|--sha256|--to|--keep|--idle-timeout|--app|--signature) skip=1 ;;
 		-*) ;;
 		*) args+=("$w") ;;
 		esac
@@ -113,6 +113,7 @@ _cutover_agent()
 
 	case $prev in
 	--config) _cutover_files; return 0 ;;
+	--signature) _cutover_files; return 0 ;;
 	--wait|--keep|--sha256|--release|--idle-timeout) COMPREPLY=(); return 0 ;;
 	--app) [[ $cmd == serve ]] && _cutover_reply "$(_cutover_ini_apps "$conf")"; return 0 ;;
 	--to) [[ -n $cmd && ${#args[@]} -ge 1 ]] && _cutover_reply "$(_cutover_releases "$conf" "${args[0]}")"; return 0 ;;
@@ -126,7 +127,7 @@ _cutover_agent()
 
 	if [[ $cur == -* ]]; then
 		case $cmd in
-		install|deploy) _cutover_reply "--release --sha256 --help" ;;
+		install|deploy) _cutover_reply "--release --sha256 --signature --help" ;;
 		rollback) _cutover_reply "--to --force-schema --help" ;;
 		activate) _cutover_reply "--force-schema --help" ;;
 		prune) _cutover_reply "--keep --help" ;;

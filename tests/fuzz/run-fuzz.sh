@@ -2,14 +2,14 @@
 # Build the libFuzzer targets in their own directory and run each for
 # SECONDS (default 60): fuzz_frame (the wire protocol), fuzz_unpack (the
 # agent's unpack path, seeded with real archives), fuzz_conf (agent.ini and
-# fleet.ini parsing). Usage: tests/fuzz/run-fuzz.sh [SECONDS [TARGET...]]
+# fleet.ini parsing), fuzz_sshsig (signatures, allowed_signers, revoked_signers). Usage: tests/fuzz/run-fuzz.sh [SECONDS [TARGET...]]
 # Needs clang with libFuzzer (packaging/deps.sh). New interesting inputs go
 # to a scratch corpus (not the repo); a crash leaves crash-* in $FUZZ_BUILD
 # and exits non-zero: fix it and copy the input into the target's corpus.
 set -eu
 secs=${1:-60}
 [ $# -gt 0 ] && shift
-targets=${*:-fuzz_frame fuzz_unpack fuzz_conf}
+targets=${*:-fuzz_frame fuzz_unpack fuzz_conf fuzz_sshsig}
 src=$(cd "$(dirname "$0")/../.." && pwd)
 build=${FUZZ_BUILD:-$src/build-fuzz}
 san="-fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined"
@@ -32,6 +32,7 @@ seeds() {
 	fuzz_frame) echo "$src/tests/fuzz/corpus" ;;
 	fuzz_unpack) echo "$src/tests/fuzz/corpus-unpack" ;;
 	fuzz_conf) echo "$src/tests/fuzz/corpus-conf" ;;
+	fuzz_sshsig) echo "$src/tests/fuzz/corpus-sshsig" ;;
 	esac
 }
 FUZZ_SCRATCH="$build/scratch"
