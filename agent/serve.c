@@ -389,7 +389,6 @@ h_upload(struct serve *s, const struct msg *req, struct app *app, struct kvlist 
 	char sha[PROTO_SHA256_HEX + 1], orig[PROTO_SHA256_HEX + 1];
 	const char *ident;
 	const struct release_info *ri;
-	char why[512];
 	int r;
 
 	ir.release = arg(req, "release");
@@ -406,6 +405,8 @@ h_upload(struct serve *s, const struct msg *req, struct app *app, struct kvlist 
 	ir.archive_sha256 = orig[0] ? orig : NULL;
 	ident = orig[0] ? orig : sha[0] ? sha : NULL;
 	if (ir.release != NULL && ident != NULL && (ri = have_release(app, ir.release, ident)) != NULL) {
+		char why[512];
+
 		/* No bytes to check: under require_signature its install must have verified one. */
 		if ((r = sigcheck_installed(&app->conf, ir.release, ri->signature_key, ir.signature,
 		    why, sizeof(why))) != CUT_OK)

@@ -129,11 +129,11 @@ sigcheck_installed(const struct app_conf *conf, const char *id, const char *fing
 	char principals[SIGCHECK_PRINCIPALS_MAX];
 	struct byte_source none = { no_read, NULL };
 	struct sigcheck sc;
-	int r;
 
 	/* A signature sent along is still refused for its key, namespace or form. */
 	if (text != NULL && text[0] != '\0') {
-		r = sigcheck_begin(&sc, conf, text, &none, why, whylen);
+		int r = sigcheck_begin(&sc, conf, text, &none, why, whylen);
+
 		sigcheck_free(&sc);
 		if (r != CUT_OK)
 			return r;

@@ -269,7 +269,6 @@ struct scan {
 static void
 consider(struct scan *sc, const struct signer_line *l, long lineno)
 {
-	char tbuf[32];
 	const struct signer_query *q = sc->q;
 
 	sc->listed = 1;
@@ -281,6 +280,7 @@ consider(struct scan *sc, const struct signer_line *l, long lineno)
 	if ((l->has_after && q->now < l->after) || (l->has_before && q->now > l->before)) {
 		time_t t = l->has_after && q->now < l->after ? l->after : l->before;
 		struct tm tm;
+		char tbuf[32];
 
 		strftime(tbuf, sizeof(tbuf), "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&t, &tm));
 		snprintf(sc->reason, sizeof(sc->reason), "%s:%ld: the key is %s %s", sc->file,

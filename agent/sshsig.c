@@ -19,6 +19,7 @@
 
 #include "buf.h"
 #include "err.h"
+#include "escape.h"
 #include "sshsig.h"
 
 #define ARMOR_BEGIN	"-----BEGIN SSH SIGNATURE-----"
@@ -121,15 +122,21 @@ sshkey_fingerprint(const unsigned char *key, size_t keylen, char out[SSHSIG_FP_L
 	out[7 + n] = '\0';
 }
 
-/* A string field into a C string (no NUL inside, at most cap - 1 bytes). */
+/*
+ * A name field (key type, hash algorithm) into a C string: printable
+ * ASCII only, as SSH names are, so it can be quoted in a message as is.
+ */
 static int
 get_name(struct buf *b, char *out, size_t cap)
 {
 	const unsigned char *p;
 	size_t len;
 
-	if (buf_get_string_direct(b, &p, &len, cap - 1) != CUT_OK || memchr(p, '\0', len) != NULL)
+	if (buf_get_string_direct(b, &p, &len, cap - 1) != CUT_OK)
 		return CUT_ERR_BAD_ARCHIVE;
+	for (size_t i = 0; i < len; i++)
+		if (p[i] <= ' ' || p[i] > '~')
+			return CUT_ERR_BAD_ARCHIVE;
 	memcpy(out, p, len);
 	out[len] = '\0';
 	return CUT_OK;
@@ -359,10 +366,15 @@ read_blob(struct sshsig *s, const char *ns, char *why, size_t whylen)
 		return fail(why, whylen, "signature: truncated or malformed SSHSIG blob");
 	if (buf_len(&b) != 0)
 		return fail(why, whylen, "signature: %zu bytes after the SSHSIG blob", buf_len(&b));
-	if (s->nslen != strlen(ns) || memcmp(s->ns, ns, s->nslen) != 0)
-		return fail(why, whylen, "signature namespace is \"%.*s\", not \"%s\" (sign with "
-		    "ssh-keygen -Y sign -n %s)", (int)(s->nslen > 64 ? 64 : s->nslen), (const char *)s->ns,
-		    ns, ns);
+	if (s->nslen != strlen(ns) || memcmp(s->ns, ns, s->nslen) != 0) {
+		char raw[65], esc[300];
+
+		memcpy(raw, s->ns, s->nslen < 64 ? s->nslen : 64);
+		raw[s->nslen < 64 ? s->nslen : 64] = '\0';
+		text_escape(raw, esc, sizeof(esc), 64, 1);
+		return fail(why, whylen, "signature namespace is \"%s\", not \"%s\" (sign with "
+		    "ssh-keygen -Y sign -n %s)", esc, ns, ns);
+	}
 	if (strcmp(s->hashalg, "sha256") != 0 && strcmp(s->hashalg, "sha512") != 0)
 		return fail(why, whylen, "signature hash algorithm \"%s\" is not sha256 or sha512",
 		    s->hashalg);
