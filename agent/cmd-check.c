@@ -31,6 +31,7 @@
 #include "journal.h"
 #include "kv.h"
 #include "log.h"
+#include "signers.h"
 #include "state.h"
 #include "strv.h"
 
@@ -246,6 +247,20 @@ check_hooks(struct findings *f, struct app *app)
 		close(relfd);
 }
 
+/* A broken allowed_signers or revoked_signers would stop every signed install. */
+static void
+check_signers(struct findings *f, const struct app *app)
+{
+	char why[512];
+
+	if (app->conf.allowed_signers != NULL && app->conf.allowed_signers[0] != '\0' &&
+	    signers_check(app->conf.allowed_signers, 0, why, sizeof(why)) != CUT_OK)
+		problem(f, "allowed_signers: %s", why);
+	if (app->conf.revoked_signers != NULL && app->conf.revoked_signers[0] != '\0' &&
+	    signers_check(app->conf.revoked_signers, 1, why, sizeof(why)) != CUT_OK)
+		problem(f, "revoked_signers: %s", why);
+}
+
 /* A lock held now blocks nothing for long: a note, not a problem. */
 static void
 check_lock(struct findings *f, struct app *app)
@@ -297,6 +312,7 @@ check_app(const char *config, const char *name, struct findings *f)
 		check_lock(f, &app);
 	}
 	check_hooks(f, &app);
+	check_signers(f, &app);
 	app_close(&app);
 }
 

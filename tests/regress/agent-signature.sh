@@ -104,6 +104,12 @@ expect_exit 3 $A deploy web "$T/web-7.tgz"
 echo "$ERR" | grep -q "expired at 2020-01-01" || fail "$ERR"
 refused web-7
 
+step "a namespace pattern that excludes cutover"
+sed -i "s/^elsewhere@example namespaces=\"git\"/elsewhere@example namespaces=\"*,!cut?ver\"/" "$T/allowed_signers"
+expect_exit 3 $A deploy web "$T/web-6.tgz"
+echo "$ERR" | grep -q 'only for namespaces "\*,!cut?ver"' || fail "$ERR"
+refused web-6
+
 step "a truncated signature, a corrupted one"
 release 8 ci
 head -c 200 "$T/web-8.tgz.sig" > "$T/cut.sig"
@@ -148,6 +154,8 @@ step "configuration errors name FILE:LINE"
 echo "ci@example ssh-ed25519 AAAA!!!" >> "$T/allowed_signers"
 expect_exit 2 $A install web "$T/web-8.tgz"
 echo "$ERR" | grep -q "allowed_signers:8: ssh-ed25519 key: not valid base64" || fail "$ERR"
+expect_exit 2 $A check web
+echo "$OUT" | grep -q "would block a deploy: allowed_signers: .*allowed_signers:8: " || fail "check: $OUT"
 sed -i '$d' "$T/allowed_signers"
 echo "ci@example bogus=\"x\" $(pub ci)" >> "$T/allowed_signers"
 expect_exit 2 $A install web "$T/web-8.tgz"
