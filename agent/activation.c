@@ -298,6 +298,11 @@ op_deploy(struct app *app, const struct install_req *req, const struct sink *sin
 	kv_set(res, "sha256", kv_get(&sub, "sha256"));
 	if (kv_get(&sub, "stream_sha256") != NULL)
 		kv_set(res, "stream_sha256", kv_get(&sub, "stream_sha256"));
+	/* Who signed it (1.4, cutover-agent(8) SIGNATURES), when verified. */
+	if (kv_get(&sub, "signature_key") != NULL) {
+		kv_set(res, "signed_by", kv_get(&sub, "signed_by"));
+		kv_set(res, "signature_key", kv_get(&sub, "signature_key"));
+	}
 	kv_free(&sub);
 	if ((r = switch_checked(app, "activate", "deploy", id, sink, &sub)) != CUT_OK) {
 		kv_copy(res, &sub);

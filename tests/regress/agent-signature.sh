@@ -124,6 +124,53 @@ sed '2s/./A/;2s/^A/B/' "$T/web-8.tgz.sig" > "$T/bent.sig"
 expect_exit 3 $A deploy web "$T/web-8.tgz" --signature "$T/bent.sig"
 refused web-8
 
+step "hostile signature blobs: each refused with its own reason"
+# Variants of a good signature, rebuilt field by field (the SSHSIG layout).
+python3 - "$T/web-8.tgz.sig" "$T" <<'PY'
+import base64, struct, sys
+text = open(sys.argv[1]).read().split("\n")
+blob = base64.b64decode("".join(l for l in text if l and not l.startswith("-----")))
+assert blob[:6] == b"SSHSIG"
+def strings(b):
+    out = []
+    while b:
+        n = struct.unpack(">I", b[:4])[0]; out.append(b[4:4 + n]); b = b[4 + n:]
+    return out
+key, ns, res, alg, sig = strings(blob[10:])
+S = lambda b: struct.pack(">I", len(b)) + b
+def build(version=1, key=key, ns=ns, alg=alg, sig=sig, tail=b""):
+    return b"SSHSIG" + struct.pack(">I", version) + S(key) + S(ns) + S(res) + S(alg) + S(sig) + tail
+def armor(b, extra=""):
+    e = base64.b64encode(b).decode()
+    return "-----BEGIN SSH SIGNATURE-----\n" + "\n".join(e[i:i + 70] for i in range(0, len(e), 70)) + \
+        "\n-----END SSH SIGNATURE-----\n" + extra
+sigtype, sigraw = strings(sig)
+variants = {
+    "version": armor(build(version=2)),
+    "sha1": armor(build(alg=b"sha1")),
+    "tail": armor(build(tail=b"\0\0")),
+    "huge": armor(blob[:10] + b"\xff\xff\xff\xff" + blob[14:]),
+    "b64": armor(blob)[:35] + "!" + armor(blob)[36:],
+    "after": armor(blob, "more text\n"),
+    "siglen": armor(build(sig=S(sigtype) + S(sigraw[:63]))),
+    "sigtype": armor(build(sig=S(b"ssh-rsa") + S(sigraw))),
+    "dss": armor(build(key=S(b"ssh-dss") + S(b"x" * 32))),
+    "ctl": armor(build(ns=b"cut\nover")),
+    "big": "-----BEGIN SSH SIGNATURE-----\n" + ("QUFB" * 17) * 1000 + "\n",
+}
+for name, t in variants.items():
+    open(sys.argv[2] + "/h-" + name + ".sig", "w").write(t)
+PY
+for v in "version:SSHSIG version 2 is not supported" "sha1:hash algorithm \"sha1\" is not sha256 or sha512" \
+    "tail:2 bytes after the SSHSIG blob" "huge:truncated or malformed SSHSIG blob" \
+    "b64:not valid base64" "after:text after" "siglen:signature is 63 bytes, not 64" \
+    "sigtype:a ssh-rsa signature from a ssh-ed25519 key" "dss:key type ssh-dss is not supported" \
+    "ctl:namespace is \"cut\\x0aover\"" "big:larger than 65536 bytes"; do
+	expect_exit 3 $A deploy web "$T/web-8.tgz" --signature "$T/h-${v%%:*}.sig"
+	echo "$ERR" | grep -qF "${v#*:}" || fail "${v%%:*}: $ERR"
+	refused web-8
+done
+
 step "a signature of other bytes"
 release 9
 cp "$T/web-1.tgz.sig" "$T/web-9.tgz.sig"
