@@ -29,6 +29,8 @@
 #define SIG_VERSION	1
 #define ED25519_KEY_LEN	32
 #define ED25519_SIG_LEN	64
+#define RSA_MIN_BITS	2048
+#define RSA_MAX_BITS	16384
 
 /* The ECDSA curves: SSH name, curve id in the key, OpenSSL group, digest, point size. */
 static const struct curve {
@@ -201,6 +203,49 @@ ecdsa_key(struct buf *b, const struct curve *c, const char **err)
 	return pk;
 }
 
+/* An SSH mpint that must be positive and minimally encoded, into a BIGNUM. */
+static BIGNUM *
+get_mpint(struct buf *b)
+{
+	const unsigned char *p;
+	size_t len;
+
+	if (buf_get_string_direct(b, &p, &len, RSA_MAX_BITS / 8 + 1) != CUT_OK || len == 0 || (p[0] & 0x80) ||
+	    (len > 1 && p[0] == 0 && !(p[1] & 0x80)))
+		return NULL;
+	return BN_bin2bn(p, (int)len, NULL);
+}
+
+/* An RSA public key: mpint e, mpint n; 2048 to 16384 bits. */
+static EVP_PKEY *
+rsa_key(struct buf *b, const char **err)
+{
+	BIGNUM *e = get_mpint(b), *n = get_mpint(b);
+	OSSL_PARAM_BLD *bld = NULL;
+	OSSL_PARAM *params = NULL;
+	EVP_PKEY_CTX *ctx = NULL;
+	EVP_PKEY *pk = NULL;
+
+	*err = "malformed ssh-rsa public key";
+	if (e != NULL && n != NULL && (BN_num_bits(n) < RSA_MIN_BITS || BN_num_bits(n) > RSA_MAX_BITS))
+		*err = "ssh-rsa key size refused (2048 to 16384 bits)";
+	else if (e != NULL && n != NULL && BN_is_odd(e) && !BN_is_one(e) &&
+	    (bld = OSSL_PARAM_BLD_new()) != NULL &&
+	    OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_N, n) == 1 &&
+	    OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_E, e) == 1 &&
+	    (params = OSSL_PARAM_BLD_to_param(bld)) != NULL &&
+	    (ctx = EVP_PKEY_CTX_new_from_name(NULL, "RSA", NULL)) != NULL &&
+	    EVP_PKEY_fromdata_init(ctx) == 1 &&
+	    EVP_PKEY_fromdata(ctx, &pk, EVP_PKEY_PUBLIC_KEY, params) != 1)
+		pk = NULL;
+	OSSL_PARAM_free(params);
+	OSSL_PARAM_BLD_free(bld);
+	EVP_PKEY_CTX_free(ctx);
+	BN_free(e);
+	BN_free(n);
+	return pk;
+}
+
 /* The public key blob into an EVP_PKEY, its whole length used. */
 static int
 load_key(struct sshsig *s, char *why, size_t whylen)
@@ -220,6 +265,8 @@ load_key(struct sshsig *s, char *why, size_t whylen)
 			return fail(why, whylen, "signature: malformed ssh-ed25519 public key");
 		s->pkey = EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, NULL, raw, rawlen);
 		err = "cannot load the ssh-ed25519 public key";
+	} else if (strcmp(s->keytype, "ssh-rsa") == 0) {
+		s->pkey = rsa_key(&b, &err);
 	} else if ((c = find_curve(s->keytype)) != NULL) {
 		s->pkey = ecdsa_key(&b, c, &err);
 		s->sigmd = c->md();
@@ -227,8 +274,8 @@ load_key(struct sshsig *s, char *why, size_t whylen)
 		return fail(why, whylen, "signature made with a certificate (%s): only plain keys "
 		    "are verified; list the signing key itself in allowed_signers", s->keytype);
 	} else {
-		return fail(why, whylen, "signature key type %.64s is not supported (use ssh-ed25519 "
-		    "or ecdsa-sha2-nistp256/384/521)", s->keytype);
+		return fail(why, whylen, "signature key type %.64s is not supported (use ssh-ed25519, "
+		    "ecdsa-sha2-nistp256/384/521 or ssh-rsa)", s->keytype);
 	}
 	if (s->pkey == NULL)
 		return fail(why, whylen, "signature: %s", err);
@@ -236,19 +283,6 @@ load_key(struct sshsig *s, char *why, size_t whylen)
 		return fail(why, whylen, "signature: %zu bytes after the %s public key",
 		    buf_len(&b), s->keytype);
 	return CUT_OK;
-}
-
-/* An SSH mpint that must be positive and minimally encoded, into a BIGNUM. */
-static BIGNUM *
-get_mpint(struct buf *b)
-{
-	const unsigned char *p;
-	size_t len;
-
-	if (buf_get_string_direct(b, &p, &len, 1024) != CUT_OK || len == 0 || (p[0] & 0x80) ||
-	    (len > 1 && p[0] == 0 && !(p[1] & 0x80)))
-		return NULL;
-	return BN_bin2bn(p, (int)len, NULL);
 }
 
 /* ECDSA's string(mpint r || mpint s) as the DER ECDSA-Sig-Value libcrypto verifies. */
@@ -278,6 +312,37 @@ ecdsa_sig(struct sshsig *s, const unsigned char *p, size_t len)
 	return CUT_OK;
 }
 
+/* A raw signature copied into s->sig, left-padded with zeros to want bytes. */
+static int
+copy_sig(struct sshsig *s, const unsigned char *raw, size_t rawlen, size_t want)
+{
+	if ((s->sig = calloc(1, want)) == NULL)
+		return CUT_ERR_ALLOC;
+	memcpy(s->sig + (want - rawlen), raw, rawlen);
+	s->siglen = want;
+	return CUT_OK;
+}
+
+/* RSA: rsa-sha2-256 or rsa-sha2-512 (never SHA-1), at most the modulus long. */
+static int
+rsa_sig(struct sshsig *s, const char *type, const unsigned char *raw, size_t rawlen,
+    char *why, size_t whylen)
+{
+	size_t modlen = (size_t)EVP_PKEY_get_size(s->pkey);
+
+	if (strcmp(type, "rsa-sha2-512") == 0)
+		s->sigmd = EVP_sha512();
+	else if (strcmp(type, "rsa-sha2-256") == 0)
+		s->sigmd = EVP_sha256();
+	else
+		return fail(why, whylen, "signature: a %s signature from an ssh-rsa key (want "
+		    "rsa-sha2-256 or rsa-sha2-512)", type);
+	if (rawlen == 0 || rawlen > modlen)
+		return fail(why, whylen, "signature: %s signature is %zu bytes for a %zu-byte key",
+		    type, rawlen, modlen);
+	return copy_sig(s, raw, rawlen, modlen);
+}
+
 /* The signature field: string type (the key's), string bytes; nothing after. */
 static int
 load_sig(struct sshsig *s, const unsigned char *p, size_t len, char *why, size_t whylen)
@@ -291,17 +356,15 @@ load_sig(struct sshsig *s, const unsigned char *p, size_t len, char *why, size_t
 	if (get_name(&b, type, sizeof(type)) != CUT_OK ||
 	    buf_get_string_direct(&b, &raw, &rawlen, SSHSIG_FIELD_MAX) != CUT_OK || buf_len(&b) != 0)
 		return fail(why, whylen, "signature: malformed signature field");
+	if (strcmp(s->keytype, "ssh-rsa") == 0)
+		return rsa_sig(s, type, raw, rawlen, why, whylen);
 	if (strcmp(type, s->keytype) != 0)
-		return fail(why, whylen, "signature: a %.64s signature from a %s key", type, s->keytype);
+		return fail(why, whylen, "signature: a %s signature from a %s key", type, s->keytype);
 	if (s->sigmd == NULL) {
 		if (rawlen != ED25519_SIG_LEN)
 			return fail(why, whylen, "signature: ssh-ed25519 signature is %zu bytes, not 64",
 			    rawlen);
-		if ((s->sig = malloc(rawlen)) == NULL)
-			return CUT_ERR_ALLOC;
-		memcpy(s->sig, raw, rawlen);
-		s->siglen = rawlen;
-		return CUT_OK;
+		return copy_sig(s, raw, rawlen, rawlen);
 	}
 	if (ecdsa_sig(s, raw, rawlen) != CUT_OK)
 		return fail(why, whylen, "signature: malformed %s signature", s->keytype);

@@ -13,7 +13,8 @@
  * checks every length and field (version 1, the namespace, sha256|sha512,
  * a public key of a supported type, a signature of that key's type) and
  * loads the key; every failure is CUT_ERR_BAD_ARCHIVE with one line in why.
- * Supported keys: ssh-ed25519, ecdsa-sha2-nistp256/384/521.
+ * Supported keys: ssh-ed25519, ecdsa-sha2-nistp256/384/521, and ssh-rsa of
+ * 2048 to 16384 bits signing with rsa-sha2-256 or rsa-sha2-512.
  */
 #ifndef CUT_SSHSIG_H
 #define CUT_SSHSIG_H

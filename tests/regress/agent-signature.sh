@@ -11,8 +11,11 @@ command -v ssh-keygen >/dev/null 2>&1 || skip "no ssh-keygen"
 
 K=$T/keys
 mkdir -p "$K" "$T/root"
-for k in ci:ed25519 ci2:ecdsa stranger:ed25519 old:ed25519 elsewhere:ed25519 expired:ed25519; do
-	ssh-keygen -q -t "${k#*:}" -N '' -C "${k%%:*}@example" -f "$K/${k%%:*}" || fail "ssh-keygen $k"
+for k in ci:ed25519 ci2:ecdsa stranger:ed25519 old:ed25519 elsewhere:ed25519 expired:ed25519 \
+    ci3:ecdsa:521 ci4:rsa:3072 weak:rsa:1024; do
+	n=${k%%:*} t=${k#*:} b=""
+	case $t in *:*) b="-b ${t#*:}" ;; esac
+	ssh-keygen -q -t "${t%%:*}" $b -N '' -C "$n@example" -f "$K/$n" 2>/dev/null || fail "ssh-keygen $k"
 done
 pub() { cut -d' ' -f1,2 "$K/$1.pub"; }
 {
@@ -23,6 +26,9 @@ pub() { cut -d' ' -f1,2 "$K/$1.pub"; }
 	echo "elsewhere@example namespaces=\"git\" $(pub elsewhere)"
 	echo "expired@example valid-before=\"20200101Z\" $(pub expired)"
 	echo "ca@example cert-authority $(pub stranger)"
+	echo "ci3@example $(pub ci3)"
+	echo "ci4@example $(pub ci4)"
+	echo "weak@example $(pub weak)"
 } > "$T/allowed_signers"
 { echo "# keys that signed before 2026-11"; echo "$(pub old) old CI"; } > "$T/revoked"
 cat > "$T/agent.ini" <<EOF
@@ -68,6 +74,20 @@ ssh-keygen -Y verify -f "$T/allowed_signers" -I ci2@example -n cutover -s "$T/si
     < "$T/web-2.tgz" >/dev/null 2>&1 || fail "ssh-keygen -Y verify (ecdsa)"
 expect_exit 0 $A --json install web - --release web-2 --signature "$T/sig2" < "$T/web-2.tgz"
 echo "$OUT" | grep -q '"signed_by":"ci2@example,ops@example"' || fail "result: $OUT"
+
+step "ECDSA P-521 and RSA (rsa-sha2-512) signatures; an RSA key under 2048 bits is refused"
+release 21 ci3
+release 22 ci4
+release 23 weak
+for n in 21:ci3 22:ci4; do
+	ssh-keygen -Y verify -f "$T/allowed_signers" -I "${n#*:}@example" -n cutover -s "$T/web-${n%%:*}.tgz.sig" \
+	    < "$T/web-${n%%:*}.tgz" >/dev/null 2>&1 || fail "ssh-keygen -Y verify ($n)"
+	expect_exit 0 $A --json install web "$T/web-${n%%:*}.tgz"
+	echo "$OUT" | grep -q "\"signed_by\":\"${n#*:}@example\"" || fail "$n: $OUT"
+done
+expect_exit 3 $A install web "$T/web-23.tgz"
+echo "$ERR" | grep -q "ssh-rsa key size refused" || fail "$ERR"
+[ -e "$T/root/releases/web-23" ] && fail "web-23 installed"
 
 step "the same archive again: read, checked, unchanged"
 expect_exit 0 $A install web "$T/web-1.tgz"
@@ -200,13 +220,13 @@ refused web-9
 step "configuration errors name FILE:LINE"
 echo "ci@example ssh-ed25519 AAAA!!!" >> "$T/allowed_signers"
 expect_exit 2 $A install web "$T/web-8.tgz"
-echo "$ERR" | grep -q "allowed_signers:8: ssh-ed25519 key: not valid base64" || fail "$ERR"
+echo "$ERR" | grep -q "allowed_signers:11: ssh-ed25519 key: not valid base64" || fail "$ERR"
 expect_exit 2 $A check web
-echo "$OUT" | grep -q "would block a deploy: allowed_signers: .*allowed_signers:8: " || fail "check: $OUT"
+echo "$OUT" | grep -q "would block a deploy: allowed_signers: .*allowed_signers:11: " || fail "check: $OUT"
 sed -i '$d' "$T/allowed_signers"
 echo "ci@example bogus=\"x\" $(pub ci)" >> "$T/allowed_signers"
 expect_exit 2 $A install web "$T/web-8.tgz"
-echo "$ERR" | grep -q 'allowed_signers:8: unknown or malformed option "bogus="x""' || fail "$ERR"
+echo "$ERR" | grep -q 'allowed_signers:11: unknown or malformed option "bogus="x""' || fail "$ERR"
 sed -i '$d' "$T/allowed_signers"
 echo "ssh-ed25519" >> "$T/revoked"
 expect_exit 2 $A install web "$T/web-8.tgz"
