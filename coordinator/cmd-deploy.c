@@ -92,5 +92,6 @@ const struct coord_cmd cmd_deploy_entry = {
 	"deploy", "deploy ARCHIVE [--app APP] [--release ID] [--hosts LIST] [--group G] [--exclude LIST] "
 	    "[--batch N|N%] [--max-fail N] [--canary N|HOSTS|GROUP] [--bake SECONDS] [--pause-after N] "
 	    "[--wait SECONDS] [--actor NAME] [--dry-run]",
-	"roll a release out in batches; reverse it node by node on failure", cmd_deploy
+	"roll a release out in batches (with ARCHIVE.sig, if present, as its signature); "
+	    "reverse it node by node on failure", cmd_deploy
 };
