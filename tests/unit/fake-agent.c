@@ -25,6 +25,8 @@
  *	         record, a lock holder with terminal escapes (untrusted.h)
  *	evilfail RESULT failed whose error text carries escapes and a newline
  *	truncate empty DIR/web-2.tgz (the archive), then answer normally
+ * and hello=nosig: HELLO without cap sig (an agent before protocol 1.4).
+ * An install that carries a signature is logged as "install ID signed".
  */
 #include "config.h"
 
@@ -232,7 +234,8 @@ perform(const char *op, const struct msg *m, const char *act, struct kvlist *res
 		kv_add(res, "current", cur);
 		kv_add(res, "previous", prev);
 	}
-	snprintf(line, sizeof(line), "%s %s", op, rel ? rel : to ? to : "");
+	snprintf(line, sizeof(line), "%s %s%s", op, rel ? rel : to ? to : "",
+	    kv_get(&m->kv, "signature") ? " signed" : "");
 	save("log", line);
 }
 
@@ -292,6 +295,7 @@ main(int argc, char **argv)
 	struct frame f;
 	struct buf b;
 	struct msg m;
+	char act[32], caps[PROTO_CAPS_MAX];
 	int r = CUT_OK;
 
 	if (argc != 4)
@@ -303,7 +307,11 @@ main(int argc, char **argv)
 	load("prev", prev, sizeof(prev));
 	frame_reader_init(&fr);
 	buf_init(&b, PROTO_FRAME_MAX);
-	if (msg_put_hello(&b, PROTO_MAJOR, PROTO_MINOR, PROTO_CAPS) != CUT_OK || frame_flush_fd(1, &b, 10000) != CUT_OK)
+	snprintf(caps, sizeof(caps), "%s", PROTO_CAPS);
+	if (strcmp(action("hello", 1, act, sizeof(act)), "nosig") == 0 && strstr(caps, " " PROTO_CAP_SIG) != NULL)
+		memmove(strstr(caps, " " PROTO_CAP_SIG), strstr(caps, " " PROTO_CAP_SIG) + 4,
+		    strlen(strstr(caps, " " PROTO_CAP_SIG) + 4) + 1);
+	if (msg_put_hello(&b, PROTO_MAJOR, PROTO_MINOR, caps) != CUT_OK || frame_flush_fd(1, &b, 10000) != CUT_OK)
 		return 1;
 	buf_free(&b);
 	while (r == CUT_OK && frame_read_fd(0, &fr, &f, 60000) == CUT_OK) {

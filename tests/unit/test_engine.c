@@ -128,6 +128,8 @@ make_fleet(const struct scenario *sc, const char *fleet)
 	write_file(path, "");
 	snprintf(path, sizeof(path), "%s/web-2.tgz", tmpdir);
 	write_file(path, "not really an archive: the fake agents never unpack it\n");
+	snprintf(path, sizeof(path), "%s/web-2.tgz.sig", tmpdir);
+	unlink(path);
 	snprintf(path, sizeof(path), "%s/state", tmpdir);
 	setenv("XDG_STATE_HOME", path, 1);
 }
@@ -256,6 +258,28 @@ test_happy(void **unused)
 	assert_true(strstr(out.journal, "batch=1 of=2") < strstr(out.journal, "batch=2 of=2"));
 	assert_non_null(strstr(out.journal, "end ts="));
 	assert_non_null(strstr(out.journal, "outcome=done"));
+}
+
+/* web-2.tgz.sig goes to agents with cap sig; an older agent gets the archive without it. */
+static void
+test_signature(void **unused)
+{
+	struct scenario sc = { .n = 2, .batch = "2", .script = { [1] = "hello=nosig" } };
+	char fleet[PATH_MAX], sig[PATH_MAX];
+	struct outcome out;
+
+	(void)unused;
+	snprintf(fleet, sizeof(fleet), "%s/fleet.ini", tmpdir);
+	make_fleet(&sc, fleet);
+	snprintf(sig, sizeof(sig), "%s/web-2.tgz.sig", tmpdir);
+	write_file(sig, "-----BEGIN SSH SIGNATURE-----\nU1NIU0lH\n-----END SSH SIGNATURE-----\n");
+	deploy_as(&sc, &out, NULL);
+	unlink(sig);
+	assert_int_equal(out.rc, CUT_EXIT_OK);
+	assert_all_on(&out, sc.n, "web-2");
+	assert_non_null(strstr(out.log[0], "install web-2 signed"));
+	assert_non_null(strstr(out.log[1], "install web-2"));
+	assert_null(strstr(out.log[1], "signed"));
 }
 
 static void
@@ -759,6 +783,7 @@ main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_happy, setup_tmp, teardown_tmp),
+		cmocka_unit_test_setup_teardown(test_signature, setup_tmp, teardown_tmp),
 		cmocka_unit_test_setup_teardown(test_lost_during_activation, setup_tmp, teardown_tmp),
 		cmocka_unit_test_setup_teardown(test_failure_during_reversal, setup_tmp, teardown_tmp),
 		cmocka_unit_test_setup_teardown(test_status_error_after_bake, setup_tmp, teardown_tmp),
