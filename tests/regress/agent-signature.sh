@@ -75,7 +75,7 @@ ssh-keygen -Y verify -f "$T/allowed_signers" -I ci2@example -n cutover -s "$T/si
 expect_exit 0 $A --json install web - --release web-2 --signature "$T/sig2" < "$T/web-2.tgz"
 echo "$OUT" | grep -q '"signed_by":"ci2@example,ops@example"' || fail "result: $OUT"
 
-step "ECDSA P-521 and RSA (rsa-sha2-512) signatures; an RSA key under 2048 bits is refused"
+step "ECDSA P-521, RSA (rsa-sha2-512), a sha256 message hash; an RSA key under 2048 bits is refused"
 release 21 ci3
 release 22 ci4
 release 23 weak
@@ -88,6 +88,9 @@ done
 expect_exit 3 $A install web "$T/web-23.tgz"
 echo "$ERR" | grep -q "ssh-rsa key size refused" || fail "$ERR"
 [ -e "$T/root/releases/web-23" ] && fail "web-23 installed"
+release 24
+ssh-keygen -q -Y sign -n cutover -O hashalg=sha256 -f "$K/ci" "$T/web-24.tgz" 2>/dev/null || fail "sign sha256"
+expect_exit 0 $A install web "$T/web-24.tgz"
 
 step "the same archive again: read, checked, unchanged"
 expect_exit 0 $A install web "$T/web-1.tgz"
