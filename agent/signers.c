@@ -160,6 +160,7 @@ parse_options(char *w, struct signer_line *l, char *why, size_t whylen)
 static int
 parse_key(const char *type, const char *b64, struct signer_line *l, char *why, size_t whylen)
 {
+	char inner[SSHSIG_TYPE_MAX];
 	int r;
 
 	if (type == NULL || b64 == NULL)
@@ -172,12 +173,8 @@ parse_key(const char *type, const char *b64, struct signer_line *l, char *why, s
 		return conf_fail(why, whylen, "out of memory");
 	if (r != CUT_OK)
 		return conf_fail(why, whylen, "%s key: not valid base64", type);
-	{
-		char inner[SSHSIG_TYPE_MAX];
-
-		if (sshkey_type(l->key, l->keylen, inner) != CUT_OK || strcmp(inner, type) != 0)
-			return conf_fail(why, whylen, "key is not a %s key", type);
-	}
+	if (sshkey_type(l->key, l->keylen, inner) != CUT_OK || strcmp(inner, type) != 0)
+		return conf_fail(why, whylen, "key is not a %s key", type);
 	return CUT_OK;
 }
 

@@ -79,7 +79,7 @@ sshsig_base64(const char *in, size_t inlen, unsigned char **out, size_t *outlen)
 		if (c == ' ' || c == '\t' || c == '\r' || c == '\n')
 			continue;
 		/* '=' only as the last one or two characters. */
-		if (c == '=' ? ++pad > 2 : pad > 0 || !b64char(c)) {
+		if (c == '=' ? ++pad > 2 : (pad > 0 || !b64char(c))) {
 			free(clean);
 			return CUT_ERR_BAD_ARCHIVE;
 		}
