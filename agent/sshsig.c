@@ -1,7 +1,8 @@
 /*
  * The SSHSIG signature format of OpenSSH (`ssh-keygen -Y sign`): the armor,
  * the blob and the signed data, read with the bounded buffer of proto/buf.h
- * and verified with libcrypto. Layouts are in cutover-agent(8), SIGNATURES.
+ * and verified with libcrypto. Layouts: proto/PROTOCOL section 13; what is
+ * checked and why: cutover-agent(8), SIGNATURES.
  */
 #include "config.h"
 
