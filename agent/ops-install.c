@@ -208,6 +208,7 @@ op_install(struct app *app, const struct install_req *req, const struct sink *si
 	kv_add(&rec, "archive", req->archive_name ? req->archive_name : "-");
 	if ((r = journal_append(app, "install", "begin", &rec)) != CUT_OK) {
 		kv_free(&rec);
+		sigcheck_free(&sc);
 		return op_fail(res, r, "cannot write journal: %s", strerror(errno));
 	}
 	kv_free(&rec);

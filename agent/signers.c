@@ -293,7 +293,7 @@ consider(struct scan *sc, const struct signer_line *l, long lineno)
 static int
 open_file(const char *file, FILE **fp, char *why, size_t whylen)
 {
-	struct stat st;
+	struct stat st = { 0 };
 	int fd = open(file, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
 
 	if (fd == -1)

@@ -34,7 +34,7 @@ int
 signature_read(const char *archive, char **out)
 {
 	char path[4096];
-	struct stat st;
+	struct stat st = { 0 };
 	ssize_t n;
 	int fd;
 
