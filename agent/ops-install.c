@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "dedupe.h"
 #include "dirtree.h"
 #include "err.h"
 #include "fault.h"
@@ -101,6 +102,55 @@ sys:
 }
 
 /*
+ * dedupe = yes: link unchanged files from the release current now
+ * (cutover-agent.ini(5)). No current release, nothing to link from: *ddp
+ * stays NULL and from "". The base is opened by name below releases/,
+ * never through the current symlink's target as given.
+ */
+static int
+dedupe_setup(struct app *app, int stagefd, struct dedupe **ddp, char *from, size_t fromlen,
+    char *why, size_t whylen)
+{
+	const struct state *st;
+	int basefd, r;
+
+	*ddp = NULL;
+	from[0] = '\0';
+	if (!app->conf.dedupe)
+		return CUT_OK;
+	if ((r = app_state(app, &st)) != CUT_OK) {
+		snprintf(why, whylen, "cannot read state: %s", strerror(errno));
+		return r;
+	}
+	if (st->current[0] == '\0')
+		return CUT_OK;
+	basefd = openat(app->releasesfd, st->current, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (basefd == -1) {
+		snprintf(why, whylen, "dedupe: cannot open release %s: %s", st->current,
+		    strerror(errno));
+		return CUT_ERR_SYSTEM;
+	}
+	snprintf(from, fromlen, "%s", st->current);
+	r = dedupe_new(ddp, basefd, stagefd, app->shared);
+	if (r != CUT_OK)
+		snprintf(why, whylen, "dedupe: %s", strerror(errno));
+	close(basefd);
+	return r;
+}
+
+/* The dedupe fields of the install's journal record and result. */
+static void
+dedupe_fields(const struct app *app, const char *from, const struct unpack_stats *us,
+    struct kvlist *kv)
+{
+	if (!app->conf.dedupe)
+		return;
+	kv_add(kv, "dedupe_from", from);
+	kv_add_int(kv, "dedupe_files", us->dedupe_files);
+	kv_add_int(kv, "dedupe_bytes", us->dedupe_bytes);
+}
+
+/*
  * The release exists: a no-op when it came from the same archive, else an
  * error. The bytes are still read and checked against want; what is
  * compared with the journal is the identity: ident (the client's
@@ -147,10 +197,11 @@ op_install(struct app *app, const struct install_req *req, const struct sink *si
 {
 	char id[RELEASE_ID_MAX + 1], stage[RELEASE_ID_MAX + 32], hex[SHA256_HEX_LEN + 1], why[1024] = "";
 	char ihex[SHA256_HEX_LEN + 1] = "";	/* archive_sha256, lower-case, or "" */
+	char from[RELEASE_ID_MAX + 1] = "";	/* dedupe's base release */
 	const char *ident = hex;	/* the release's identity digest */
 	unsigned char want[SHA256_LEN], orig[SHA256_LEN];
-	struct unpack_limits lim = { app->conf.max_entries, app->conf.max_bytes };
-	struct unpack_stats us;
+	struct unpack_limits lim = { app->conf.max_entries, app->conf.max_bytes, NULL };
+	struct unpack_stats us = { 0 };
 	struct manifest man = { 0 };
 	struct kvlist rec = KVLIST_INIT;
 	long long started = mono_ms();
@@ -195,7 +246,12 @@ op_install(struct app *app, const struct install_req *req, const struct sink *si
 		r = CUT_ERR_SYSTEM;
 		goto out;
 	}
+	if ((r = dedupe_setup(app, stagefd, &lim.dedupe, from, sizeof(from), why,
+	    sizeof(why))) != CUT_OK)
+		goto out;
 	r = unpack_archive(req->src, stagefd, &lim, sink, &us, why, sizeof(why));
+	dedupe_free(lim.dedupe);
+	lim.dedupe = NULL;
 	FAULT_POINT("install.unpacked");
 	if (r != CUT_OK)
 		goto out;
@@ -240,6 +296,7 @@ out:
 			kv_add(&rec, "stream_sha256", hex);
 		kv_add_int(&rec, "entries", us.entries);
 		kv_add_int(&rec, "bytes", us.bytes);
+		dedupe_fields(app, from, &us, &rec);
 		manifest_to_kv(&man, &rec);
 	} else {
 		kv_add(&rec, "error", why);
@@ -258,6 +315,7 @@ out:
 		kv_set(res, "stream_sha256", hex);
 	kv_add_int(res, "entries", us.entries);
 	kv_add_int(res, "bytes", us.bytes);
+	dedupe_fields(app, from, &us, res);
 	manifest_to_kv(&man, res);
 	kv_add_int(res, "duration_ms", mono_ms() - started);
 	kv_addf(res, "message", "installed %s (%lld files, %lld bytes, sha256 %.12s)",

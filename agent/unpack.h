@@ -61,14 +61,25 @@
 #include "sink.h"
 #include "source.h"
 
+struct dedupe;
+
 struct unpack_limits {
 	long long max_entries;	/* members, all types */
 	long long max_bytes;	/* sum of regular-file sizes written */
+	/*
+	 * NULL, or link each regular member identical to the base tree's
+	 * file at its path instead of writing it (dedupe.h). Never opens a
+	 * linked file for writing: a hard-link member carrying data into one
+	 * is refused (CUT_ERR_BAD_ARCHIVE).
+	 */
+	struct dedupe *dedupe;
 };
 
 struct unpack_stats {
 	long long entries;
-	long long bytes;		/* unpacked bytes written */
+	long long bytes;		/* unpacked bytes (written or linked) */
+	long long dedupe_files;		/* regular files linked, not written */
+	long long dedupe_bytes;		/* their bytes */
 	long long archive_bytes;	/* raw bytes read from the source */
 	unsigned char sha256[SHA256_LEN];	/* of the raw archive bytes */
 };

@@ -28,10 +28,12 @@ app_conf_defaults(struct app_conf *c)
 		return CUT_ERR_ALLOC;
 #define KEY_INT(n, d, lo, hi, h) c->n = (d);
 #define KEY_SIZE(n, d, lo, hi, h) c->n = (d);
+#define KEY_BOOL(n, d, h) c->n = (d);
 #include "keys.def"
 #undef KEY_STR
 #undef KEY_INT
 #undef KEY_SIZE
+#undef KEY_BOOL
 	return CUT_OK;
 }
 
@@ -42,10 +44,12 @@ app_conf_free(struct app_conf *c)
 #define KEY_STR(n, d, h) free(c->n);
 #define KEY_INT(n, d, lo, hi, h)
 #define KEY_SIZE(n, d, lo, hi, h)
+#define KEY_BOOL(n, d, h)
 #include "keys.def"
 #undef KEY_STR
 #undef KEY_INT
 #undef KEY_SIZE
+#undef KEY_BOOL
 	memset(c, 0, sizeof(*c));
 }
 
@@ -130,10 +134,20 @@ set_key(struct app_conf *c, const char *key, const char *value, char *reason, si
 	}
 #define KEY_INT(n, d, lo, hi, h) KEY_NUM(n, lo, hi, 0)
 #define KEY_SIZE(n, d, lo, hi, h) KEY_NUM(n, lo, hi, 1)
+#define KEY_BOOL(n, d, h) \
+	if (strcmp(key, #n) == 0) { \
+		if (strcmp(value, "yes") != 0 && strcmp(value, "no") != 0) { \
+			snprintf(reason, rlen, "%s: \"%s\" is not yes or no", key, value); \
+			return CUT_ERR_CONFIG; \
+		} \
+		c->n = strcmp(value, "yes") == 0; \
+		return CUT_OK; \
+	}
 #include "keys.def"
 #undef KEY_STR
 #undef KEY_INT
 #undef KEY_SIZE
+#undef KEY_BOOL
 #undef KEY_NUM
 	snprintf(reason, rlen, "%s: unknown key", key);
 	return CUT_ERR_CONFIG;

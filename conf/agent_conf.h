@@ -22,10 +22,12 @@ struct app_conf {
 #define KEY_STR(n, d, h) char *n;
 #define KEY_INT(n, d, lo, hi, h) long long n;
 #define KEY_SIZE(n, d, lo, hi, h) long long n;
+#define KEY_BOOL(n, d, h) int n;
 #include "keys.def"
 #undef KEY_STR
 #undef KEY_INT
 #undef KEY_SIZE
+#undef KEY_BOOL
 };
 
 int app_conf_defaults(struct app_conf *c);
