@@ -154,6 +154,9 @@ state_apply(struct state *st, const struct kvlist *rec)
 		ri->installed_seq = st->seq;
 		ri->installed_ms = kv_get_int(rec, "ts_ms", 0);
 		manifest_from_kv(&ri->man, rec);
+		ri->dedupe = kv_get(rec, "dedupe_files") != NULL;
+		ri->dedupe_files = kv_get_int(rec, "dedupe_files", 0);
+		ri->dedupe_bytes = kv_get_int(rec, "dedupe_bytes", 0);
 	} else if ((strcmp(op, "activate") == 0 || strcmp(op, "rollback") == 0) &&
 	    strcmp(outcome, "ok") == 0) {
 		/*

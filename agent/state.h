@@ -31,6 +31,9 @@ struct release_info {
 	int bad;		/* failed an activation: never an automatic target */
 	int pinned;		/* protected from prune */
 	struct manifest man;	/* from its install record; man.present 0 without one */
+	/* dedupe (cutover-agent.ini(5)): files and bytes linked at its install, not written */
+	long long dedupe_files, dedupe_bytes;
+	int dedupe;		/* its install record has the dedupe fields */
 };
 
 /*

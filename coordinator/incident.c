@@ -287,6 +287,8 @@ incident_status(const struct copts *g, const struct incident_opts *o)
 	}
 	if (!g->json)
 		schema_status_lines(&ro);
+	if (!g->json)
+		dedupe_status_lines(&ro);
 	incident_locked_hosts(&ro, locked, sizeof(locked));
 	print_paused(&ro);
 	print_unsettled(g, ro.app, locked);
