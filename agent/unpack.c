@@ -32,6 +32,7 @@
 #include "dedupe.h"
 #include "err.h"
 #include "escape.h"
+#include "fault.h"
 #include "fsutil.h"
 #include "gunzip.h"
 #include "interrupt.h"
@@ -925,6 +926,7 @@ dedupe_finish(struct unpack *u, struct archive *aw, struct archive_entry *ent,
 		if (dedupe_link(u->lim->dedupe, df, name) == 0) {
 			u->st->dedupe_files++;
 			u->st->dedupe_bytes += size;
+			FAULT_POINT("unpack.linked");
 			return 1;
 		}
 		log_debug("unpack: %s: not linked: %s", name, strerror(errno));

@@ -17,7 +17,8 @@ AGENT_TESTS = \
 	tests/regress/agent-torn.sh \
 	tests/regress/agent-shared-race.sh \
 	tests/regress/agent-check.sh \
-	tests/regress/agent-manifest.sh
+	tests/regress/agent-manifest.sh \
+	tests/regress/agent-dedupe.sh
 TESTS += $(AGENT_TESTS)
 EXTRA_DIST += $(AGENT_TESTS)
 
