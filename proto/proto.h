@@ -20,7 +20,7 @@
 #define CUT_PROTO_H
 
 #define PROTO_MAJOR	1	/* incompatible changes */
-#define PROTO_MINOR	3	/* compatible additions */
+#define PROTO_MINOR	4	/* compatible additions */
 
 /*
  * Capabilities this build offers in HELLO, space separated. A peer may only
