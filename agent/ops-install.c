@@ -138,6 +138,22 @@ dedupe_setup(struct app *app, int stagefd, struct dedupe **ddp, char *from, size
 	return r;
 }
 
+/* Unpack into the staging tree (unpack.h), with dedupe when configured. */
+static int
+unpack_release(struct app *app, const struct install_req *req, int stagefd,
+    const struct sink *sink, struct unpack_stats *us, char *from, size_t fromlen,
+    char *why, size_t whylen)
+{
+	struct unpack_limits lim = { app->conf.max_entries, app->conf.max_bytes, NULL };
+	int r;
+
+	if ((r = dedupe_setup(app, stagefd, &lim.dedupe, from, fromlen, why, whylen)) != CUT_OK)
+		return r;
+	r = unpack_archive(req->src, stagefd, &lim, sink, us, why, whylen);
+	dedupe_free(lim.dedupe);
+	return r;
+}
+
 /* The dedupe fields of the install's journal record and result. */
 static void
 dedupe_fields(const struct app *app, const char *from, const struct unpack_stats *us,
@@ -200,7 +216,6 @@ op_install(struct app *app, const struct install_req *req, const struct sink *si
 	char from[RELEASE_ID_MAX + 1] = "";	/* dedupe's base release */
 	const char *ident = hex;	/* the release's identity digest */
 	unsigned char want[SHA256_LEN], orig[SHA256_LEN];
-	struct unpack_limits lim = { app->conf.max_entries, app->conf.max_bytes, NULL };
 	struct unpack_stats us = { 0 };
 	struct manifest man = { 0 };
 	struct kvlist rec = KVLIST_INIT;
@@ -246,12 +261,7 @@ op_install(struct app *app, const struct install_req *req, const struct sink *si
 		r = CUT_ERR_SYSTEM;
 		goto out;
 	}
-	if ((r = dedupe_setup(app, stagefd, &lim.dedupe, from, sizeof(from), why,
-	    sizeof(why))) != CUT_OK)
-		goto out;
-	r = unpack_archive(req->src, stagefd, &lim, sink, &us, why, sizeof(why));
-	dedupe_free(lim.dedupe);
-	lim.dedupe = NULL;
+	r = unpack_release(app, req, stagefd, sink, &us, from, sizeof(from), why, sizeof(why));
 	FAULT_POINT("install.unpacked");
 	if (r != CUT_OK)
 		goto out;
