@@ -279,7 +279,6 @@ note_linked(struct dedupe *dd, const struct dedupe_file *f)
 int
 dedupe_link(struct dedupe *dd, struct dedupe_file *f, const char *name)
 {
-	char path[64];
 	struct stat st;
 
 	if (f->fd == -1) {
@@ -287,6 +286,8 @@ dedupe_link(struct dedupe *dd, struct dedupe_file *f, const char *name)
 		return -1;
 	}
 	if (dd->have_proc) {
+		char path[64];
+
 		/* The inode we compared, whatever its name points at by now. */
 		snprintf(path, sizeof(path), "/proc/self/fd/%d", f->fd);
 		if (linkat(AT_FDCWD, path, AT_FDCWD, name, AT_SYMLINK_FOLLOW) == -1)
