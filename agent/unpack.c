@@ -850,7 +850,8 @@ dedupe_fallback(struct unpack *u, struct archive *aw, struct archive_entry *ent,
 			return r;
 		off += n;
 	}
-	if (!dedupe_unchanged(df))
+	/* Nothing copied from it: what it is now does not matter. */
+	if (df->same > 0 && !dedupe_unchanged(df))
 		return base_changed(u, name);
 	dedupe_close(df);
 	return 0;
@@ -975,8 +976,9 @@ extract_entry(struct unpack *u, struct archive *ar, struct archive *aw,
 	    archive_entry_hardlink(ent) == NULL &&
 	    archive_entry_size_is_set(ent))
 		hdrsize = archive_entry_size(ent);
-	if (hdrsize >= 0 && u->lim->dedupe != NULL)
-		(void)dedupe_open(u->lim->dedupe, name, hdrsize, archive_entry_perm(ent), &df);
+	if (hdrsize >= 0 && u->lim->dedupe != NULL &&
+	    dedupe_open(u->lim->dedupe, name, hdrsize, archive_entry_perm(ent), &df))
+		FAULT_STOP("unpack.comparing");
 	if (df.fd == -1) {
 		r = archive_write_header(aw, ent);
 		if ((r = write_result(u, aw, name, r, 0)) != 0)

@@ -4,7 +4,8 @@
 # release is a hard link to it; everything else is written. The current
 # release is never changed (not by the compare, not by a kill mid-install,
 # not by a hostile hard-link member); symlinks in the current release are
-# never followed; status, history and the install result show the savings.
+# never followed; a current file written in place while it is compared fails
+# the install (exit 1); status, history and the install result show the savings.
 # DEDUPE=no runs the same checks with dedupe off: they must then fail.
 . "$top_srcdir/tests/lib.sh"
 
@@ -139,6 +140,33 @@ if [ "${DEDUPE:-yes}" = yes ] && strings "$CUTOVER_AGENT" | grep -q CUTOVER_FAUL
 	[ "$(tree_digest "$R/releases/r2")" = "$R2_DIGEST" ] || fail "release r2 changed"
 	cmp -s "$R/releases/r4/later.txt" "$S1/later.txt" || fail "r4 later.txt is not its archive's"
 fi
+step "the current release's file written while it is compared: exit 1, file named, nothing installed"
+if [ "${DEDUPE:-yes}" = yes ] && strings "$CUTOVER_AGENT" | grep -q CUTOVER_FAULT_STOP; then
+	RB=$T/rootbig
+	printf '[app big]\nroot = %s\ndedupe = yes\n' "$RB" > "$T/big.ini"
+	mkdir -p "$T/big" && head -c 1000000 /dev/urandom > "$T/big/big.bin"
+	tar -C "$T/big" -czf "$T/big.tgz" big.bin
+	expect_exit 0 agent --config "$T/big.ini" deploy big "$T/big.tgz" --release b1
+	CUTOVER_FAULT_STOP=unpack.comparing "$CUTOVER_AGENT" --config "$T/big.ini" \
+	    install big "$T/big.tgz" --release b2 >"$T/big.out" 2>&1 &
+	pid=$!
+	at_exit "kill -9 $pid 2>/dev/null"
+	i=0
+	until [ "$(cut -d' ' -f3 "/proc/$pid/stat" 2>/dev/null)" = T ]; do
+		i=$((i + 1)); [ $i -le 200 ] || fail "the agent never stopped at unpack.comparing"
+		sleep 0.05
+	done
+	# The app writes its last byte in place (the rest still compares equal).
+	printf 'Z' | dd of="$RB/releases/b1/big.bin" bs=1 seek=999999 conv=notrunc status=none
+	kill -CONT "$pid"
+	set +e; wait "$pid"; rc=$?; set +e
+	[ $rc = 1 ] || fail "exit $rc, want 1: $(cat "$T/big.out")"
+	grep -q '"big.bin": the current release.s copy changed while it was compared' "$T/big.out" ||
+	    fail "$(cat "$T/big.out")"
+	[ -e "$RB/releases/b2" ] && fail "b2 installed"
+	[ -z "$(ls -A "$RB/.cutover/staging" 2>/dev/null)" ] || fail "staging leftovers"
+fi
+
 step "prune drops release 1 (current r4, previous r2); release 2's linked files stay whole"
 [ -e "$R/releases/r4" ] || expect_exit 0 A deploy web "$T/r1.tgz" --release r4
 expect_exit 0 A prune web
