@@ -123,23 +123,33 @@ if [ "${DEDUPE:-yes}" = yes ]; then
 	[ -e "$R/releases/r3" ] && fail "r3 installed"
 fi
 
-step "killed right after a file was linked: no half release, current untouched, next deploy works"
+step "killed after a file was linked, after syncfs, after the rename: no half release, current untouched"
 R2_DIGEST=$(tree_digest "$R/releases/r2")
-set +e
-CUTOVER_FAULT=unpack.linked@2 "$CUTOVER_AGENT" --config "$T/agent.ini" deploy web "$T/r1.tgz" --release r4 >"$T/.out" 2>&1
-rc=$?
-set +e
 if [ "${DEDUPE:-yes}" = yes ] && strings "$CUTOVER_AGENT" | grep -q CUTOVER_FAULT; then
-	[ $rc = 137 ] || fail "fault point not reached (exit $rc): $(cat "$T/.out")"
-	[ -e "$R/releases/r4" ] && fail "a half release r4 is in releases/"
-	[ "$(readlink "$R/current")" = releases/r2 ] || fail "current moved"
-	[ "$(tree_digest "$R/releases/r2")" = "$R2_DIGEST" ] || fail "the current release changed"
-	expect_exit 0 A deploy web "$T/r1.tgz" --release r4
-	[ -z "$(ls -A "$R/.cutover/staging" 2>/dev/null)" ] || fail "staging leftovers after recovery"
-	[ "$(readlink "$R/current")" = releases/r4 ] || fail "redeploy did not activate"
-	[ "$(tree_digest "$R/releases/r2")" = "$R2_DIGEST" ] || fail "release r2 changed"
-	cmp -s "$R/releases/r4/later.txt" "$S1/later.txt" || fail "r4 later.txt is not its archive's"
+	for p in unpack.linked@2 install.synced install.renamed; do
+		set +e
+		CUTOVER_FAULT=$p "$CUTOVER_AGENT" --config "$T/agent.ini" deploy web "$T/r1.tgz" \
+		    --release r4 >"$T/.out" 2>&1
+		rc=$?
+		set +e
+		[ $rc = 137 ] || fail "$p: fault point not reached (exit $rc): $(cat "$T/.out")"
+		[ "$(readlink "$R/current")" = releases/r2 ] || fail "$p: current moved"
+		[ "$(tree_digest "$R/releases/r2")" = "$R2_DIGEST" ] || fail "$p: the current release changed"
+		# Any locked command recovers: the staging tree (links and all) or the
+		# unjournalled release goes; the links' other names stay whole.
+		expect_exit 0 A pin web r2
+		expect_exit 0 A unpin web r2
+		[ -e "$R/releases/r4" ] && fail "$p: a half release r4 is in releases/"
+		[ -z "$(ls -A "$R/.cutover/staging" 2>/dev/null)" ] || fail "$p: staging leftovers"
+		[ "$(tree_digest "$R/releases/r2")" = "$R2_DIGEST" ] || fail "$p: recovery changed r2"
+	done
 fi
+step "the next deploy works and links from the current release"
+expect_exit 0 A deploy web "$T/r1.tgz" --release r4
+[ "$(readlink "$R/current")" = releases/r4 ] || fail "redeploy did not activate"
+[ "$(tree_digest "$R/releases/r2")" = "$R2_DIGEST" ] || fail "release r2 changed"
+cmp -s "$R/releases/r4/later.txt" "$S1/later.txt" || fail "r4 later.txt is not its archive's"
+[ "$(ino "$R/releases/r2/same.bin")" = "$(ino "$R/releases/r4/same.bin")" ] || fail "r4 did not link same.bin from r2"
 step "the current release's file written while it is compared: exit 1, file named, nothing installed"
 if [ "${DEDUPE:-yes}" = yes ] && strings "$CUTOVER_AGENT" | grep -q CUTOVER_FAULT_STOP; then
 	RB=$T/rootbig
@@ -168,7 +178,6 @@ if [ "${DEDUPE:-yes}" = yes ] && strings "$CUTOVER_AGENT" | grep -q CUTOVER_FAUL
 fi
 
 step "prune drops release 1 (current r4, previous r2); release 2's linked files stay whole"
-[ -e "$R/releases/r4" ] || expect_exit 0 A deploy web "$T/r1.tgz" --release r4
 expect_exit 0 A prune web
 [ -e "$R/releases/r1" ] && fail "r1 not pruned"
 # r4 (release 1's archive again) links same.bin from r2: two names left, not three.
