@@ -932,7 +932,7 @@ dedupe_finish(struct unpack *u, struct archive *aw, struct archive_entry *ent,
 		}
 		log_debug("unpack: %s: not linked: %s", name, strerror(errno));
 	}
-	/* Everything was compared, nothing written: the prefix is the whole file. */
+	/* Nothing written yet: the prefix that compared equal comes from the base. */
 	return dedupe_fallback(u, aw, ent, name, df);
 }
 
