@@ -47,7 +47,9 @@
  * the member quoted and control bytes escaped: "\"a/../x\": path escapes
  * the release". On error the caller removes the staging directory and,
  * for a stream, discards the rest of it: the source is drained to its end
- * only on success. unpack_archive never touches anything outside destfd.
+ * only on success. unpack_archive never touches anything outside destfd
+ * (with lim->dedupe it reads the base tree and hard-links files of it into
+ * destfd; it never opens a linked file for writing).
  * Progress events {"event":"unpack","entries":N,"bytes":N} go to sink
  * (may be NULL) every 4 MiB unpacked and at the end.
  */
