@@ -145,7 +145,8 @@ if [ "${DEDUPE:-yes}" = yes ] && strings "$CUTOVER_AGENT" | grep -q CUTOVER_FAUL
 	done
 fi
 step "the next deploy works and links from the current release"
-expect_exit 0 A deploy web "$T/r1.tgz" --release r4
+expect_exit 0 A --json deploy web "$T/r1.tgz" --release r4
+printf '%s\n' "$OUT" | grep -q '"dedupe_from":"r2","dedupe_files":[1-9]' || fail "deploy result: $OUT"
 [ "$(readlink "$R/current")" = releases/r4 ] || fail "redeploy did not activate"
 [ "$(tree_digest "$R/releases/r2")" = "$R2_DIGEST" ] || fail "release r2 changed"
 cmp -s "$R/releases/r4/later.txt" "$S1/later.txt" || fail "r4 later.txt is not its archive's"
