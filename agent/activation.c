@@ -303,6 +303,12 @@ op_deploy(struct app *app, const struct install_req *req, const struct sink *sin
 		kv_set(res, "signed_by", kv_get(&sub, "signed_by"));
 		kv_set(res, "signature_key", kv_get(&sub, "signature_key"));
 	}
+	/* dedupe = yes (cutover-agent.ini(5)): what the install linked. */
+	if (kv_get(&sub, "dedupe_from") != NULL) {
+		kv_add(res, "dedupe_from", kv_get(&sub, "dedupe_from"));
+		kv_add_int(res, "dedupe_files", kv_get_int(&sub, "dedupe_files", 0));
+		kv_add_int(res, "dedupe_bytes", kv_get_int(&sub, "dedupe_bytes", 0));
+	}
 	kv_free(&sub);
 	if ((r = switch_checked(app, "activate", "deploy", id, sink, &sub)) != CUT_OK) {
 		kv_copy(res, &sub);

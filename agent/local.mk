@@ -19,7 +19,7 @@ libagent_a_SOURCES = \
 	agent/gunzip.c agent/gunzip.h agent/escape.c agent/escape.h \
 	agent/manifest.c agent/manifest.h agent/drill.c agent/history.c \
 	agent/sshsig.c agent/sshsig.h agent/signers.c agent/signers.h \
-	agent/sigcheck.c agent/sigcheck.h
+	agent/sigcheck.c agent/sigcheck.h agent/dedupe.c agent/dedupe.h
 libagent_a_CFLAGS = $(AM_CFLAGS) $(LIBARCHIVE_CFLAGS) $(ZLIB_CFLAGS) $(LIBCRYPTO_CFLAGS) $(INIH_CFLAGS)
 AGENT_LIBS = libagent.a libcutconf.a libcutover.a $(LIBARCHIVE_LIBS) $(ZLIB_LIBS) $(LIBCRYPTO_LIBS) $(INIH_LIBS)
 cutover_agent_SOURCES = agent/main.c

@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "dedupe.h"
 #include "dirtree.h"
 #include "err.h"
 #include "fault.h"
@@ -102,6 +103,90 @@ sys:
 }
 
 /*
+ * dedupe = yes: link unchanged files from the release current now
+ * (cutover-agent.ini(5)). No current release, nothing to link from: *ddp
+ * stays NULL and from "". The base is opened by name below releases/,
+ * never through the current symlink's target as given.
+ */
+static int
+dedupe_setup(struct app *app, int stagefd, struct dedupe **ddp, char *from, size_t fromlen,
+    char *why, size_t whylen)
+{
+	const struct state *st;
+	int basefd, r;
+
+	*ddp = NULL;
+	from[0] = '\0';
+	if (!app->conf.dedupe)
+		return CUT_OK;
+	if ((r = app_state(app, &st)) != CUT_OK) {
+		snprintf(why, whylen, "cannot read state: %s", strerror(errno));
+		return r;
+	}
+	if (st->current[0] == '\0')
+		return CUT_OK;
+	basefd = openat(app->releasesfd, st->current, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (basefd == -1) {
+		snprintf(why, whylen, "dedupe: cannot open release %s: %s", st->current,
+		    strerror(errno));
+		return CUT_ERR_SYSTEM;
+	}
+	snprintf(from, fromlen, "%s", st->current);
+	r = dedupe_new(ddp, basefd, stagefd, app->shared);
+	if (r != CUT_OK)
+		snprintf(why, whylen, "dedupe: %s", strerror(errno));
+	close(basefd);
+	return r;
+}
+
+/* Unpack into the staging tree (unpack.h), with dedupe when configured. */
+static int
+unpack_release(struct app *app, const struct byte_source *src, int stagefd,
+    const struct sink *sink, struct unpack_stats *us, char *from, size_t fromlen,
+    char *why, size_t whylen)
+{
+	struct unpack_limits lim = { app->conf.max_entries, app->conf.max_bytes, NULL };
+	int r;
+
+	if ((r = dedupe_setup(app, stagefd, &lim.dedupe, from, fromlen, why, whylen)) != CUT_OK)
+		return r;
+	r = unpack_archive(src, stagefd, &lim, sink, us, why, whylen);
+	dedupe_free(lim.dedupe);
+	return r;
+}
+
+/* The dedupe fields of the install's journal record and result. */
+static void
+dedupe_fields(const struct app *app, const char *from, const struct unpack_stats *us,
+    struct kvlist *kv)
+{
+	if (!app->conf.dedupe)
+		return;
+	kv_add(kv, "dedupe_from", from);
+	kv_add_int(kv, "dedupe_files", us->dedupe_files);
+	kv_add_int(kv, "dedupe_bytes", us->dedupe_bytes);
+}
+
+/*
+ * What an install that succeeded journals and returns alike: identity and
+ * stream digests, sizes, dedupe savings, manifest, signer.
+ */
+static void
+installed_fields(const struct app *app, const char *ident, const char *stream_hex,
+    const struct unpack_stats *us, const char *from, const struct manifest *man,
+    const struct sigcheck *sc, struct kvlist *kv)
+{
+	kv_set(kv, "sha256", ident);
+	if (stream_hex != NULL)
+		kv_set(kv, "stream_sha256", stream_hex);
+	kv_add_int(kv, "entries", us->entries);
+	kv_add_int(kv, "bytes", us->bytes);
+	dedupe_fields(app, from, us, kv);
+	manifest_to_kv(man, kv);
+	sigcheck_to_kv(sc, kv);
+}
+
+/*
  * The release exists: a no-op when it came from the same archive, else an
  * error. The bytes are still read and checked against want; what is
  * compared with the journal is the identity: ident (the client's
@@ -182,9 +267,9 @@ op_install(struct app *app, const struct install_req *req, const struct sink *si
 	char id[RELEASE_ID_MAX + 1], stage[RELEASE_ID_MAX + 32], hex[SHA256_HEX_LEN + 1], why[1024] = "";
 	char ihex[SHA256_HEX_LEN + 1] = "";	/* archive_sha256, lower-case, or "" */
 	const char *ident;	/* the release's identity digest */
+	char from[RELEASE_ID_MAX + 1] = "";	/* dedupe's base release */
 	unsigned char want[SHA256_LEN];
-	struct unpack_limits lim = { app->conf.max_entries, app->conf.max_bytes };
-	struct unpack_stats us;
+	struct unpack_stats us = { 0 };
 	struct manifest man = { 0 };
 	struct kvlist rec = KVLIST_INIT;
 	struct sigcheck sc;
@@ -221,7 +306,7 @@ op_install(struct app *app, const struct install_req *req, const struct sink *si
 		r = CUT_ERR_SYSTEM;
 		goto out;
 	}
-	r = unpack_archive(&sc.src, stagefd, &lim, sink, &us, why, sizeof(why));
+	r = unpack_release(app, &sc.src, stagefd, sink, &us, from, sizeof(from), why, sizeof(why));
 	FAULT_POINT("install.unpacked");
 	if (r != CUT_OK)
 		goto out;
@@ -264,13 +349,7 @@ out:
 	kv_add(&rec, "outcome", r == CUT_OK ? "ok" : "failed");
 	kv_add_int(&rec, "duration_ms", mono_ms() - started);
 	if (r == CUT_OK) {
-		kv_add(&rec, "sha256", ident);
-		if (ihex[0])
-			kv_add(&rec, "stream_sha256", hex);
-		kv_add_int(&rec, "entries", us.entries);
-		kv_add_int(&rec, "bytes", us.bytes);
-		manifest_to_kv(&man, &rec);
-		sigcheck_to_kv(&sc, &rec);
+		installed_fields(app, ident, ihex[0] ? hex : NULL, &us, from, &man, &sc, &rec);
 	} else {
 		kv_add(&rec, "error", why);
 	}
@@ -285,14 +364,8 @@ out:
 		sigcheck_free(&sc);
 		return op_fail(res, r, "%s", why);
 	}
-	sigcheck_to_kv(&sc, res);
+	installed_fields(app, ident, ihex[0] ? hex : NULL, &us, from, &man, &sc, res);
 	sigcheck_free(&sc);
-	kv_set(res, "sha256", ident);
-	if (ihex[0])
-		kv_set(res, "stream_sha256", hex);
-	kv_add_int(res, "entries", us.entries);
-	kv_add_int(res, "bytes", us.bytes);
-	manifest_to_kv(&man, res);
 	kv_add_int(res, "duration_ms", mono_ms() - started);
 	kv_addf(res, "message", "installed %s (%lld files, %lld bytes, sha256 %.12s)",
 	    id, us.entries, us.bytes, ident);

@@ -122,6 +122,28 @@ add_rollout_fields(struct kvlist *res, const struct state *st)
 	}
 }
 
+/*
+ * dedupe (cutover-agent.ini(5)): what the current release's install linked
+ * instead of writing, i.e. the bytes it shares with the release current
+ * before it. Other releases' numbers are in their install records (history).
+ */
+static void
+dedupe_status(FILE *m, struct kvlist *res, const struct app *app, const struct state *st)
+{
+	const struct release_info *ri = st->current[0] ? state_find(st, st->current) : NULL;
+	long long files = ri && ri->dedupe ? ri->dedupe_files : 0;
+	long long bytes = ri && ri->dedupe ? ri->dedupe_bytes : 0;
+
+	if (m != NULL && (app->conf.dedupe || (ri && ri->dedupe)))
+		fprintf(m, "dedupe:   %s; current saved %lld bytes (%lld files linked, not written)\n",
+		    app->conf.dedupe ? "on" : "off", bytes, files);
+	if (res != NULL) {
+		kv_add_bool(res, "dedupe", app->conf.dedupe);
+		kv_add_int(res, "current_dedupe_files", files);
+		kv_add_int(res, "current_dedupe_bytes", bytes);
+	}
+}
+
 int
 op_status(struct app *app, const struct sink *sink, struct kvlist *res)
 {
@@ -153,6 +175,7 @@ op_status(struct app *app, const struct sink *sink, struct kvlist *res)
 	fprintf(m, "previous: %s\n", prev ? prev : "none");
 	print_rollout_lines(m, &st);
 	schema_status_text(m, &st, prev);
+	dedupe_status(m, NULL, app, &st);
 	fprintf(m, "lock:     %s%s\n", locked ? "held by " : "free", locked ? holder : "");
 	if (st.has_pending)
 		fprintf(m, "pending:  interrupted %s of %s (the next command recovers it)\n",
@@ -194,6 +217,7 @@ op_status(struct app *app, const struct sink *sink, struct kvlist *res)
 	kv_add(res, "pending", st.has_pending ? kv_get(&st.pending, "op") : "");
 	add_rollout_fields(res, &st);
 	schema_status_fields(res, &st, prev);
+	dedupe_status(NULL, res, app, &st);
 	kv_add_int(res, "worst_case_s", op_worst_case_s(app));
 	kv_add(res, "message", msg);
 	free(all);

@@ -156,6 +156,9 @@ state_apply(struct state *st, const struct kvlist *rec)
 		manifest_from_kv(&ri->man, rec);
 		snprintf(ri->signature_key, sizeof(ri->signature_key), "%s",
 		    kv_get(rec, "signature_key") ? kv_get(rec, "signature_key") : "");
+		ri->dedupe = kv_get(rec, "dedupe_files") != NULL;
+		ri->dedupe_files = kv_get_int(rec, "dedupe_files", 0);
+		ri->dedupe_bytes = kv_get_int(rec, "dedupe_bytes", 0);
 	} else if ((strcmp(op, "activate") == 0 || strcmp(op, "rollback") == 0) &&
 	    strcmp(outcome, "ok") == 0) {
 		/*

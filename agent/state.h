@@ -33,6 +33,9 @@ struct release_info {
 	struct manifest man;	/* from its install record; man.present 0 without one */
 	/* SHA256: fingerprint of the key whose signature its install verified, or "" (1.4) */
 	char signature_key[64];
+	/* dedupe (cutover-agent.ini(5)): files and bytes linked at its install, not written */
+	long long dedupe_files, dedupe_bytes;
+	int dedupe;		/* its install record has the dedupe fields */
 };
 
 /*

@@ -29,8 +29,10 @@
 #include <archive.h>
 #include <archive_entry.h>
 
+#include "dedupe.h"
 #include "err.h"
 #include "escape.h"
+#include "fault.h"
 #include "fsutil.h"
 #include "gunzip.h"
 #include "interrupt.h"
@@ -807,13 +809,64 @@ count_bytes(struct unpack *u, const char *name, long long *written,
 	return 0;
 }
 
+/* The base file changed under us: what we compared or copied is unreliable. */
+static int
+base_changed(struct unpack *u, const char *name)
+{
+	char q[UNPACK_QUOTE_MAX * 4 + 16];
+
+	quote_name(name, q, sizeof(q));
+	set_why(u->why, u->whylen, "%s: the current release's copy changed while it was "
+	    "compared (something writes into the release directory in place; "
+	    "cutover-agent.ini(5), dedupe)", q);
+	return CUT_ERR_FAILED;
+}
+
+/*
+ * The member differs from the base file after all (or cannot be linked):
+ * create it now and write the prefix that compared equal, read back from
+ * the base file; from here on the member is written as usual.
+ */
+static int
+dedupe_fallback(struct unpack *u, struct archive *aw, struct archive_entry *ent,
+    const char *name, struct dedupe_file *df)
+{
+	long long off = 0;
+	int r;
+
+	r = archive_write_header(aw, ent);
+	if ((r = write_result(u, aw, name, r, 0)) != 0)
+		return r;
+	while (off < df->same) {
+		const void *b;
+		long long left = df->same - off;
+		ssize_t n = dedupe_prefix(u->lim->dedupe, df, off,
+		    left > UNPACK_BLOCK ? UNPACK_BLOCK : (size_t)left, &b);
+
+		if (n <= 0)
+			return base_changed(u, name);
+		r = (int)archive_write_data_block(aw, b, (size_t)n, off);
+		if ((r = write_result(u, aw, name, r, 1)) != 0)
+			return r;
+		off += n;
+	}
+	/* Nothing copied from it: what it is now does not matter. */
+	if (df->same > 0 && !dedupe_unchanged(df))
+		return base_changed(u, name);
+	dedupe_close(df);
+	return 0;
+}
+
 /*
  * Copy one member's data (the copy_data() loop of libarchive's untar.c),
- * counting real bytes, not what the header claims.
+ * counting real bytes, not what the header claims. While df is open the
+ * member is only compared with it (nothing written, no header yet); the
+ * first difference writes it after all (dedupe_fallback).
  */
 static int
 copy_data(struct unpack *u, struct archive *ar, struct archive *aw,
-    const char *name, long long hdrsize)
+    struct archive_entry *ent, const char *name, long long hdrsize,
+    struct dedupe_file *df)
 {
 	const void *buf;
 	size_t size;
@@ -842,6 +895,12 @@ copy_data(struct unpack *u, struct archive *ar, struct archive *aw,
 			    hdrsize);
 		if ((r = count_bytes(u, name, &written, off + (long long)size)) != 0)
 			return r;
+		if (df->fd != -1) {
+			if (dedupe_same(u->lim->dedupe, df, buf, size, off))
+				continue;
+			if ((r = dedupe_fallback(u, aw, ent, name, df)) != 0)
+				return r;
+		}
 		r = (int)archive_write_data_block(aw, buf, size, off);
 		if ((r = write_result(u, aw, name, r, 1)) != 0)
 			return r;
@@ -852,12 +911,58 @@ copy_data(struct unpack *u, struct archive *ar, struct archive *aw,
 	return 0;
 }
 
-/* One member: check, create, copy its data, finish. */
+/*
+ * A compared member's end: link the base file (1) when every byte matched
+ * and it did not change meanwhile, else write the member after all (0).
+ */
+static int
+dedupe_finish(struct unpack *u, struct archive *aw, struct archive_entry *ent,
+    const char *name, struct dedupe_file *df)
+{
+	long long size = df->size;
+
+	if (dedupe_same_end(u->lim->dedupe, df)) {
+		if (!dedupe_unchanged(df))
+			return base_changed(u, name);
+		if (dedupe_link(u->lim->dedupe, df, name) == 0) {
+			u->st->dedupe_files++;
+			u->st->dedupe_bytes += size;
+			FAULT_POINT("unpack.linked");
+			return 1;
+		}
+		log_debug("unpack: %s: not linked: %s", name, strerror(errno));
+	}
+	/* Nothing written yet: the prefix that compared equal comes from the base. */
+	return dedupe_fallback(u, aw, ent, name, df);
+}
+
+/*
+ * write_disk opens the target of a hard-link member that carries data for
+ * writing (O_TRUNC): never let it reach a file linked from the current
+ * release, which would change that release.
+ */
+static int
+check_linked_target(struct unpack *u, struct archive_entry *ent, const char *name)
+{
+	const char *hl = archive_entry_hardlink(ent);
+	struct stat st;
+
+	if (u->lim->dedupe == NULL || hl == NULL || archive_entry_size(ent) <= 0)
+		return 0;
+	if (fstatat(AT_FDCWD, hl, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+	    dedupe_is_linked(u->lim->dedupe, st.st_dev, st.st_ino))
+		return reject(u, name, "hard link carrying data into a file shared with "
+		    "the current release (dedupe)");
+	return 0;
+}
+
+/* One member: check, create (or compare and link), copy its data, finish. */
 static int
 extract_entry(struct unpack *u, struct archive *ar, struct archive *aw,
     struct archive_entry *ent)
 {
 	char name[UNPACK_PATH_MAX + 1];
+	struct dedupe_file df = { .fd = -1 };
 	long long hdrsize = -1;
 	int r;
 
@@ -865,17 +970,27 @@ extract_entry(struct unpack *u, struct archive *ar, struct archive *aw,
 		return r;
 	snprintf(name, sizeof(name), "%s", archive_entry_pathname(ent) != NULL ?
 	    archive_entry_pathname(ent) : archive_entry_pathname_utf8(ent));
+	if ((r = check_linked_target(u, ent, name)) != 0)
+		return r;
 	if (archive_entry_filetype(ent) == AE_IFREG &&
 	    archive_entry_hardlink(ent) == NULL &&
 	    archive_entry_size_is_set(ent))
 		hdrsize = archive_entry_size(ent);
-	r = archive_write_header(aw, ent);
-	if ((r = write_result(u, aw, name, r, 0)) != 0)
-		return r;
-	if (archive_entry_size(ent) > 0 || !archive_entry_size_is_set(ent)) {
-		if ((r = copy_data(u, ar, aw, name, hdrsize)) != 0)
+	if (hdrsize >= 0 && u->lim->dedupe != NULL &&
+	    dedupe_open(u->lim->dedupe, name, hdrsize, archive_entry_perm(ent), &df))
+		FAULT_STOP("unpack.comparing");
+	if (df.fd == -1) {
+		r = archive_write_header(aw, ent);
+		if ((r = write_result(u, aw, name, r, 0)) != 0)
 			return r;
 	}
+	if (archive_entry_size(ent) > 0 || !archive_entry_size_is_set(ent))
+		r = copy_data(u, ar, aw, ent, name, hdrsize, &df);
+	if (r == 0 && df.fd != -1)
+		r = dedupe_finish(u, aw, ent, name, &df);
+	dedupe_close(&df);
+	if (r != 0)
+		return r < 0 ? r : 0;
 	r = archive_write_finish_entry(aw);
 	return write_result(u, aw, name, r, 0);
 }

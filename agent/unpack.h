@@ -47,7 +47,9 @@
  * the member quoted and control bytes escaped: "\"a/../x\": path escapes
  * the release". On error the caller removes the staging directory and,
  * for a stream, discards the rest of it: the source is drained to its end
- * only on success. unpack_archive never touches anything outside destfd.
+ * only on success. unpack_archive never touches anything outside destfd
+ * (with lim->dedupe it reads the base tree and hard-links files of it into
+ * destfd; it never opens a linked file for writing).
  * Progress events {"event":"unpack","entries":N,"bytes":N} go to sink
  * (may be NULL) every 4 MiB unpacked and at the end.
  */
@@ -61,14 +63,25 @@
 #include "sink.h"
 #include "source.h"
 
+struct dedupe;
+
 struct unpack_limits {
 	long long max_entries;	/* members, all types */
 	long long max_bytes;	/* sum of regular-file sizes written */
+	/*
+	 * NULL, or link each regular member identical to the base tree's
+	 * file at its path instead of writing it (dedupe.h). Never opens a
+	 * linked file for writing: a hard-link member carrying data into one
+	 * is refused (CUT_ERR_BAD_ARCHIVE).
+	 */
+	struct dedupe *dedupe;
 };
 
 struct unpack_stats {
 	long long entries;
-	long long bytes;		/* unpacked bytes written */
+	long long bytes;		/* unpacked bytes (written or linked) */
+	long long dedupe_files;		/* regular files linked, not written */
+	long long dedupe_bytes;		/* their bytes */
 	long long archive_bytes;	/* raw bytes read from the source */
 	unsigned char sha256[SHA256_LEN];	/* of the raw archive bytes */
 };

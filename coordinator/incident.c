@@ -285,8 +285,10 @@ incident_status(const struct copts *g, const struct incident_opts *o)
 			printf("%-16s %-24s %-24s %-8s yes%s\n", nd->h->name, c && *c ? c : "-",
 			    p && *p ? p : "-", lk && *lk ? "locked" : "free", drift ? "  DRIFT" : "");
 	}
-	if (!g->json)
+	if (!g->json) {
 		schema_status_lines(&ro);
+		dedupe_status_lines(&ro);
+	}
 	incident_locked_hosts(&ro, locked, sizeof(locked));
 	print_paused(&ro);
 	print_unsettled(g, ro.app, locked);

@@ -58,6 +58,8 @@ int incident_exit(const struct rollout *ro, size_t moved);
 int schema_refuses(const struct node *nd, const char *target, char *why, size_t whylen);
 /* status: one "schema:" line per host that knows its applied schema. */
 void schema_status_lines(const struct rollout *ro);
+/* status: one "dedupe:" summary line when a host has dedupe on (dedupe-status.c). */
+void dedupe_status_lines(const struct rollout *ro);
 /* One JSON object for a host's result. */
 void incident_print_json(const struct node *nd, const char *cmd);
 /* Hosts whose app lock is held right now (status RESULTs), space separated. */

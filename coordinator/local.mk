@@ -22,7 +22,8 @@ libcoord_a_SOURCES = \
 	coordinator/drill.h coordinator/drill.c coordinator/cmd-drill.c coordinator/schema-guard.c \
 	coordinator/notify.h coordinator/notify.c \
 	coordinator/report-data.h coordinator/report-data.c coordinator/report-fold.c \
-	coordinator/report-out.c coordinator/report-html.c coordinator/cmd-report.c
+	coordinator/report-out.c coordinator/report-html.c coordinator/cmd-report.c \
+	coordinator/dedupe-status.c
 # ARCHIVE.sig, sent to the agents with the archive (signature.h).
 libcoord_a_SOURCES += coordinator/signature.h coordinator/signature.c
 # Agents' strings are checked and escaped before use (untrusted.h).

@@ -18,7 +18,8 @@ AGENT_TESTS = \
 	tests/regress/agent-shared-race.sh \
 	tests/regress/agent-check.sh \
 	tests/regress/agent-manifest.sh \
-	tests/regress/agent-signature.sh
+	tests/regress/agent-signature.sh \
+	tests/regress/agent-dedupe.sh
 TESTS += $(AGENT_TESTS)
 EXTRA_DIST += $(AGENT_TESTS)
 

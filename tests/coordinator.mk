@@ -10,6 +10,7 @@ COORD_TESTS = \
 	tests/regress/fleet-many.sh \
 	tests/regress/fleet-deploy.sh \
 	tests/regress/fleet-partial.sh \
+	tests/regress/fleet-dedupe.sh \
 	tests/regress/fleet-race.sh \
 	tests/regress/fleet-journal.sh \
 	tests/regress/fleet-signal.sh \

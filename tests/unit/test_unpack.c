@@ -247,7 +247,7 @@ count_event(void *ctx, const struct kvlist *ev)
 static int
 unpack_src(const struct byte_source *src, long long max_entries, long long max_bytes)
 {
-	struct unpack_limits lim = { max_entries, max_bytes };
+	struct unpack_limits lim = { max_entries, max_bytes, NULL };
 	struct sink sink = { count_event, NULL, NULL };
 	char before[PATH_MAX], after[PATH_MAX];
 	int destfd, r;
@@ -1171,7 +1171,7 @@ test_progress_events(void **s)
 static void
 test_null_sink(void **s)
 {
-	struct unpack_limits lim = { 100, 1 << 20 };
+	struct unpack_limits lim = { 100, 1 << 20, NULL };
 	struct fd_source *fs = malloc(sizeof(*fs));
 	struct byte_source src;
 	int fd, destfd;
@@ -1266,7 +1266,7 @@ static int
 extract_main(const char *archive, const char *dir)
 {
 	static struct fd_source fs;
-	struct unpack_limits lim = { 100000000, 1LL << 50 };
+	struct unpack_limits lim = { 100000000, 1LL << 50, NULL };
 	struct byte_source src;
 	char hex[65];
 	int fd, destfd, r;
