@@ -23,6 +23,9 @@ libcoord_a_SOURCES = \
 	coordinator/notify.h coordinator/notify.c \
 	coordinator/report-data.h coordinator/report-data.c coordinator/report-fold.c \
 	coordinator/report-out.c coordinator/report-html.c coordinator/cmd-report.c
+# Blue-green across host pools (bluegreen.h).
+libcoord_a_SOURCES += coordinator/bluegreen.h coordinator/bluegreen.c coordinator/bg-view.h \
+	coordinator/bg-view.c coordinator/bg-switch.h coordinator/bg-switch.c
 # Agents' strings are checked and escaped before use (untrusted.h).
 libcoord_a_SOURCES += coordinator/untrusted.h coordinator/untrusted.c
 # known_hosts read with OpenSSH's rules (knownhosts.h).

@@ -20,7 +20,7 @@
 #define CUT_PROTO_H
 
 #define PROTO_MAJOR	1	/* incompatible changes */
-#define PROTO_MINOR	3	/* compatible additions */
+#define PROTO_MINOR	4	/* compatible additions */
 
 /*
  * Capabilities this build offers in HELLO, space separated. A peer may only
@@ -28,7 +28,7 @@
  * (the ops of those names); an agent with an idle timeout also lists
  * idle=SECONDS (PROTOCOL section 4).
  */
-#define PROTO_CAPS	"upload have lock events records ping note check drill"
+#define PROTO_CAPS	"upload have lock events records ping note check drill live"
 /*
  * 1.1: offered by an agent whose libarchive reads zstd; the client may then
  * send a zstd recompression of the archive with archive_sha256 naming the
@@ -41,6 +41,8 @@
 #define PROTO_CAP_PING	"ping"
 /* 1.3: the drill op; activate/rollback take force_schema; status has schema_* fields. */
 #define PROTO_CAP_DRILL	"drill"
+/* 1.4: note takes state=live (a blue-green switch record); status has live_* fields. */
+#define PROTO_CAP_LIVE	"live"
 
 /* --- Limits. Every cap a decoder enforces is here, nowhere else. --- */
 #define PROTO_HEADER_LEN	4			/* the u32 length */
