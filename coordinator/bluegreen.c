@@ -78,7 +78,8 @@ live_release(const struct bg_view *v, char *out, size_t len)
 
 /* Record the switch to pool `to` on every host that answers; hosts that could not take it are named. */
 static void
-bg_record(struct rollout *ro, const struct bg_view *v, int to, const char *release, const char *from_release)
+bg_record(struct rollout *ro, const struct bg_view *v, int to, const char *release, const char *from_release,
+    long long switch_ms)
 {
 	struct kvlist a = KVLIST_INIT;
 	char missed[4096] = "";
@@ -89,6 +90,7 @@ bg_record(struct rollout *ro, const struct bg_view *v, int to, const char *relea
 	kv_add(&a, "from", v->p[1 - to].name);
 	kv_add(&a, "from_release", from_release);
 	kv_add(&a, "hosts", v->p[to].hosts);
+	kv_addf(&a, "switch_ms", "%lld", switch_ms);
 	for (size_t i = 0; i < ro->n; i++)
 		if (node_idle(&ro->nodes[i]) && ro->nodes[i].st == NODE_READY &&
 		    sess_has_cap(&ro->nodes[i].s, PROTO_CAP_LIVE))
@@ -108,9 +110,10 @@ bg_record(struct rollout *ro, const struct bg_view *v, int to, const char *relea
 		    "before protocol 1.4); the newest record on the others wins", missed);
 }
 
-/* Run switch to make pool `to` live; 0, or exit 1 with what it printed. */
+/* Run switch to make pool `to` live; 0 (*ms: how long it took), or exit 1 with what it printed. */
 static int
-bg_switch(struct rollout *ro, const struct bg_view *v, int to, const char *release, const char *action)
+bg_switch(struct rollout *ro, const struct bg_view *v, int to, const char *release, const char *action,
+    long long *ms)
 {
 	struct bg_switch_env env = {
 		.live = v->p[to].name, .live_hosts = v->p[to].hosts, .release = release,
@@ -130,7 +133,8 @@ bg_switch(struct rollout *ro, const struct bg_view *v, int to, const char *relea
 		    v->p[v->live].name);
 		return CUT_EXIT_REVERSED;
 	}
-	rollout_event(ro, "switch", NULL, "pool %s is live (%lld ms)", v->p[to].name, mono_ms() - t0);
+	*ms = mono_ms() - t0;
+	rollout_event(ro, "switch", NULL, "pool %s is live (%lld ms)", v->p[to].name, *ms);
 	return 0;
 }
 
@@ -164,6 +168,7 @@ bg_deploy_switch(const struct copts *g, const struct deploy_opts *o, const char 
 	struct rollout ro;
 	struct bg_view v;
 	char from_rel[RELEASE_ID_MAX + 1];
+	long long ms = 0;
 	int rc;
 
 	if ((rc = bg_open(&ro, g, o->app, exclude, "deploy", &v)) != 0)
@@ -173,14 +178,14 @@ bg_deploy_switch(const struct copts *g, const struct deploy_opts *o, const char 
 		log_error("deploy: pool %s is not wholly on %s (%s): not switched; pool %s stays live",
 		    v.p[to].name, release, v.p[to].where, v.p[v.live].name);
 		rc = CUT_EXIT_PARTIAL;
-	} else if ((rc = bg_switch(&ro, &v, to, release, "deploy")) == 0) {
+	} else if ((rc = bg_switch(&ro, &v, to, release, "deploy", &ms)) == 0) {
 		/* --pool naming the live pool: it was redeployed in place; the other pool keeps its own. */
 		if (v.live == to)
 			snprintf(from_rel, sizeof(from_rel), "%s", v.p[1 - to].mixed || v.p[1 - to].down ? "" :
 			    v.p[1 - to].cur);
 		else
 			live_release(&v, from_rel, sizeof(from_rel));
-		bg_record(&ro, &v, to, release, from_rel);
+		bg_record(&ro, &v, to, release, from_rel, ms);
 		bg_result(&ro, &v, to, release, from_rel, "deploy");
 	}
 	rollout_finish(&ro);
@@ -306,6 +311,7 @@ bg_rollback(const struct copts *g, const struct incident_opts *o, const char *po
 	struct rollout ro;
 	struct bg_view v;
 	char want[RELEASE_ID_MAX + 1], from_rel[RELEASE_ID_MAX + 1];
+	long long ms = 0;
 	int rc, to;
 
 	if (o->hosts || o->group || o->batch) {
@@ -342,8 +348,8 @@ bg_rollback(const struct copts *g, const struct incident_opts *o, const char *po
 		rollout_close(&ro);
 		return CUT_EXIT_OK;
 	}
-	if ((rc = bg_switch(&ro, &v, to, want, "rollback")) == 0) {
-		bg_record(&ro, &v, to, want, from_rel);
+	if ((rc = bg_switch(&ro, &v, to, want, "rollback", &ms)) == 0) {
+		bg_record(&ro, &v, to, want, from_rel, ms);
 		bg_result(&ro, &v, to, want, from_rel, "rollback");
 	}
 	rollout_finish(&ro);

@@ -205,5 +205,17 @@ on web-2 $GREEN
 
 step "report counts the blue-green deploys and rollbacks"
 expect_exit 0 $C --json report
-printf '%s\n' "$OUT" | grep -q '"rolled_back"\|"rolled-back"' || fail "report: $OUT"
+printf '%s\n' "$OUT" | python3 -c '
+import json, sys
+r = json.load(sys.stdin)
+ro = r["rollouts"]
+dep = {x["release"]: x for x in ro if x["kind"] == "deploy" and x["outcome"] != "aborted"}
+back = [x for x in ro if x["kind"] == "rollback"]
+print(r["deployments"], r["failed_deployments"], [(x["release"], x["outcome"]) for x in ro])
+assert dep["web-2"]["outcome"] == "rolled-back", dep["web-2"]
+assert dep["web-4"]["outcome"] == "rolled-back", dep["web-4"]
+assert dep["web-1"]["outcome"] == "done", dep["web-1"]
+assert [x["release"] for x in back if x["actor"] == "carol"] == ["web-1"], back
+assert r["failed_deployments"] >= 3 and r["time_to_restore_median_s"] is not None, r
+' || fail "report: $OUT"
 pass
