@@ -1,11 +1,11 @@
 # An nginx load balancer in front of a blue-green test fleet (cutover(1),
-# "Blue-green"; docs/GUIDE.md "Blue-green behind nginx"). Source after
+# "Blue-green"; docs/GUIDE.md section 9). Source after
 # tests/lib-fleet.sh and start_fleet:
 #	LB_PORT=...; WEB_PORT=...
 #	lb_backends h11 h12 h13 h14   # one nginx: a server per host on hNN:WEB_PORT, root its current
 #	lb_start blue "h11 h12" green "h13 h14"   # the balancer on 127.0.0.1:LB_PORT, blue live
-#	fleet file: switch = sh $T/lb/switch.sh   (rewrites $T/lb/live.conf, nginx -t, -s reload,
-#	            waits until the balancer answers from the new pool; logs to $T/lb/switch.log)
+#	fleet file: switch = sh $T/lb/switch.sh   (the GUIDE's lb-switch, section 9, cut out of
+#	            docs/GUIDE.md and run on this nginx; logs to $T/lb/switch.log)
 #	lb_requests_start / lb_requests_stop     # a bounded request loop logging to $T/lb/requests.log
 # Both nginx processes run with their own prefix, pid and logs under $T and
 # are stopped by PID at exit.
@@ -66,26 +66,20 @@ lb_start() {
 		printf '\t\t\tinclude %s/lb/live.conf;\n\t\t}\n\t}\n}\n' "$T"
 	} > "$T/lb/nginx.conf"
 	printf 'proxy_pass http://%s;\nadd_header X-Pool %s always;\n' "$1" "$1" > "$T/lb/live.conf"
-	# The switch: the GUIDE's script, plus a log of when it ran and a way to make it fail.
+	# The switch: the GUIDE's lb-switch (section 9) as printed, run on this private nginx,
+	# wrapped in a log of when it ran and a way to make it fail.
+	awk '/^## 9\. / { on = 1; next } /^## / { on = 0 }
+	    on && /^```sh$/ { blk = 1; n = 0; buf = ""; next }
+	    on && blk && /^```$/ { blk = 0; if (keep) exit; next }
+	    on && blk { n++; buf = buf $0 "\n"; if (n == 2 && index($0, "lb-switch: make pool")) keep = 1 }
+	    END { if (keep) printf "%s", buf }' "$top_srcdir/docs/GUIDE.md" > "$T/lb/lb-switch"
+	grep -q 'NGINX -s reload' "$T/lb/lb-switch" || fail "no lb-switch script in the GUIDE's section 9"
 	cat > "$T/lb/switch.sh" <<EOF
 #!/bin/sh
-# CUTOVER_LIVE is the pool to make live (cutover.ini(5), switch).
 echo "start \$(date +%s%3N) \$CUTOVER_LIVE \$CUTOVER_RELEASE \$CUTOVER_PREVIOUS_LIVE \$CUTOVER_ACTION" >> "$T/lb/switch.log"
 if [ -e "$T/lb/refuse" ]; then echo "balancer refused the change: maintenance window"; exit 1; fi
-case "\$CUTOVER_LIVE" in *[!a-z0-9_-]*|"") echo "bad pool name"; exit 1 ;; esac
-printf 'proxy_pass http://%s;\nadd_header X-Pool %s always;\n' "\$CUTOVER_LIVE" "\$CUTOVER_LIVE" > "$T/lb/live.conf.new"
-mv "$T/lb/live.conf.new" "$T/lb/live.conf"
-"$NGINX" -t -q -p "$T/lb" -c "$T/lb/nginx.conf" || exit 1
-# The workers serving the old pool: until they are gone they still take new connections.
-old=\$(ps -o pid= --ppid "\$(cat "$T/lb/nginx.pid")")
-"$NGINX" -p "$T/lb" -c "$T/lb/nginx.conf" -s reload || exit 1
-# Done when the old workers have exited and the balancer answers from the new pool; bounded.
-gone() { for p in \$old; do ! kill -0 "\$p" 2>/dev/null || return 1; done; }
-i=0
-until gone && curl -fsS -o /dev/null -D - "http://127.0.0.1:$LB_PORT/" 2>/dev/null | grep -qi "^x-pool: \$CUTOVER_LIVE"; do
-	i=\$((i + 1)); [ \$i -le 250 ] || { echo "the balancer still serves the old pool"; exit 1; }
-	sleep 0.02
-done
+LIVE_CONF="$T/lb/live.conf" NGINX="$NGINX -p $T/lb -c $T/lb/nginx.conf" PIDFILE="$T/lb/nginx.pid" \\
+    URL="http://127.0.0.1:$LB_PORT/" sh "$T/lb/lb-switch" || exit 1
 echo "end \$(date +%s%3N) \$CUTOVER_LIVE" >> "$T/lb/switch.log"
 EOF
 	_lb_run "$T/lb"
