@@ -140,7 +140,6 @@ state_apply(struct state *st, const struct kvlist *rec)
 	if (strcmp(op, "rollout") == 0) {
 		/* A coordinator's note: its args (release, bad, ...) are not facts here. */
 		kv_free(&st->note);
-	kv_free(&st->live);
 		st->has_note = 0;
 		if ((r = kv_copy(&st->note, rec)) != CUT_OK)
 			return r;
@@ -334,6 +333,7 @@ state_free(struct state *st)
 	free(st->stack);
 	kv_free(&st->pending);
 	kv_free(&st->note);
+	kv_free(&st->live);
 	memset(st, 0, sizeof(*st));
 }
 
