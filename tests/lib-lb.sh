@@ -62,6 +62,10 @@ lb_start() {
 			for _h in $_hs; do printf '\t\tserver %s:%s;\n' "$(host_addr "$_h")" "$WEB_PORT"; done
 			printf '\t}\n'
 		done
+		# Every host of both pools, for a fleet run without blue_green (bench-bluegreen.sh).
+		printf '\tupstream all {\n'
+		for _h in $2 $4; do printf '\t\tserver %s:%s;\n' "$(host_addr "$_h")" "$WEB_PORT"; done
+		printf '\t}\n'
 		printf '\tserver {\n\t\tlisten 127.0.0.1:%s;\n\t\tlocation / {\n' "$LB_PORT"
 		printf '\t\t\tinclude %s/lb/live.conf;\n\t\t}\n\t}\n}\n' "$T"
 	} > "$T/lb/nginx.conf"
@@ -73,12 +77,12 @@ lb_start() {
 	    on && blk && /^```$/ { blk = 0; if (keep) exit; next }
 	    on && blk { n++; buf = buf $0 "\n"; if (n == 2 && index($0, "lb-switch: make pool")) keep = 1 }
 	    END { if (keep) printf "%s", buf }' "$top_srcdir/docs/GUIDE.md" > "$T/lb/lb-switch"
-	grep -q 'NGINX -s reload' "$T/lb/lb-switch" || fail "no lb-switch script in the GUIDE's section 9"
+	grep -q 'NGINX_CMD -s reload' "$T/lb/lb-switch" || fail "no lb-switch script in the GUIDE's section 9"
 	cat > "$T/lb/switch.sh" <<EOF
 #!/bin/sh
 echo "start \$(date +%s%3N) \$CUTOVER_LIVE \$CUTOVER_RELEASE \$CUTOVER_PREVIOUS_LIVE \$CUTOVER_ACTION" >> "$T/lb/switch.log"
 if [ -e "$T/lb/refuse" ]; then echo "balancer refused the change: maintenance window"; exit 1; fi
-LIVE_CONF="$T/lb/live.conf" NGINX="$NGINX -p $T/lb -c $T/lb/nginx.conf" PIDFILE="$T/lb/nginx.pid" \\
+LIVE_CONF="$T/lb/live.conf" NGINX_CMD="$NGINX -p $T/lb -c $T/lb/nginx.conf" PIDFILE="$T/lb/nginx.pid" \\
     URL="http://127.0.0.1:$LB_PORT/" sh "$T/lb/lb-switch" || exit 1
 echo "end \$(date +%s%3N) \$CUTOVER_LIVE" >> "$T/lb/switch.log"
 EOF
