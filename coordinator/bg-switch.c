@@ -62,7 +62,7 @@ bg_run_switch(struct rollout *ro, const char *cmd, const struct bg_switch_env *e
     struct bg_switch_result *r)
 {
 	long long deadline = mono_ms() + timeout_s * 1000;
-	int p[2], status = 0, open_pipe = 1;
+	int p[2], status = 0, open_pipe = 1, werr = 0;
 	pid_t pid, w = 0;
 
 	memset(r, 0, sizeof(*r));
@@ -90,7 +90,9 @@ bg_run_switch(struct rollout *ro, const char *cmd, const struct bg_switch_env *e
 
 		if (poll(open_pipe ? &pf : NULL, open_pipe ? 1 : 0, 20) > 0)
 			open_pipe = drain(p[0], r);
-		if ((w = waitpid(pid, &status, WNOHANG)) != 0) {
+		w = waitpid(pid, &status, WNOHANG);
+		if (w == pid || (w < 0 && errno != EINTR)) {
+			werr = errno;
 			if (open_pipe)
 				(void)drain(p[0], r);
 			break;
@@ -107,6 +109,10 @@ bg_run_switch(struct rollout *ro, const char *cmd, const struct bg_switch_env *e
 		}
 	}
 	close(p[0]);
+	if (w < 0) {
+		snprintf(r->why, sizeof(r->why), "cannot wait for the switch command: %s", strerror(werr));
+		return -1;
+	}
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
 		return 0;
 	snprintf(r->why, sizeof(r->why), "%s %d", WIFEXITED(status) ? "exited with status" : "killed by signal",
