@@ -47,18 +47,27 @@ pool_of(const struct rollout *ro, const char *host)
 	return -1;
 }
 
-void
-bg_all_hosts(const struct rollout *ro, char *out, size_t len)
+char *
+bg_all_hosts(const struct fleet_conf *fc)
 {
-	size_t used = 0;
+	size_t len = 1, used = 0;
+	char *out = NULL;
 
-	out[0] = '\0';
-	for (int k = 0; k < 2; k++) {
-		const struct fleet_section *g = pool_group(&ro->run.fc, ro->run.fc.pool[k]);
+	for (int pass = 0; pass < 2; pass++) {
+		for (int k = 0; k < 2; k++) {
+			const struct fleet_section *g = pool_group(fc, fc->pool[k]);
 
-		for (char **p = g ? g->hosts : NULL; p && *p && used < len; p++)
-			used += (size_t)snprintf(out + used, len - used, "%s%s", used ? " " : "", *p);
+			for (char **p = g ? g->hosts : NULL; p && *p; p++)
+				if (pass == 0)
+					len += strlen(*p) + 1;
+				else
+					used += (size_t)snprintf(out + used, len - used, "%s%s", used ? " " : "", *p);
+		}
+		if (pass == 0 && (out = malloc(len)) == NULL)
+			return NULL;
+		out[0] = '\0';
 	}
+	return out;
 }
 
 static void

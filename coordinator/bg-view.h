@@ -10,6 +10,7 @@
 
 #include <stddef.h>
 
+#include "fleet_conf.h"
 #include "release_id.h"
 
 struct rollout;
@@ -17,7 +18,7 @@ struct node;
 
 struct bg_pool {
 	const char *name;
-	char hosts[4096];		/* its selected hosts, space separated */
+	char hosts[65536];		/* its selected hosts, space separated */
 	size_t n, down;			/* selected, not answering */
 	char cur[RELEASE_ID_MAX + 1];	/* the current release all its answering hosts share; "" none */
 	int mixed;			/* they do not share one */
@@ -45,7 +46,7 @@ const char *bg_rec(const struct bg_view *v, const char *key);
  * p[k].where saying which do not.
  */
 int bg_pool_runs(const struct rollout *ro, struct bg_view *v, int k, const char *release);
-/* "blue green b1 b2 g1 g2": the hosts of both pools for a selection (fleet file order). */
-void bg_all_hosts(const struct rollout *ro, char *out, size_t len);
+/* "b1 b2 g1 g2": the hosts of both pools for a selection, malloc'ed; NULL out of memory. */
+char *bg_all_hosts(const struct fleet_conf *fc);
 
 #endif

@@ -41,7 +41,7 @@ bg_open(struct rollout *ro, const struct copts *g, const char *app, const char *
 {
 	struct incident_opts io = { .app = app, .exclude = exclude };
 	struct fleet_conf fc;
-	char err[512], all[8192];
+	char err[512], *all;
 	int rc;
 
 	/* The selection is the pools' hosts: load once to name them. */
@@ -49,14 +49,14 @@ bg_open(struct rollout *ro, const struct copts *g, const char *app, const char *
 		log_error("%s", err);
 		return CUT_EXIT_USAGE;
 	}
-	{
-		struct rollout tmp = { .run.fc = fc };
-
-		bg_all_hosts(&tmp, all, sizeof(all));
-	}
+	all = bg_all_hosts(&fc);
 	fleet_conf_free(&fc);
+	if (all == NULL)
+		return log_error("out of memory"), CUT_EXIT_USAGE;
 	io.hosts = all;
-	if ((rc = incident_open(ro, g, &io, cmd, "status")) != 0)
+	rc = incident_open(ro, g, &io, cmd, "status");
+	free(all);
+	if (rc != 0)
 		return rc;
 	bg_view_read(ro, v);
 	return 0;
@@ -89,7 +89,8 @@ bg_record(struct rollout *ro, const struct bg_view *v, int to, const char *relea
 	kv_add(&a, "release", release);
 	kv_add(&a, "from", v->p[1 - to].name);
 	kv_add(&a, "from_release", from_release);
-	kv_add(&a, "hosts", v->p[to].hosts);
+	if (strlen(v->p[to].hosts) <= 4096)	/* a note field's bound (proto/PROTOCOL); the pool is in the fleet file */
+		kv_add(&a, "hosts", v->p[to].hosts);
 	kv_addf(&a, "switch_ms", "%lld", switch_ms);
 	for (size_t i = 0; i < ro->n; i++)
 		if (node_idle(&ro->nodes[i]) && ro->nodes[i].st == NODE_READY &&
