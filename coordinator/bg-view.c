@@ -2,7 +2,8 @@
  * The blue-green pools as the hosts report them (bg-view.h). Disagreement
  * (cutover(1), "Blue-green"): a host that was unreachable at a switch, or
  * a coordinator that died while recording one, leaves older records on
- * some hosts; the record with the newest ts_ms wins, and the hosts still
+ * some hosts; the record with the newest at_ms (the coordinator's time of
+ * the switch, the same on every host) wins, and the hosts still
  * holding an older one are listed so status can say so.
  */
 #include "config.h"
@@ -63,9 +64,11 @@ bg_all_hosts(const struct fleet_conf *fc)
 				else
 					used += (size_t)snprintf(out + used, len - used, "%s%s", used ? " " : "", *p);
 		}
-		if (pass == 0 && (out = malloc(len)) == NULL)
-			return NULL;
-		out[0] = '\0';
+		if (pass == 0) {
+			if ((out = malloc(len)) == NULL)
+				return NULL;
+			out[0] = '\0';
+		}
 	}
 	return out;
 }
@@ -126,7 +129,8 @@ bg_view_read(const struct rollout *ro, struct bg_view *v)
 		const struct node *nd = &ro->nodes[i];
 		int k = pool_of(ro, nd->h->name);
 		const char *fl = kv_get(&nd->res, "schema_floor");
-		long long ts = kv_get_int(&nd->res, "live_ts_ms", 0);
+		/* The coordinator's time of the switch; the host's journal time for a record without it. */
+		long long ts = kv_get_int(&nd->res, "live_at_ms", kv_get_int(&nd->res, "live_ts_ms", 0));
 
 		if (k < 0)
 			continue;
@@ -151,8 +155,11 @@ bg_view_read(const struct rollout *ro, struct bg_view *v)
 	for (size_t i = 0; i < ro->n; i++) {
 		const struct node *nd = &ro->nodes[i];
 
-		if (nd->st == NODE_READY && pool_of(ro, nd->h->name) >= 0 &&
-		    kv_get_int(&nd->res, "live_ts_ms", 0) < newest)
+		const char *id = kv_get(&nd->res, "live_rollout");
+
+		/* Each host journals the same switch at its own time: the rollout ID names the switch. */
+		if (nd->st == NODE_READY && pool_of(ro, nd->h->name) >= 0 && v->rec &&
+		    (id == NULL || strcmp(id, bg_rec(v, "rollout")) != 0))
 			append(v->stale, sizeof(v->stale), " ", nd->h->name);
 	}
 }

@@ -92,6 +92,7 @@ bg_record(struct rollout *ro, const struct bg_view *v, int to, const char *relea
 	if (strlen(v->p[to].hosts) <= 4096)	/* a note field's bound (proto/PROTOCOL); the pool is in the fleet file */
 		kv_add(&a, "hosts", v->p[to].hosts);
 	kv_addf(&a, "switch_ms", "%lld", switch_ms);
+	kv_addf(&a, "at_ms", "%lld", now_ms());	/* one time for the whole switch, whatever the hosts' clocks */
 	for (size_t i = 0; i < ro->n; i++)
 		if (node_idle(&ro->nodes[i]) && ro->nodes[i].st == NODE_READY &&
 		    sess_has_cap(&ro->nodes[i].s, PROTO_CAP_LIVE))
