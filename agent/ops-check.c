@@ -24,7 +24,7 @@
 #define NOTE_VALUE_MAX	4096
 
 static const char *const note_states[] = {
-	"paused", "resumed", "aborted", "done", "reversed", "partial", NULL
+	"paused", "resumed", "aborted", "done", "reversed", "partial", "live", NULL
 };
 
 /* Args of note that are not stored as further fields. */
@@ -64,7 +64,7 @@ op_note_args(const struct kvlist *args, const char **state, struct kvlist *extra
 	*state = kv_get(args, "state");
 	if (*state == NULL || !in_list(note_states, *state)) {
 		snprintf(why, whylen, "state: \"%.40s\" is not a rollout state (paused, resumed, "
-		    "aborted, done, reversed, partial)", *state ? *state : "");
+		    "aborted, done, reversed, partial, live)", *state ? *state : "");
 		return CUT_ERR_BAD_ID;
 	}
 	for (size_t i = 0; i < args->n; i++) {

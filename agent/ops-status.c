@@ -86,6 +86,38 @@ print_rollout_lines(FILE *m, const struct state *st)
 }
 
 /*
+ * The last blue-green switch record (note state=live, protocol 1.4):
+ * live_ts_ms, then live_KEY for each of its fields but time, ts_ms, op,
+ * phase and state (live_pool, live_release, live_from, live_actor, ...);
+ * the fixed ones "" when there is none.
+ */
+static void
+add_live_fields(struct kvlist *res, const struct state *st)
+{
+	static const char *const fixed[] = { "pool", "release", "from", "from_release", "rollout", "kind",
+	    "actor", NULL };
+	char key[PROTO_KEY_MAX + 1];
+
+	for (int i = 0; fixed[i]; i++) {
+		const char *v = st->has_live ? kv_get(&st->live, fixed[i]) : NULL;
+
+		snprintf(key, sizeof(key), "live_%s", fixed[i]);
+		kv_add(res, key, v ? v : "");
+	}
+	kv_add_int(res, "live_ts_ms", st->has_live ? kv_get_int(&st->live, "ts_ms", 0) : 0);
+	for (size_t i = 0; st->has_live && i < st->live.n; i++) {
+		const char *k = st->live.v[i].key;
+
+		if (strcmp(k, "time") == 0 || strcmp(k, "ts_ms") == 0 || strcmp(k, "op") == 0 ||
+		    strcmp(k, "phase") == 0 || strcmp(k, "state") == 0)
+			continue;
+		snprintf(key, sizeof(key), "live_%s", k);
+		if (kv_get(res, key) == NULL)
+			kv_add(res, key, st->live.v[i].val);
+	}
+}
+
+/*
  * The result fields of the last switch (current_*) and of the last rollout
  * note (note_*: every field of the record but time, ts_ms, op and phase,
  * plus note_ts_ms), "" and 0 when unknown.
@@ -110,6 +142,7 @@ add_rollout_fields(struct kvlist *res, const struct state *st)
 		kv_add(res, key, v ? v : "");
 	}
 	kv_add_int(res, "note_ts_ms", st->has_note ? kv_get_int(&st->note, "ts_ms", 0) : 0);
+	add_live_fields(res, st);
 	for (size_t i = 0; st->has_note && i < st->note.n; i++) {
 		const char *k = st->note.v[i].key;
 

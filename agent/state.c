@@ -128,6 +128,15 @@ state_apply(struct state *st, const struct kvlist *rec)
 	}
 	st->has_pending = 0;
 	kv_free(&st->pending);
+	if (strcmp(op, "rollout") == 0 && kv_get(rec, "state") && strcmp(kv_get(rec, "state"), "live") == 0) {
+		/* A blue-green switch record: later rollout notes must not hide it. */
+		kv_free(&st->live);
+		st->has_live = 0;
+		if ((r = kv_copy(&st->live, rec)) != CUT_OK)
+			return r;
+		st->has_live = 1;
+		return CUT_OK;
+	}
 	if (strcmp(op, "rollout") == 0) {
 		/* A coordinator's note: its args (release, bad, ...) are not facts here. */
 		kv_free(&st->note);
@@ -329,6 +338,7 @@ state_free(struct state *st)
 	free(st->stack);
 	kv_free(&st->pending);
 	kv_free(&st->note);
+	kv_free(&st->live);
 	memset(st, 0, sizeof(*st));
 }
 

@@ -68,6 +68,9 @@ struct state {
 	/* The most recent op=rollout record (the `note` request), if any. */
 	struct kvlist note;
 	int has_note;
+	/* The most recent note with state=live (a blue-green switch), kept apart from note. */
+	struct kvlist live;
+	int has_live;
 	/* The migration guard (manifest.h): highest schema activated and its compatible_from. */
 	int schema_known;
 	long long schema_applied, schema_floor;

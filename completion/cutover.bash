@@ -167,7 +167,7 @@ _cutover()
 		case $w in
 		-f|--file) fleet=${COMP_WORDS[i+1]}; skip=1 ;;
 		--app) app=${COMP_WORDS[i+1]}; skip=1 ;;
-		--release|--hosts|--group|--exclude|--batch|--max-fail|--canary|--bake|--to|--keep|--pause-after|--wait|--actor|--since|--html|--rollout) skip=1 ;;
+		--release|--hosts|--group|--exclude|--batch|--max-fail|--canary|--bake|--to|--keep|--pause-after|--wait|--actor|--since|--html|--rollout|--pool) skip=1 ;;
 		-*) ;;
 		*) if [[ -z $cmd ]]; then cmd=$w; else ((nargs++)); fi ;;
 		esac
@@ -188,6 +188,7 @@ $(_cutover_ini_apps /etc/cutover/agent.ini)"
 		_cutover_reply "$(tr -s ' \t' '\n' <<<"$apps" | sort -u)"
 		return 0 ;;
 	--group) _cutover_reply "$(_cutover_ini_sections "$fleet" group)"; return 0 ;;
+	--pool) _cutover_reply "$(_cutover_ini_get "$fleet" fleet blue_green | tr ',' ' ')"; return 0 ;;
 	--canary) _cutover_reply "$(_cutover_ini_sections "$fleet" group) $(_cutover_ini_sections "$fleet" host)"; return 0 ;;
 	--hosts|--exclude)
 		# A comma-separated list: complete its last element.
@@ -214,8 +215,8 @@ $(_cutover_ini_apps /etc/cutover/agent.ini)"
 	fi
 	if [[ $cur == -* ]]; then
 		case $cmd in
-		deploy) _cutover_reply "--app --release --hosts --group --exclude --batch --max-fail --canary --bake --pause-after --wait --actor --dry-run --help" ;;
-		rollback) _cutover_reply "--app --to --hosts --group --exclude --batch --actor --dry-run --force-schema --help" ;;
+		deploy) _cutover_reply "--app --release --hosts --group --exclude --batch --max-fail --canary --bake --pause-after --wait --actor --dry-run --pool --help" ;;
+		rollback) _cutover_reply "--app --to --hosts --group --exclude --batch --actor --dry-run --force-schema --pool --help" ;;
 		drill) _cutover_reply "--app --hosts --group --canary --exclude --actor --help" ;;
 		report) _cutover_reply "--since --json --html --rollout --app --hosts --group --exclude --help" ;;
 		resume|abort) _cutover_reply "--app --hosts --group --exclude --wait --actor --help" ;;

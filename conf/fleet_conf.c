@@ -255,6 +255,48 @@ set_enabled(struct fleet_section *s, const char *value, char *reason, size_t rle
 	return 1;
 }
 
+/*
+ * blue_green = A B and switch = COMMAND: [fleet] only (one load balancer
+ * per fleet file); the pools are checked once the groups are all read
+ * (check_blue_green). 1 to go on, 0 on error.
+ */
+static int
+set_blue_green(struct fleet_conf *fc, const struct fleet_section *s, const char *name, const char *value,
+    char *reason, size_t rlen)
+{
+	char **v = NULL;
+	int is_bg = strcmp(name, "blue_green") == 0;
+
+	if (s->kind != FSEC_FLEET) {
+		snprintf(reason, rlen, "%s: only in [fleet]", name);
+		return 0;
+	}
+	if (!is_bg) {
+		if (*value == '\0') {
+			snprintf(reason, rlen, "switch: empty command");
+			return 0;
+		}
+		fc->switch_line = conf_ini_line();
+		return set_str(&fc->switch_cmd, value) == CUT_OK;
+	}
+	if (strv_split(value, " \t,", &v) != CUT_OK)
+		return snprintf(reason, rlen, "out of memory"), 0;
+	if (v[0] == NULL || v[1] == NULL || v[2] != NULL || !name_ok(v[0]) || !name_ok(v[1]) ||
+	    strcmp(v[0], v[1]) == 0) {
+		snprintf(reason, rlen, "blue_green: \"%s\" is not two different group names", value);
+		strv_free(v);
+		return 0;
+	}
+	fc->bg_line = conf_ini_line();
+	for (int i = 0; i < 2; i++)
+		if (set_str(&fc->pool[i], v[i]) != CUT_OK) {
+			strv_free(v);
+			return snprintf(reason, rlen, "out of memory"), 0;
+		}
+	strv_free(v);
+	return 1;
+}
+
 /* inih handler: 1 to go on, 0 to flag an error on the current line. */
 static int
 handler(void *user, const char *section, const char *name, const char *value)
@@ -281,6 +323,8 @@ handler(void *user, const char *section, const char *name, const char *value)
 	}
 	if (strcmp(name, "enabled") == 0)
 		return set_enabled(s, value, ps->reason, sizeof(ps->reason));
+	if (strcmp(name, "blue_green") == 0 || strcmp(name, "switch") == 0)
+		return set_blue_green(ps->fc, s, name, value, ps->reason, sizeof(ps->reason));
 	if (s->kind == FSEC_GROUP && strcmp(name, "hosts") == 0) {
 		char why[256] = "";
 
@@ -308,6 +352,42 @@ handler(void *user, const char *section, const char *name, const char *value)
 	return 1;
 }
 
+static const struct fleet_section *lookup(const struct fleet_conf *fc, int kind, const char *name);
+static int group_has(const struct fleet_section *g, const char *host);
+
+/* The pools once every group is read: they exist, have hosts, share none; switch is set. */
+static int
+check_blue_green(const struct fleet_conf *fc, char *err, size_t errlen)
+{
+	const struct fleet_section *g[2];
+
+	if (fc->pool[0] == NULL) {
+		if (fc->switch_cmd == NULL)
+			return CUT_OK;
+		snprintf(err, errlen, "%s:%d: switch: set without blue_green", fc->file, fc->switch_line);
+		return CUT_ERR_CONFIG;
+	}
+	for (int i = 0; i < 2; i++) {
+		g[i] = lookup(fc, FSEC_GROUP, fc->pool[i]);
+		if (g[i] == NULL || g[i]->hosts == NULL || g[i]->hosts[0] == NULL) {
+			snprintf(err, errlen, "%s:%d: blue_green: %s: %s", fc->file, fc->bg_line, fc->pool[i],
+			    g[i] == NULL ? "no such [group]" : "the group has no hosts");
+			return CUT_ERR_CONFIG;
+		}
+	}
+	for (char **p = g[0]->hosts; *p; p++)
+		if (group_has(g[1], *p)) {
+			snprintf(err, errlen, "%s:%d: blue_green: %s is in both %s and %s (the pools must not "
+			    "share hosts)", fc->file, fc->bg_line, *p, fc->pool[0], fc->pool[1]);
+			return CUT_ERR_CONFIG;
+		}
+	if (fc->switch_cmd == NULL) {
+		snprintf(err, errlen, "%s:%d: blue_green: needs switch = COMMAND in [fleet]", fc->file, fc->bg_line);
+		return CUT_ERR_CONFIG;
+	}
+	return CUT_OK;
+}
+
 int
 fleet_conf_load(const char *file, struct fleet_conf *fc, char *err, size_t errlen)
 {
@@ -330,6 +410,10 @@ fleet_conf_load(const char *file, struct fleet_conf *fc, char *err, size_t errle
 		fleet_conf_free(fc);
 		return CUT_ERR_CONFIG;
 	}
+	if (check_blue_green(fc, err, errlen) != CUT_OK) {
+		fleet_conf_free(fc);
+		return CUT_ERR_CONFIG;
+	}
 	return CUT_OK;
 }
 
@@ -347,6 +431,9 @@ fleet_conf_free(struct fleet_conf *fc)
 	}
 	free(fc->sec);
 	free(fc->file);
+	free(fc->pool[0]);
+	free(fc->pool[1]);
+	free(fc->switch_cmd);
 	memset(fc, 0, sizeof(*fc));
 }
 

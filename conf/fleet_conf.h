@@ -68,6 +68,14 @@ struct fleet_conf {
 	char *file;
 	struct fleet_section *sec;
 	size_t nsec;
+	/*
+	 * Blue-green ([fleet] only, cutover.ini(5)): the two pools (group
+	 * names, checked to exist, be non-empty and disjoint) and the switch
+	 * command; NULL when blue_green is not set.
+	 */
+	char *pool[2];
+	char *switch_cmd;
+	int bg_line, switch_line;	/* where they were set, for errors */
 };
 
 struct fleet_host {

@@ -115,10 +115,21 @@ join(struct ini_ctx *c, const char *v, int first)
 	return 0;
 }
 
+/* The line of the pair being handled (conf_ini_line()). */
+static int pair_line;
+
+int
+conf_ini_line(void)
+{
+	return pair_line;
+}
+
 static int
 on_pair(void *user, const char *section, const char *name, const char *value)
 {
 	struct ini_ctx *c = user;
+
+	pair_line = c->lineno;
 
 	if (join(c, value, !c->cont) != 0) {
 		c->nomem = 1;

@@ -33,4 +33,11 @@ int conf_ini_parse_file(const char *file, conf_ini_handler h, void *user, char *
 int conf_ini_parse_text(const char *text, size_t len, conf_ini_handler h, void *user,
     char *reason, size_t rlen);
 
+/*
+ * The line of the key a handler is being called for (the last line of a
+ * continued value), for checks that can only run after the whole file is
+ * read and still name the line (fleet file blue_green).
+ */
+int conf_ini_line(void);
+
 #endif

@@ -8,6 +8,7 @@
 #include <getopt.h>
 #include <stdlib.h>
 
+#include "bluegreen.h"
 #include "engine.h"
 #include "err.h"
 #include "log.h"
@@ -29,12 +30,13 @@ cmd_deploy(const struct copts *g, int argc, char **argv)
 		{ "pause-after", required_argument, NULL, 'p' },
 		{ "wait", required_argument, NULL, 'w' },
 		{ "actor", required_argument, NULL, 'A' },
+		{ "pool", required_argument, NULL, 'P' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct deploy_opts o = { .max_fail = -1 };
 	struct rollout ro;
-	const char *exclude = NULL;
+	const char *exclude = NULL, *pool = NULL;
 	char *end;
 	int ch, rc;
 
@@ -55,6 +57,7 @@ cmd_deploy(const struct copts *g, int argc, char **argv)
 		case 'b': o.batch = optarg; break;
 		case 'c': o.canary = optarg; break;
 		case 'A': o.actor = optarg; break;
+		case 'P': pool = optarg; break;
 		case 'n': o.dry_run = 1; break;
 		case 'm': case 'k': case 'p': case 'w': {
 			long long v = strtoll(optarg, &end, 10);
@@ -81,6 +84,12 @@ cmd_deploy(const struct copts *g, int argc, char **argv)
 		o.archive = argv[optind++];	/* after "--" */
 	if (optind != argc || o.archive == NULL)
 		return coord_usage("deploy");
+	if (bg_configured(g))
+		return bg_deploy(g, &o, exclude, pool);
+	if (pool) {
+		log_error("deploy: --pool needs blue_green in the fleet file");
+		return CUT_EXIT_USAGE;
+	}
 	if ((rc = rollout_open(&ro, g, o.hosts, o.group, exclude)) != 0)
 		return rc;
 	rc = engine_deploy(&ro, &o);
@@ -91,7 +100,7 @@ cmd_deploy(const struct copts *g, int argc, char **argv)
 const struct coord_cmd cmd_deploy_entry = {
 	"deploy", "deploy ARCHIVE [--app APP] [--release ID] [--hosts LIST] [--group G] [--exclude LIST] "
 	    "[--batch N|N%] [--max-fail N] [--canary N|HOSTS|GROUP] [--bake SECONDS] [--pause-after N] "
-	    "[--wait SECONDS] [--actor NAME] [--dry-run]",
+	    "[--wait SECONDS] [--actor NAME] [--dry-run] [--pool NAME]",
 	"roll a release out in batches (with ARCHIVE.sig, if present, as its signature); "
 	    "reverse it node by node on failure", cmd_deploy
 };

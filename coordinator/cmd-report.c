@@ -21,7 +21,8 @@
 #define SINCE_MAX 3650
 /* Every field report_add() reads. */
 #define REPORT_FIELDS "op,phase,ts_ms,duration_ms,release,previous,outcome,via,rollout,kind,actor," \
-	"state,committed_at,restore_ms,undoes"
+	"state,committed_at,restore_ms,undoes," \
+	"from_release,switch_ms"
 
 struct report_opts {
 	const char *app, *hosts, *group, *exclude, *html, *rollout;

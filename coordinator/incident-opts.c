@@ -20,6 +20,7 @@ incident_parse(const char *cmd, int argc, char **argv, struct incident_opts *o, 
 		{ "actor", required_argument, NULL, 'A' },
 		{ "dry-run", no_argument, NULL, 'n' },
 		{ "force-schema", no_argument, NULL, 'F' },
+		{ "pool", required_argument, NULL, 'P' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -40,13 +41,15 @@ incident_parse(const char *cmd, int argc, char **argv, struct incident_opts *o, 
 				return coord_usage(cmd);
 			*(ch == 'n' ? &o->dry_run : &o->force_schema) = 1;
 			break;
-		case 't': case 'b': case 'A':
+		case 't': case 'b': case 'A': case 'P':
 			if (!with_to)
 				return coord_usage(cmd);
 			if (ch == 't')
 				o->to = optarg;
 			else if (ch == 'b')
 				o->batch = optarg;
+			else if (ch == 'P')
+				o->pool = optarg;
 			else
 				o->actor = optarg;
 			break;

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bluegreen.h"
 #include "err.h"
 #include "fsutil.h"
 #include "log.h"
@@ -290,6 +291,7 @@ incident_status(const struct copts *g, const struct incident_opts *o)
 		dedupe_status_lines(&ro);
 	}
 	incident_locked_hosts(&ro, locked, sizeof(locked));
+	bg_status_print(&ro);
 	print_paused(&ro);
 	print_unsettled(g, ro.app, locked);
 	fflush(stdout);

@@ -12,6 +12,7 @@
 
 struct incident_opts {
 	const char *app, *hosts, *group, *exclude, *to, *batch, *actor;
+	const char *pool;	/* rollback --pool (blue_green) */
 	int dry_run, force_schema;	/* rollback only */
 };
 

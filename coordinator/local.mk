@@ -26,6 +26,9 @@ libcoord_a_SOURCES = \
 	coordinator/dedupe-status.c
 # ARCHIVE.sig, sent to the agents with the archive (signature.h).
 libcoord_a_SOURCES += coordinator/signature.h coordinator/signature.c
+# Blue-green across host pools (bluegreen.h).
+libcoord_a_SOURCES += coordinator/bluegreen.h coordinator/bluegreen.c coordinator/bg-view.h \
+	coordinator/bg-view.c coordinator/bg-switch.h coordinator/bg-switch.c
 # Agents' strings are checked and escaped before use (untrusted.h).
 libcoord_a_SOURCES += coordinator/untrusted.h coordinator/untrusted.c
 # known_hosts read with OpenSSH's rules (knownhosts.h).

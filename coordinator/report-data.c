@@ -15,6 +15,9 @@
  * - Time to restore of a failed deployment: from its first failure (the
  *   first failed activation, else the start of the rollback that undid
  *   it) to the last switch back.
+ * - Blue-green: a deploy's switch record (note state=live) ends it; a
+ *   rollback's switch record is a rollback that undoes the newest deploy
+ *   of the release it took out of service (from_release), no host moved.
  */
 #include "config.h"
 
@@ -186,9 +189,13 @@ report_add(struct report_data *d, int host, const struct kvlist *rec)
 	e.via_drill = via && strcmp(via, "drill") == 0;
 	if (e.op == ROP_NOTE) {
 		v = kv_get(rec, "state");
-		if (v == NULL || strcmp(v, "paused") != 0)
+		if (v != NULL && strcmp(v, "live") == 0) {
+			e.live = 1;
+			e.previous = intern(d, kv_get(rec, "from_release"));
+			e.dur = kv_get_int(rec, "switch_ms", 0);
+		} else if (v == NULL || strcmp(v, "paused") != 0)
 			return;
-		e.paused = 1;
+		e.paused = !e.live;
 	}
 	if (e.op == ROP_INSTALL && e.ok && e.release >= 0 && (v = kv_get(rec, "committed_at")) != NULL)
 		d->committed_ms[e.release] = rfc3339_ms(v) > 0 ? rfc3339_ms(v) : 0;

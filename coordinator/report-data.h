@@ -22,6 +22,7 @@ struct rev {
 	long long dur;		/* its duration_ms (0 unknown) */
 	int host, rollout, release, previous, actor;
 	unsigned char op, kind, ok, failed, via_deploy, via_drill, paused;
+	unsigned char live;	/* a blue-green switch record: previous is the release it took out of service */
 };
 
 struct rrollout {

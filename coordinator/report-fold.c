@@ -53,6 +53,16 @@ apply(struct rrollout *r, const struct rev *e)
 		r->actor = e->actor;
 	if (e->ts - e->dur < r->started)
 		r->started = e->ts - e->dur;
+	if (e->op == ROP_NOTE && e->live) {
+		/* A blue-green switch: a deploy ends with it; a rollback's counts its recording hosts. */
+		max_ts(&r->ended, e->ts);
+		if (r->kind != RK_DEPLOY) {
+			r->hostset[e->host] |= H_OK;
+			if (r->release < 0)
+				r->release = e->release;
+		}
+		return;
+	}
 	if (e->op == ROP_NOTE) {
 		max_ts(&r->paused_ts, e->ts);
 		return;
@@ -103,6 +113,32 @@ by_start(const void *a, const void *b)
  * host off the newest deploy there, back to the release before it: that
  * deploy was rolled back before the next one.
  */
+/*
+ * A blue-green rollback's switch record took release e->previous out of
+ * service: the newest deploy of it before then was rolled back, at once
+ * on every host of its pool (no host moved).
+ */
+static void
+bg_rollback(struct report_data *d, const struct rev *e)
+{
+	struct rrollout *dep = NULL;
+
+	for (size_t k = 0; k < d->nro; k++) {
+		struct rrollout *r = &d->ro[k];
+
+		if (r->started >= e->ts)
+			break;
+		if (r->kind == RK_DEPLOY && r->release == e->previous && r->id != e->rollout)
+			dep = r;
+	}
+	if (dep == NULL || e->previous < 0)
+		return;
+	dep->rolled_back = 1;
+	if (!dep->first_fail || e->ts - e->dur < dep->first_fail)
+		dep->first_fail = e->ts - e->dur;
+	max_ts(&dep->restored, e->ts);
+}
+
 static void
 later_rollbacks(struct report_data *d)
 {
@@ -110,6 +146,8 @@ later_rollbacks(struct report_data *d)
 		const struct rev *e = &d->ev[i];
 		struct rrollout *dep = NULL;
 
+		if (e->op == ROP_NOTE && e->live && e->kind == RK_ROLLBACK)
+			bg_rollback(d, e);
 		if (e->op != ROP_ROLLBACK || !e->ok || e->via_drill || e->kind == RK_DRILL)
 			continue;
 		for (size_t k = 0; k < d->nro; k++) {

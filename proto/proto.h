@@ -28,7 +28,7 @@
  * (the ops of those names); an agent with an idle timeout also lists
  * idle=SECONDS (PROTOCOL section 4).
  */
-#define PROTO_CAPS	"upload have lock events records ping note check drill sig"
+#define PROTO_CAPS	"upload have lock events records ping note check drill sig live"
 /*
  * 1.1: offered by an agent whose libarchive reads zstd; the client may then
  * send a zstd recompression of the archive with archive_sha256 naming the
@@ -43,6 +43,8 @@
 #define PROTO_CAP_DRILL	"drill"
 /* 1.4: install/deploy take signature, an armored `ssh-keygen -Y sign -n cutover` text (PROTOCOL section 13). */
 #define PROTO_CAP_SIG	"sig"
+/* 1.4: note takes state=live (a blue-green switch record); status has live_* fields. */
+#define PROTO_CAP_LIVE	"live"
 
 /* --- Limits. Every cap a decoder enforces is here, nowhere else. --- */
 #define PROTO_HEADER_LEN	4			/* the u32 length */

@@ -8,3 +8,4 @@ EXTRA_DIST += tests/bench/bench-fleet.sh tests/bench/fleet-shell.sh \
 EXTRA_DIST += tests/bench/bench-switch.sh tests/bench/bench-rollback.sh
 EXTRA_DIST += tests/bench/bench-report.sh
 EXTRA_DIST += tests/bench/bench-dedupe.sh
+EXTRA_DIST += tests/bench/bench-bluegreen.sh

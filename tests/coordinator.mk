@@ -51,3 +51,8 @@ tests_unit_test_engine_LDFLAGS = -pthread
 tests_unit_fake_agent_SOURCES = tests/unit/fake-agent.c
 tests_unit_fake_agent_LDADD = libcutover.a
 endif
+
+# Blue-green across host pools behind a real nginx (tests/lib-lb.sh).
+EXTRA_DIST += tests/lib-lb.sh
+TESTS += tests/regress/fleet-bluegreen.sh
+EXTRA_DIST += tests/regress/fleet-bluegreen.sh

@@ -97,7 +97,10 @@ expect_completion "--file" _cutover cutover --fi
 expect_completion "--verbose --version" _cutover cutover --ver
 expect_completion "eu us" _cutover cutover --file "$T/cutover.ini" rollback --group ""
 expect_completion "--dry-run" _cutover cutover deploy x.tgz --dr
-expect_completion "--actor --app --batch --dry-run --exclude --force-schema --group --help --hosts --to" _cutover cutover rollback -
+expect_completion "--actor --app --batch --dry-run --exclude --force-schema --group --help --hosts --pool --to" _cutover cutover rollback -
+printf '[fleet]\nblue_green = blue, green\nswitch = true\n' > "$T/bg.ini"
+expect_completion "blue green" _cutover cutover -f "$T/bg.ini" rollback --pool ""
+expect_completion "green" _cutover cutover -f "$T/bg.ini" deploy x.tgz --pool g
 expect_completion "drill" _cutover cutover dr
 expect_completion "--actor --app --canary --exclude --group --help --hosts" _cutover cutover drill -
 expect_completion "eu" _cutover cutover -f "$T/cutover.ini" drill --canary e

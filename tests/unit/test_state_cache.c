@@ -105,6 +105,10 @@ assert_cache_is_replay(struct app *app)
 		assert_string_equal(c->note.v[i].key, f.note.v[i].key);
 		assert_string_equal(c->note.v[i].val, f.note.v[i].val);
 	}
+	assert_int_equal(c->has_live, f.has_live);
+	assert_int_equal(c->live.n, f.live.n);
+	for (size_t i = 0; i < f.live.n; i++)
+		assert_string_equal(c->live.v[i].val, f.live.v[i].val);
 	state_free(&f);
 }
 
@@ -151,6 +155,15 @@ test_every_append_folds_in(void **unused)
 	assert_true(app.state->has_note);
 	assert_string_equal(kv_get(&app.state->note, "state"), "paused");
 	assert_false(state_find(app.state, "a")->bad);
+	/* A blue-green switch record (state=live) is kept apart: notes before and after stay notes. */
+	append(&app, "rollout", "end", "state", "live", "pool", "green", "release", "b", "rollout", "r-3", END);
+	assert_cache_is_replay(&app);
+	assert_true(app.state->has_live);
+	assert_string_equal(kv_get(&app.state->note, "state"), "paused");
+	append(&app, "rollout", "end", "state", "done", "rollout", "r-4", END);
+	assert_cache_is_replay(&app);
+	assert_string_equal(kv_get(&app.state->note, "state"), "done");
+	assert_string_equal(kv_get(&app.state->live, "pool"), "green");
 	append(&app, "activate", "end", "release", "b", "previous", "a", "outcome", "ok",
 	    "via", "deploy", END);
 	assert_cache_is_replay(&app);
