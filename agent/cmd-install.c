@@ -12,8 +12,9 @@
 #include "err.h"
 #include "log.h"
 #include "ops.h"
+#include "url.h"
 
-#define INSTALL_USAGE "APP ARCHIVE [--release ID] [--sha256 HEX]"
+#define INSTALL_USAGE "APP ARCHIVE|URL [--release ID] [--sha256 HEX]"
 
 int
 install_args_parse(const char *cmd, int argc, char **argv, struct install_args *a)
@@ -46,6 +47,15 @@ install_args_parse(const char *cmd, int argc, char **argv, struct install_args *
 		return cli_usage(cmd, INSTALL_USAGE, 0);
 	a->app = argv[optind];
 	a->req.archive_name = argv[optind + 1];
+	if (url_is_http(a->req.archive_name)) {
+		/* The agent fetches it (fetch.h); the digest is what makes it trustworthy. */
+		if (a->req.sha256 == NULL) {
+			log_error("%s: --sha256 HEX is required with an archive URL", cmd);
+			return CUT_EXIT_USAGE;
+		}
+		a->req.url = a->req.archive_name;
+		return -1;
+	}
 	if (strcmp(a->req.archive_name, "-") == 0) {
 		a->fd = STDIN_FILENO;
 		if (a->req.release == NULL) {

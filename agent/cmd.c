@@ -5,11 +5,12 @@
 #include "cmds.h"
 
 const struct agent_cmd agent_cmds[] = {
-	{ "install", "APP ARCHIVE [--release ID] [--sha256 HEX]",
-	    "unpack ARCHIVE (path or -; tar, .tar.gz/.xz/.zst/.bz2, or zip) into releases/ID;\n           do not activate", agent_cmd_install },
+	{ "install", "APP ARCHIVE|URL [--release ID] [--sha256 HEX]",
+	    "unpack ARCHIVE (path or -; tar, .tar.gz/.xz/.zst/.bz2, or zip) into releases/ID;\n           do not activate; "
+	    "an http(s) URL is fetched and needs --sha256", agent_cmd_install },
 	{ "activate", "APP ID [--force-schema]",
 	    "point current at releases/ID (hooks, health check)", agent_cmd_activate },
-	{ "deploy", "APP ARCHIVE [--release ID] [--sha256 HEX]",
+	{ "deploy", "APP ARCHIVE|URL [--release ID] [--sha256 HEX]",
 	    "install, then activate; on a failed health check restore the previous release",
 	    agent_cmd_deploy },
 	{ "rollback", "APP [--to ID] [--force-schema]",

@@ -16,6 +16,7 @@
 #include "dirtree.h"
 #include "err.h"
 #include "fault.h"
+#include "fetch.h"
 #include "fsutil.h"
 #include "journal.h"
 #include "manifest.h"
@@ -23,6 +24,7 @@
 #include "release_id.h"
 #include "state.h"
 #include "unpack.h"
+#include "url.h"
 
 /*
  * One shared path: move the release's copy into shared/ on first use (or
@@ -117,7 +119,9 @@ install_existing(struct app *app, const struct install_req *req, const char *id,
 	const struct release_info *ri;
 	int r;
 
-	if ((r = hash_source(req->src, got, &bytes)) != CUT_OK)
+	if (req->url != NULL)
+		memcpy(got, want, sizeof(got));	/* the digest identifies it: nothing to fetch */
+	else if ((r = hash_source(req->src, got, &bytes)) != CUT_OK)
 		return op_fail(res, r, "%s: cannot read archive", id);
 	sha256_hex(got, hex);
 	if (want != NULL && memcmp(want, got, 32) != 0)
@@ -141,29 +145,28 @@ install_existing(struct app *app, const struct install_req *req, const char *id,
 	return CUT_OK;
 }
 
-int
-op_install(struct app *app, const struct install_req *req, const struct sink *sink,
-    struct kvlist *res)
+/*
+ * The request's release ID and digests, checked before anything is
+ * touched: CUT_OK, or the error (res says why).
+ */
+static int
+install_prepare(const struct install_req *req, char id[RELEASE_ID_MAX + 1],
+    unsigned char want[SHA256_LEN], char ihex[SHA256_HEX_LEN + 1], struct kvlist *res)
 {
-	char id[RELEASE_ID_MAX + 1], stage[RELEASE_ID_MAX + 32], hex[SHA256_HEX_LEN + 1], why[1024] = "";
-	char ihex[SHA256_HEX_LEN + 1] = "";	/* archive_sha256, lower-case, or "" */
-	const char *ident = hex;	/* the release's identity digest */
-	unsigned char want[SHA256_LEN], orig[SHA256_LEN];
-	struct unpack_limits lim = { app->conf.max_entries, app->conf.max_bytes };
-	struct unpack_stats us;
-	struct manifest man = { 0 };
-	struct kvlist rec = KVLIST_INIT;
-	long long started = mono_ms();
-	int stagingfd = -1, stagefd = -1, r;
+	unsigned char orig[SHA256_LEN];
+	const char *name = req->archive_name;
 
+	if (req->url != NULL && req->sha256 == NULL)
+		return op_fail(res, CUT_ERR_USAGE, "an archive URL needs --sha256 HEX");
 	if (req->release != NULL) {
 		if (!release_id_valid(req->release))
 			return op_fail(res, CUT_ERR_BAD_ID, "invalid release ID \"%.200s\" "
 			    "(want [A-Za-z0-9][A-Za-z0-9._+-]{0,127})", req->release);
-		snprintf(id, sizeof(id), "%s", req->release);
-	} else if (release_id_from_archive(req->archive_name, id) != CUT_OK) {
+		snprintf(id, RELEASE_ID_MAX + 1, "%s", req->release);
+	} else if (name != NULL && !url_is_http(name) ? release_id_from_archive(name, id) != CUT_OK :
+	    req->url == NULL || release_id_from_url(req->url, id) != CUT_OK) {
 		return op_fail(res, CUT_ERR_BAD_ID, "cannot derive a release ID from \"%.200s\"; "
-		    "use --release ID", req->archive_name);
+		    "use --release ID", name ? name : req->url ? req->url : "");
 	}
 	if (req->sha256 != NULL && sha256_parse(req->sha256, want) != CUT_OK)
 		return op_fail(res, CUT_ERR_CHECKSUM, "--sha256: \"%.100s\" is not 64 hex digits",
@@ -173,14 +176,61 @@ op_install(struct app *app, const struct install_req *req, const struct sink *si
 			return op_fail(res, CUT_ERR_CHECKSUM, "archive_sha256: \"%.100s\" is not "
 			    "64 hex digits", req->archive_sha256);
 		sha256_hex(orig, ihex);
-		ident = ihex;
 	}
+	return CUT_OK;
+}
+
+/* The archive's bytes: the request's source, or a fetch of its URL (*fs, closed by the caller). */
+static int
+install_source(struct app *app, const struct install_req *req, const struct sink *sink,
+    struct fetch_conf *fc, struct fetch_source **fs, struct byte_source *fsrc,
+    const struct byte_source **src, char *why, size_t whylen)
+{
+	*fs = NULL;
+	*src = req->src;
+	if (req->url == NULL)
+		return CUT_OK;
+	fetch_conf_from_app(&app->conf, fc);
+	*src = fsrc;
+	return fetch_open(fc, req->url, sink, fs, fsrc, why, whylen);
+}
+
+int
+op_install(struct app *app, const struct install_req *req, const struct sink *sink,
+    struct kvlist *res)
+{
+	char id[RELEASE_ID_MAX + 1], stage[RELEASE_ID_MAX + 32], hex[SHA256_HEX_LEN + 1], why[1024] = "";
+	char ihex[SHA256_HEX_LEN + 1] = "";	/* archive_sha256, lower-case, or "" */
+	char shown[512] = "";	/* the URL as journalled */
+	const char *ident = hex;	/* the release's identity digest */
+	unsigned char want[SHA256_LEN];
+	struct fetch_conf fc;
+	struct fetch_source *fs = NULL;
+	struct byte_source fsrc;
+	const struct byte_source *src;
+	struct unpack_limits lim = { app->conf.max_entries, app->conf.max_bytes };
+	struct unpack_stats us;
+	struct manifest man = { 0 };
+	struct kvlist rec = KVLIST_INIT;
+	long long started = mono_ms();
+	int stagingfd = -1, stagefd = -1, r;
+
+	if ((r = install_prepare(req, id, want, ihex, res)) != CUT_OK)
+		return r;
+	if (ihex[0])
+		ident = ihex;
 	if (faccessat(app->releasesfd, id, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
 		return install_existing(app, req, id, req->sha256 ? want : NULL,
 		    ihex[0] ? ihex : NULL, res);
 
 	kv_add(&rec, "release", id);
-	kv_add(&rec, "archive", req->archive_name ? req->archive_name : "-");
+	if (req->url != NULL)
+		fetch_url_shown(req->url, shown, sizeof(shown));
+	/* A URL is journalled as shown: a presigned URL's query string is a credential. */
+	kv_add(&rec, "archive", req->archive_name && !url_is_http(req->archive_name) ? req->archive_name :
+	    shown[0] ? shown : "-");
+	if (shown[0])
+		kv_add(&rec, "url", shown);
 	if ((r = journal_append(app, "install", "begin", &rec)) != CUT_OK) {
 		kv_free(&rec);
 		return op_fail(res, r, "cannot write journal: %s", strerror(errno));
@@ -195,13 +245,18 @@ op_install(struct app *app, const struct install_req *req, const struct sink *si
 		r = CUT_ERR_SYSTEM;
 		goto out;
 	}
-	r = unpack_archive(req->src, stagefd, &lim, sink, &us, why, sizeof(why));
+	if ((r = install_source(app, req, sink, &fc, &fs, &fsrc, &src, why, sizeof(why))) != CUT_OK)
+		goto out;
+	r = unpack_archive(src, stagefd, &lim, sink, &us, why, sizeof(why));
 	FAULT_POINT("install.unpacked");
+	if (r != CUT_OK && fetch_error(fs) != NULL)
+		snprintf(why, sizeof(why), "%s", fetch_error(fs));	/* the fetch's own reason */
 	if (r != CUT_OK)
 		goto out;
 	sha256_hex(us.sha256, hex);
 	if (req->sha256 != NULL && memcmp(want, us.sha256, 32) != 0) {
-		snprintf(why, sizeof(why), "archive sha256 is %s, expected %s", hex, req->sha256);
+		snprintf(why, sizeof(why), "%s%s%sarchive sha256 is %s, expected %s", shown[0] ? "GET " : "",
+		    shown, shown[0] ? ": " : "", hex, req->sha256);
 		r = CUT_ERR_CHECKSUM;
 		goto out;
 	}
@@ -225,6 +280,7 @@ op_install(struct app *app, const struct install_req *req, const struct sink *si
 	FAULT_POINT("install.renamed");
 	r = fsync_dir(app->releasesfd);
 out:
+	fetch_close(fs);
 	if (stagefd != -1)
 		close(stagefd);
 	if (r != CUT_OK && stagingfd != -1)
@@ -234,6 +290,8 @@ out:
 	kv_add(&rec, "release", id);
 	kv_add(&rec, "outcome", r == CUT_OK ? "ok" : "failed");
 	kv_add_int(&rec, "duration_ms", mono_ms() - started);
+	if (shown[0])
+		kv_add(&rec, "url", shown);
 	if (r == CUT_OK) {
 		kv_add(&rec, "sha256", ident);
 		if (ihex[0])

@@ -20,7 +20,7 @@
 #define CUT_PROTO_H
 
 #define PROTO_MAJOR	1	/* incompatible changes */
-#define PROTO_MINOR	3	/* compatible additions */
+#define PROTO_MINOR	4	/* compatible additions */
 
 /*
  * Capabilities this build offers in HELLO, space separated. A peer may only
@@ -41,6 +41,8 @@
 #define PROTO_CAP_PING	"ping"
 /* 1.3: the drill op; activate/rollback take force_schema; status has schema_* fields. */
 #define PROTO_CAP_DRILL	"drill"
+/* 1.4: install/deploy take arg url (with sha256) and the agent fetches the archive itself. */
+#define PROTO_CAP_FETCH	"fetch"
 
 /* --- Limits. Every cap a decoder enforces is here, nowhere else. --- */
 #define PROTO_HEADER_LEN	4			/* the u32 length */
