@@ -71,22 +71,6 @@ set_why(struct fetch_source *fs, const char *fmt, ...)
 }
 
 void
-fetch_url_shown(const char *url, char *out, size_t outlen)
-{
-	const char *host = strstr(url, "://"), *at, *end;
-	size_t q;
-
-	host = host ? host + 3 : url;
-	end = host + strcspn(host, "/?#");
-	at = memchr(host, '@', (size_t)(end - host));
-	q = strcspn(url, "?#");
-	/* Credentials and query strings (presigned URLs) stay out of logs and journals. */
-	snprintf(out, outlen, "%.*s%.*s%s", (int)(host - url), url,
-	    (int)(q - (size_t)((at ? at + 1 : host) - url)), at ? at + 1 : host,
-	    url[q] ? "?..." : "");
-}
-
-void
 fetch_conf_from_app(const struct app_conf *c, struct fetch_conf *out)
 {
 	out->ca_file = c->fetch_ca_file;
@@ -460,7 +444,7 @@ fetch_open(const struct fetch_conf *conf, const char *url, const struct sink *si
 	fs->cap = FETCH_BUF;
 	fs->total = fs->cr_start = fs->cr_total = -1;
 	fs->attempt = 1;
-	fetch_url_shown(url, fs->shown, sizeof(fs->shown));
+	url_shown(url, fs->shown, sizeof(fs->shown));
 	if ((r = easy_setup(fs)) != CUT_OK || (r = attempt_start(fs)) != CUT_OK) {
 		snprintf(why, whylen, "GET %s: cannot set up libcurl", fs->shown);
 		fetch_close(fs);

@@ -76,7 +76,4 @@ void fetch_close(struct fetch_source *fs);
 int fetch_text(const struct fetch_conf *conf, const char *url, size_t max, char **out,
     int *not_found, char *why, size_t whylen);
 
-/* url without userinfo and with the query and fragment shown as "?..." (for logs and the journal). */
-void fetch_url_shown(const char *url, char *out, size_t outlen);
-
 #endif

@@ -225,7 +225,7 @@ op_install(struct app *app, const struct install_req *req, const struct sink *si
 
 	kv_add(&rec, "release", id);
 	if (req->url != NULL)
-		fetch_url_shown(req->url, shown, sizeof(shown));
+		url_shown(req->url, shown, sizeof(shown));
 	/* A URL is journalled as shown: a presigned URL's query string is a credential. */
 	kv_add(&rec, "archive", req->archive_name && !url_is_http(req->archive_name) ? req->archive_name :
 	    shown[0] ? shown : "-");

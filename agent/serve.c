@@ -883,6 +883,11 @@ agent_caps(void)
 			archive_read_free(ar);
 		}
 	}
+#ifdef CUT_FAULT_INJECTION
+	/* Tests play an agent from before 1.4 (no fetch) with CUTOVER_FAULT=serve.no_fetch. */
+	if (getenv("CUTOVER_FAULT") && strcmp(getenv("CUTOVER_FAULT"), "serve.no_fetch") == 0)
+		return zstd ? PROTO_CAPS " " PROTO_CAP_ZSTD : PROTO_CAPS;
+#endif
 	return zstd ? PROTO_CAPS " " PROTO_CAP_FETCH " " PROTO_CAP_ZSTD : PROTO_CAPS " " PROTO_CAP_FETCH;
 }
 

@@ -5,12 +5,34 @@
  */
 #include "config.h"
 
+#include <ctype.h>
 #include <getopt.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "engine.h"
 #include "err.h"
 #include "log.h"
+#include "url.h"
+
+/* ARCHIVE|URL and --sha256 go together: a URL needs one, and it must be 64 hex digits. 0 or an exit code. */
+static int
+check_source(struct deploy_opts *o)
+{
+	size_t n = 0;
+
+	o->url = url_is_http(o->archive);
+	if (o->url && o->sha256 == NULL)
+		return log_error("deploy: an archive URL needs --sha256 HEX (the agents check what they fetch "
+		    "against it)"), CUT_EXIT_USAGE;
+	if (o->sha256 == NULL)
+		return 0;
+	while (isxdigit((unsigned char)o->sha256[n]))
+		n++;
+	if (n != SHA256_HEX_LEN || o->sha256[n] != '\0')
+		return log_error("deploy: --sha256 \"%.100s\" is not 64 hex digits", o->sha256), CUT_EXIT_USAGE;
+	return 0;
+}
 
 static int
 cmd_deploy(const struct copts *g, int argc, char **argv)
@@ -29,6 +51,7 @@ cmd_deploy(const struct copts *g, int argc, char **argv)
 		{ "pause-after", required_argument, NULL, 'p' },
 		{ "wait", required_argument, NULL, 'w' },
 		{ "actor", required_argument, NULL, 'A' },
+		{ "sha256", required_argument, NULL, 's' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -55,6 +78,7 @@ cmd_deploy(const struct copts *g, int argc, char **argv)
 		case 'b': o.batch = optarg; break;
 		case 'c': o.canary = optarg; break;
 		case 'A': o.actor = optarg; break;
+		case 's': o.sha256 = optarg; break;
 		case 'n': o.dry_run = 1; break;
 		case 'm': case 'k': case 'p': case 'w': {
 			long long v = strtoll(optarg, &end, 10);
@@ -81,6 +105,8 @@ cmd_deploy(const struct copts *g, int argc, char **argv)
 		o.archive = argv[optind++];	/* after "--" */
 	if (optind != argc || o.archive == NULL)
 		return coord_usage("deploy");
+	if ((rc = check_source(&o)) != 0)
+		return rc;
 	if ((rc = rollout_open(&ro, g, o.hosts, o.group, exclude)) != 0)
 		return rc;
 	rc = engine_deploy(&ro, &o);
@@ -89,7 +115,7 @@ cmd_deploy(const struct copts *g, int argc, char **argv)
 }
 
 const struct coord_cmd cmd_deploy_entry = {
-	"deploy", "deploy ARCHIVE [--app APP] [--release ID] [--hosts LIST] [--group G] [--exclude LIST] "
+	"deploy", "deploy ARCHIVE|URL [--sha256 HEX] [--app APP] [--release ID] [--hosts LIST] [--group G] [--exclude LIST] "
 	    "[--batch N|N%] [--max-fail N] [--canary N|HOSTS|GROUP] [--bake SECONDS] [--pause-after N] "
 	    "[--wait SECONDS] [--actor NAME] [--dry-run]",
 	"roll a release out in batches; reverse it node by node on failure", cmd_deploy

@@ -1,5 +1,6 @@
 #include "config.h"
 
+#include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
@@ -39,4 +40,18 @@ release_id_from_url(const char *url, char out[RELEASE_ID_MAX + 1])
 	memcpy(name, base, (size_t)(end - base));
 	name[end - base] = '\0';
 	return release_id_from_archive(name, out);
+}
+
+void
+url_shown(const char *url, char *out, size_t outlen)
+{
+	const char *host = strstr(url, "://"), *at, *rest;
+	size_t q;
+
+	host = host ? host + 3 : url;
+	at = memchr(host, '@', strcspn(host, "/?#"));
+	rest = at ? at + 1 : host;
+	q = strcspn(rest, "?#");
+	/* Credentials and query strings (presigned URLs) stay out of logs and journals. */
+	snprintf(out, outlen, "%.*s%.*s%s", (int)(host - url), url, (int)q, rest, rest[q] ? "?..." : "");
 }

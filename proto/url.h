@@ -18,4 +18,10 @@ int url_is_http(const char *s);
  */
 int release_id_from_url(const char *url, char out[RELEASE_ID_MAX + 1]);
 
+/*
+ * url as printed and journalled: without userinfo, and with a query or
+ * fragment shown as "?..." (a presigned URL's query string is a credential).
+ */
+void url_shown(const char *url, char *out, size_t outlen);
+
 #endif

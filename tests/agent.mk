@@ -20,6 +20,9 @@ AGENT_TESTS = \
 	tests/regress/agent-manifest.sh
 TESTS += $(AGENT_TESTS)
 EXTRA_DIST += $(AGENT_TESTS)
+# Pull over HTTP(S) from a real nginx (tests/lib-nginx.sh).
+TESTS += tests/regress/agent-pull.sh
+EXTRA_DIST += tests/regress/agent-pull.sh tests/lib-nginx.sh
 
 if HAVE_CMOCKA
 check_PROGRAMS += tests/unit/test_core
