@@ -195,6 +195,28 @@ install_source(struct app *app, const struct install_req *req, const struct sink
 	return fetch_open(fc, req->url, sink, fs, fsrc, why, whylen);
 }
 
+/* The install's begin record; shown gets the URL as journalled ("" without one). */
+static int
+install_begin(struct app *app, const struct install_req *req, const char *id, char *shown,
+    size_t shownlen)
+{
+	struct kvlist rec = KVLIST_INIT;
+	int r;
+
+	shown[0] = '\0';
+	if (req->url != NULL)
+		url_shown(req->url, shown, shownlen);
+	kv_add(&rec, "release", id);
+	/* A URL is journalled as shown: a presigned URL's query string is a credential. */
+	kv_add(&rec, "archive", req->archive_name && !url_is_http(req->archive_name) ? req->archive_name :
+	    shown[0] ? shown : "-");
+	if (shown[0])
+		kv_add(&rec, "url", shown);
+	r = journal_append(app, "install", "begin", &rec);
+	kv_free(&rec);
+	return r;
+}
+
 int
 op_install(struct app *app, const struct install_req *req, const struct sink *sink,
     struct kvlist *res)
@@ -223,19 +245,8 @@ op_install(struct app *app, const struct install_req *req, const struct sink *si
 		return install_existing(app, req, id, req->sha256 ? want : NULL,
 		    ihex[0] ? ihex : NULL, res);
 
-	kv_add(&rec, "release", id);
-	if (req->url != NULL)
-		url_shown(req->url, shown, sizeof(shown));
-	/* A URL is journalled as shown: a presigned URL's query string is a credential. */
-	kv_add(&rec, "archive", req->archive_name && !url_is_http(req->archive_name) ? req->archive_name :
-	    shown[0] ? shown : "-");
-	if (shown[0])
-		kv_add(&rec, "url", shown);
-	if ((r = journal_append(app, "install", "begin", &rec)) != CUT_OK) {
-		kv_free(&rec);
+	if ((r = install_begin(app, req, id, shown, sizeof(shown))) != CUT_OK)
 		return op_fail(res, r, "cannot write journal: %s", strerror(errno));
-	}
-	kv_free(&rec);
 
 	snprintf(stage, sizeof(stage), "%s.%ld", id, (long)getpid());
 	if ((stagingfd = open_state_subdir(app, STAGING_DIR)) == -1 ||

@@ -96,6 +96,7 @@ expect_completion "--file" _cutover cutover --fi
 expect_completion "--verbose --version" _cutover cutover --ver
 expect_completion "eu us" _cutover cutover --file "$T/cutover.ini" rollback --group ""
 expect_completion "--dry-run" _cutover cutover deploy x.tgz --dr
+expect_completion "--sha256" _cutover cutover deploy https://a.example/x.tgz --sh
 expect_completion "--actor --app --batch --dry-run --exclude --force-schema --group --help --hosts --to" _cutover cutover rollback -
 expect_completion "drill" _cutover cutover dr
 expect_completion "--actor --app --canary --exclude --group --help --hosts" _cutover cutover drill -
