@@ -5,7 +5,8 @@
 # wrong digest, 404, TLS failure (no CA), fetch_max_bytes, a stall (a server
 # that accepts and sends nothing: exit 1 after the retries), a connection cut
 # mid-body (nginx worker SIGKILLed; the agent resumes with Range: nginx logs
-# a 206). Every failure: one line, nothing installed, no staging left.
+# a 206). Every failure: one line, nothing installed, no staging left. And
+# fetch_text(), the bounded text fetch for URL.sig, through tests/fetch-text.
 . "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/lib-nginx.sh"
 BASE=${FLEET_PORT_BASE:-2300}
@@ -87,6 +88,18 @@ conf "fetch_max_bytes = 100K"
 expect_exit 3 A install web "http://127.0.0.1:$HTTP/web-big.tgz" --sha256 "$SB"
 echo "$ERR" | grep -q "fetch_max_bytes" || fail "$ERR"
 nothing_left web-big "$CUR"
+
+step "fetch_text (for URL.sig): the text, not found on 404, an error over the cap or without the CA"
+FT="$top_builddir/tests/fetch-text"
+printf 'a signature\n' > "$T/www/web-1.tgz.sig"
+[ "$("$FT" "http://127.0.0.1:$HTTP/web-1.tgz.sig" 4096)" = "a signature" ] || fail "text"
+[ "$("$FT" "https://127.0.0.1:$HTTPS/web-1.tgz.sig" 4096 "$T/tls/ca.pem")" = "a signature" ] || fail "https text"
+expect_exit 1 "$FT" "http://127.0.0.1:$HTTP/web-2.tgz.sig" 4096
+[ "$OUT" = "not found" ] || fail "$OUT"
+expect_exit 3 "$FT" "http://127.0.0.1:$HTTP/web-1.tgz.sig" 5
+echo "$OUT" | grep -q "fetch_max_bytes" || fail "$OUT"
+expect_exit 3 "$FT" "https://127.0.0.1:$HTTPS/web-1.tgz.sig" 4096
+echo "$OUT" | grep -qi "certificate" || fail "$OUT"
 
 step "a server that accepts and sends nothing: exit 1 after 2 attempts, nothing installed"
 python3 - "$STALL" > "$T/stall.out" 2>&1 <<'PY' &
