@@ -18,7 +18,7 @@ step "HELLO advertises idle=SECONDS; --idle-timeout 0 advertises none"
 hello
 read
 END
-has '^HELLO 1\.3 .* idle=2$'
+has '^HELLO 1\.4 .* idle=2$'
 "$PC" -t 20 -- "$CUTOVER_AGENT" serve --allow-paths --idle-timeout 0 >"$T/out" 2>"$T/err" <<END
 hello
 read
@@ -28,7 +28,7 @@ grep -q 'idle=' "$T/out" && fail "idle= advertised with the timeout off"
 hello
 read
 END
-has '^HELLO 1\.3 .* idle=60$'
+has '^HELLO 1\.4 .* idle=60$'
 
 step "a silent client holding the lock is dropped and the lock freed"
 # The client's stdin stays open (a fifo nobody closes) but sends nothing after the lock.

@@ -20,7 +20,7 @@ request 1 deploy $A release=web-1 sha256=$S1
 upload 1 $T/web-1.tar.gz $S1 1000
 result 1
 END
-has "^HELLO 1\.3 upload have lock"
+has "^HELLO 1\.4 upload have lock"
 has '^EVENT 1 '
 has '^RESULT 1 err=0 exit=0 .*"release":"web-1".*"have":false'
 has '^agent-exit 0'
@@ -88,7 +88,7 @@ client <<END
 hello 2
 drain
 END
-has '^ERROR -15 protocol version mismatch: agent speaks 1\.3, client 2\.[0-9]'
+has '^ERROR -15 protocol version mismatch: agent speaks 1\.4, client 2\.[0-9]'
 has '^agent-exit 1'
 grep -q "version mismatch" "$T/err" || fail "no message on stderr"
 step "deploy by the have shortcut prunes like a deploy with an upload"

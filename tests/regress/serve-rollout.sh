@@ -64,7 +64,7 @@ request 3 activate web release=web-2 rollout=r-2 kind=deploy actor=ci:pipeline/7
 result 3
 END
 unset SSH_USER_AUTH
-has '^HELLO 1\.3 .*ping note check drill'
+has '^HELLO 1\.4 .*ping note check drill'
 has '^RESULT 1 err=0 exit=0'
 has '^RESULT 3 err=0 exit=0'
 every_record install rollout 'r-[12]'
