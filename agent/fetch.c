@@ -262,20 +262,20 @@ easy_setup(struct fetch_source *fs)
 static int
 attempt_start(struct fetch_source *fs)
 {
-	char range[64];
-
 	fs->checked = fs->fatal = fs->paused = 0;
 	fs->status = 0;
 	fs->errbuf[0] = '\0';
 	curl_slist_free_all(fs->hdrs);
 	fs->hdrs = NULL;
 	if (fs->got > 0) {
-		char ifr[300];
+		char range[64];
 
 		snprintf(range, sizeof(range), "%lld-", fs->got);
 		if (curl_easy_setopt(fs->easy, CURLOPT_RANGE, range) != CURLE_OK)
 			return CUT_ERR_INTERNAL;
 		if (fs->etag[0]) {
+			char ifr[300];
+
 			/* A changed artifact then comes whole (200), which we refuse, never spliced. */
 			snprintf(ifr, sizeof(ifr), "If-Range: %s", fs->etag);
 			if ((fs->hdrs = curl_slist_append(NULL, ifr)) == NULL)

@@ -153,7 +153,6 @@ static int
 install_prepare(const struct install_req *req, char id[RELEASE_ID_MAX + 1],
     unsigned char want[SHA256_LEN], char ihex[SHA256_HEX_LEN + 1], struct kvlist *res)
 {
-	unsigned char orig[SHA256_LEN];
 	const char *name = req->archive_name;
 
 	if (req->url != NULL && req->sha256 == NULL)
@@ -172,6 +171,8 @@ install_prepare(const struct install_req *req, char id[RELEASE_ID_MAX + 1],
 		return op_fail(res, CUT_ERR_CHECKSUM, "--sha256: \"%.100s\" is not 64 hex digits",
 		    req->sha256);
 	if (req->archive_sha256 != NULL) {
+		unsigned char orig[SHA256_LEN];
+
 		if (sha256_parse(req->archive_sha256, orig) != CUT_OK)
 			return op_fail(res, CUT_ERR_CHECKSUM, "archive_sha256: \"%.100s\" is not "
 			    "64 hex digits", req->archive_sha256);

@@ -124,7 +124,9 @@ fetch_fill(struct fetch_window *w)
 	}
 }
 
+/* The rollout's on_settle hook, whose type takes a mutable node. */
 static void
+/* cppcheck-suppress constParameter */
 fetch_settled(struct rollout *ro, struct node *nd)
 {
 	struct fetch_window *w = fetch_win;

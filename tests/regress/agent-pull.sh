@@ -5,7 +5,7 @@
 # wrong digest, 404, TLS failure (no CA), fetch_max_bytes, a stall (a server
 # that accepts and sends nothing: exit 1 after the retries), a connection cut
 # mid-body (nginx worker SIGKILLed; the agent resumes with Range: nginx logs
-# a 206). Every failure: one line, nothing installed, no staging left. And
+# a 206); fetch_proxy, http_proxy and fetch_no_proxy; fetch_* key validation. Every failure: one line, nothing installed, no staging left. And
 # fetch_text(), the bounded text fetch for URL.sig, through tests/fetch-text.
 . "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/lib-nginx.sh"
@@ -41,6 +41,18 @@ nginx_start a 127.0.0.1 "$HTTP" "$T/www" \
     "listen 127.0.0.1:$HTTPS ssl; ssl_certificate $T/tls/server.pem; ssl_certificate_key $T/tls/server.key;"
 conf
 
+step "fetch_* keys are validated with FILE:LINE (exit 2)"
+conf "fetch_ca_file = ca.pem"
+expect_exit 2 A install web "http://127.0.0.1:$HTTP/web-1.tgz" --sha256 "$S1"
+echo "$ERR" | grep -q "agent.ini:6: fetch_ca_file: \"ca.pem\" is not an absolute path" || fail "$ERR"
+conf "fetch_stall_timeout = 0"
+expect_exit 2 A install web "http://127.0.0.1:$HTTP/web-1.tgz" --sha256 "$S1"
+echo "$ERR" | grep -q "agent.ini:6: fetch_stall_timeout" || fail "$ERR"
+conf "fetch_proxy = proxy:3128"
+expect_exit 2 A install web "http://127.0.0.1:$HTTP/web-1.tgz" --sha256 "$S1"
+echo "$ERR" | grep -q "agent.ini:6: fetch_proxy" || fail "$ERR"
+conf
+
 step "a URL without --sha256 is a usage error (exit 2)"
 expect_exit 2 A install web "http://127.0.0.1:$HTTP/web-1.tgz"
 echo "$ERR" | grep -q -- "--sha256" || fail "$ERR"
@@ -58,6 +70,19 @@ n=$(grep -c 'web-1.tgz' "$T/nginx-a/access.log")
 expect_exit 0 A install web "http://127.0.0.1:$HTTP/web-1.tgz" --sha256 "$S1"
 echo "$OUT" | grep -q "already installed" || fail "$OUT"
 [ "$(grep -c 'web-1.tgz' "$T/nginx-a/access.log")" = "$n" ] || fail "fetched again"
+
+step "fetch_proxy, http_proxy from the environment, fetch_no_proxy"
+# nginx serves a proxy's absolute-form request from its root: the name need not resolve.
+conf "fetch_proxy = http://127.0.0.1:$HTTP"
+expect_exit 0 A install web "http://artifacts.invalid/web-1.tgz" --sha256 "$S1" --release px1
+grep -q '"GET http://artifacts.invalid/web-1.tgz HTTP/1.1" 200 ' "$T/nginx-a/access.log" || fail "not through the proxy"
+conf
+expect_exit 0 env http_proxy="http://127.0.0.1:$HTTP" "$CUTOVER_AGENT" --config "$T/agent.ini" \
+    install web "http://artifacts.invalid/web-1.tgz" --sha256 "$S1" --release px2
+conf "fetch_proxy = http://127.0.0.1:1
+fetch_no_proxy = 127.0.0.1"
+expect_exit 0 A install web "http://127.0.0.1:$HTTP/web-1.tgz" --sha256 "$S1" --release px3
+conf
 
 step "wrong digest: exit 3, one line naming both digests, nothing installed"
 expect_exit 3 A install web "http://127.0.0.1:$HTTP/web-2.tgz" --sha256 "$S1"
