@@ -42,6 +42,11 @@ echo "$ERR" | grep -q -- "--sha256" || fail "$ERR"
 expect_exit 2 $C deploy "http://127.0.0.1:$HTTP/web-1.tgz" --sha256 abc
 all_on none
 
+step "--sha256 with a local file is checked before anything is sent (exit 3)"
+expect_exit 3 $C deploy "$T/www/web-1.tgz" --sha256 "$(sha 2)"
+echo "$ERR" | grep -q "has sha256 $(sha 1), not $(sha 2)" || fail "$ERR"
+all_on none
+
 step "push deploy of a file: the coordinator sends the archive to every host (the measure works)"
 expect_exit 0 $C --json deploy "$T/www/web-1.tgz"
 all_on web-1
