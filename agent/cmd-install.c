@@ -15,8 +15,9 @@
 #include "log.h"
 #include "ops.h"
 #include "sshsig.h"
+#include "url.h"
 
-#define INSTALL_USAGE "APP ARCHIVE [--release ID] [--sha256 HEX] [--signature FILE]"
+#define INSTALL_USAGE "APP ARCHIVE|URL [--release ID] [--sha256 HEX] [--signature FILE]"
 
 /*
  * The armored signature at path into a fresh string (at most
@@ -122,6 +123,18 @@ install_args_parse(const char *cmd, int argc, char **argv, struct install_args *
 		return cli_usage(cmd, INSTALL_USAGE, 0);
 	a->app = argv[optind];
 	a->req.archive_name = argv[optind + 1];
+	if (url_is_http(a->req.archive_name)) {
+		/* The agent fetches it (fetch.h); the digest is what makes it trustworthy. */
+		if (a->req.sha256 == NULL) {
+			log_error("%s: --sha256 HEX is required with an archive URL", cmd);
+			return CUT_EXIT_USAGE;
+		}
+		a->req.url = a->req.archive_name;
+		/* URL.sig is the agent's to fetch (op_install); --signature FILE overrides it. */
+		if (sigfile != NULL && (r = find_signature(cmd, sigfile, a)) >= 0)
+			install_args_close(a);
+		return sigfile != NULL ? r : -1;
+	}
 	if (strcmp(a->req.archive_name, "-") == 0) {
 		a->fd = STDIN_FILENO;
 		if (a->req.release == NULL) {

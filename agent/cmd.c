@@ -5,13 +5,14 @@
 #include "cmds.h"
 
 const struct agent_cmd agent_cmds[] = {
-	{ "install", "APP ARCHIVE [--release ID] [--sha256 HEX] [--signature FILE]",
+	{ "install", "APP ARCHIVE|URL [--release ID] [--sha256 HEX] [--signature FILE]",
 	    "unpack ARCHIVE (path or -; tar, .tar.gz/.xz/.zst/.bz2, or zip) into releases/ID;\n           do not activate; "
-	    "ARCHIVE.sig (or --signature FILE) is its ssh-keygen -Y sign -n cutover\n           signature",
+	    "an http(s) URL is fetched and needs --sha256; ARCHIVE.sig (URL.sig,\n           or --signature FILE) is its "
+	    "ssh-keygen -Y sign -n cutover signature",
 	    agent_cmd_install },
 	{ "activate", "APP ID [--force-schema]",
 	    "point current at releases/ID (hooks, health check)", agent_cmd_activate },
-	{ "deploy", "APP ARCHIVE [--release ID] [--sha256 HEX] [--signature FILE]",
+	{ "deploy", "APP ARCHIVE|URL [--release ID] [--sha256 HEX] [--signature FILE]",
 	    "install, then activate; on a failed health check restore the previous release",
 	    agent_cmd_deploy },
 	{ "rollback", "APP [--to ID] [--force-schema]",

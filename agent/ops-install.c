@@ -17,6 +17,7 @@
 #include "dirtree.h"
 #include "err.h"
 #include "fault.h"
+#include "fetch.h"
 #include "fsutil.h"
 #include "journal.h"
 #include "manifest.h"
@@ -25,6 +26,7 @@
 #include "sigcheck.h"
 #include "state.h"
 #include "unpack.h"
+#include "url.h"
 
 /*
  * One shared path: move the release's copy into shared/ on first use (or
@@ -203,13 +205,16 @@ install_existing(struct app *app, const struct install_req *req, struct sigcheck
 	const struct release_info *ri;
 	int r;
 
-	if ((r = hash_source(&sc->src, got, &bytes)) != CUT_OK)
+	if (req->url != NULL)
+		memcpy(got, want, sizeof(got));	/* the digest identifies it: nothing to fetch */
+	else if ((r = hash_source(&sc->src, got, &bytes)) != CUT_OK)
 		return op_fail(res, r, "%s: cannot read archive", id);
 	sha256_hex(got, hex);
 	if (want != NULL && memcmp(want, got, 32) != 0)
 		return op_fail(res, CUT_ERR_CHECKSUM, "%s: archive sha256 is %s, expected %s",
 		    id, hex, req->sha256);
-	if ((r = sigcheck_end(sc, why, sizeof(why))) != CUT_OK)
+	/* A URL's bytes are not fetched again: its install must have verified a signature. */
+	if (req->url == NULL && (r = sigcheck_end(sc, why, sizeof(why))) != CUT_OK)
 		return op_fail(res, r, "%s: %s", id, why);
 	if (ident == NULL)
 		ident = hex;
@@ -220,6 +225,9 @@ install_existing(struct app *app, const struct install_req *req, struct sigcheck
 		return op_fail(res, CUT_ERR_EXISTS,
 		    "release %s already exists with different content (sha256 %s, archive %s)",
 		    id, ri && ri->sha256[0] ? ri->sha256 : "unknown", ident);
+	if (req->url != NULL &&
+	    (r = sigcheck_installed(&app->conf, id, ri->signature_key, NULL, why, sizeof(why))) != CUT_OK)
+		return op_fail(res, r, "%s", why);
 	kv_set(res, "release", id);
 	kv_set(res, "sha256", ident);
 	if (ident != hex)
@@ -230,21 +238,26 @@ install_existing(struct app *app, const struct install_req *req, struct sigcheck
 }
 
 /*
- * The request's release ID, sha256 (into want) and archive_sha256 (into
- * ihex, lower-case; "" without one); CUT_OK or the error, in res.
+ * The request's release ID and digests, checked before anything is
+ * touched: CUT_OK, or the error (res says why).
  */
 static int
-install_args(const struct install_req *req, char id[RELEASE_ID_MAX + 1],
+install_prepare(const struct install_req *req, char id[RELEASE_ID_MAX + 1],
     unsigned char want[SHA256_LEN], char ihex[SHA256_HEX_LEN + 1], struct kvlist *res)
 {
+	const char *name = req->archive_name;
+
+	if (req->url != NULL && req->sha256 == NULL)
+		return op_fail(res, CUT_ERR_USAGE, "an archive URL needs --sha256 HEX");
 	if (req->release != NULL) {
 		if (!release_id_valid(req->release))
 			return op_fail(res, CUT_ERR_BAD_ID, "invalid release ID \"%.200s\" "
 			    "(want [A-Za-z0-9][A-Za-z0-9._+-]{0,127})", req->release);
 		snprintf(id, RELEASE_ID_MAX + 1, "%s", req->release);
-	} else if (release_id_from_archive(req->archive_name, id) != CUT_OK) {
+	} else if (name != NULL && !url_is_http(name) ? release_id_from_archive(name, id) != CUT_OK :
+	    req->url == NULL || release_id_from_url(req->url, id) != CUT_OK) {
 		return op_fail(res, CUT_ERR_BAD_ID, "cannot derive a release ID from \"%.200s\"; "
-		    "use --release ID", req->archive_name);
+		    "use --release ID", name ? name : req->url ? req->url : "");
 	}
 	if (req->sha256 != NULL && sha256_parse(req->sha256, want) != CUT_OK)
 		return op_fail(res, CUT_ERR_CHECKSUM, "--sha256: \"%.100s\" is not 64 hex digits",
@@ -260,15 +273,104 @@ install_args(const struct install_req *req, char id[RELEASE_ID_MAX + 1],
 	return CUT_OK;
 }
 
+/* The archive's bytes: the request's source, or a fetch of its URL (*fs, closed by the caller). */
+static int
+install_source(struct app *app, const struct install_req *req, const struct sink *sink,
+    struct fetch_conf *fc, struct fetch_source **fs, struct byte_source *fsrc,
+    const struct byte_source **src, char *why, size_t whylen)
+{
+	*fs = NULL;
+	*src = req->src;
+	if (req->url == NULL)
+		return CUT_OK;
+	fetch_conf_from_app(&app->conf, fc);
+	*src = fsrc;
+	return fetch_open(fc, req->url, sink, fs, fsrc, why, whylen);
+}
+
+/* The install's begin record; shown gets the URL as journalled ("" without one). */
+static int
+install_begin(struct app *app, const struct install_req *req, const char *id, char *shown,
+    size_t shownlen)
+{
+	struct kvlist rec = KVLIST_INIT;
+	int r;
+
+	shown[0] = '\0';
+	if (req->url != NULL)
+		url_shown(req->url, shown, shownlen);
+	kv_add(&rec, "release", id);
+	/* A URL is journalled as shown: a presigned URL's query string is a credential. */
+	kv_add(&rec, "archive", req->archive_name && !url_is_http(req->archive_name) ? req->archive_name :
+	    shown[0] ? shown : "-");
+	if (shown[0])
+		kv_add(&rec, "url", shown);
+	r = journal_append(app, "install", "begin", &rec);
+	kv_free(&rec);
+	return r;
+}
+
+/*
+ * The signature of a URL's archive: the request's own, else URL.sig (".sig"
+ * after the path, before any query), fetched only when the app checks
+ * signatures (allowed_signers); a 404 means none. *text (free it) may stay
+ * NULL.
+ */
+static int
+url_signature(const struct app *app, const struct install_req *req, char **text,
+    char *why, size_t whylen)
+{
+	struct fetch_conf fc;
+	char url[8192];
+	const char *q;
+	int not_found = 0;
+	size_t pathlen;
+
+	*text = NULL;
+	if (req->url == NULL || req->signature != NULL ||
+	    app->conf.allowed_signers == NULL || app->conf.allowed_signers[0] == '\0')
+		return CUT_OK;
+	q = strchr(req->url, '?');
+	pathlen = q ? (size_t)(q - req->url) : strlen(req->url);
+	if ((size_t)snprintf(url, sizeof(url), "%.*s.sig%s", (int)pathlen, req->url, q ? q : "") >= sizeof(url)) {
+		snprintf(why, whylen, "URL too long for its .sig");
+		return CUT_ERR_BAD_ARCHIVE;
+	}
+	fetch_conf_from_app(&app->conf, &fc);
+	return fetch_text(&fc, url, SSHSIG_TEXT_MAX, text, &not_found, why, whylen);
+}
+
+/* The signature check of this install (sigcheck.h), with a URL's URL.sig. */
+static int
+install_sigcheck(const struct app *app, const struct install_req *req,
+    const struct byte_source *src, struct sigcheck *sc, char *why, size_t whylen)
+{
+	char *urlsig = NULL;
+	int r;
+
+	if ((r = url_signature(app, req, &urlsig, why, whylen)) != CUT_OK) {
+		memset(sc, 0, sizeof(*sc));
+		return r;
+	}
+	r = sigcheck_begin(sc, &app->conf, urlsig ? urlsig : req->signature, src, why, whylen);
+	free(urlsig);
+	return r;
+}
+
 int
 op_install(struct app *app, const struct install_req *req, const struct sink *sink,
     struct kvlist *res)
 {
 	char id[RELEASE_ID_MAX + 1], stage[RELEASE_ID_MAX + 32], hex[SHA256_HEX_LEN + 1], why[1024] = "";
 	char ihex[SHA256_HEX_LEN + 1] = "";	/* archive_sha256, lower-case, or "" */
-	const char *ident;	/* the release's identity digest */
+	char shown[512] = "";	/* the URL as journalled */
 	char from[RELEASE_ID_MAX + 1] = "";	/* dedupe's base release */
+	const char *ident = hex;	/* the release's identity digest */
 	unsigned char want[SHA256_LEN];
+	struct fetch_conf fc;
+	struct fetch_source *fs = NULL;
+	struct byte_source fsrc = { NULL, NULL };
+	const struct byte_source *src = req->url ? &fsrc : req->src;
 	struct unpack_stats us = { 0 };
 	struct manifest man = { 0 };
 	struct kvlist rec = KVLIST_INIT;
@@ -276,11 +378,12 @@ op_install(struct app *app, const struct install_req *req, const struct sink *si
 	long long started = mono_ms();
 	int stagingfd = -1, stagefd = -1, r;
 
-	if ((r = install_args(req, id, want, ihex, res)) != CUT_OK)
+	if ((r = install_prepare(req, id, want, ihex, res)) != CUT_OK)
 		return r;
-	ident = ihex[0] ? ihex : hex;
+	if (ihex[0])
+		ident = ihex;
 	/* Before a byte of the archive is read: a refused signature reads and writes nothing. */
-	if ((r = sigcheck_begin(&sc, &app->conf, req->signature, req->src, why, sizeof(why))) != CUT_OK)
+	if ((r = install_sigcheck(app, req, src, &sc, why, sizeof(why))) != CUT_OK)
 		return op_fail(res, r, "%s: %s", id, why);
 	if (faccessat(app->releasesfd, id, F_OK, AT_SYMLINK_NOFOLLOW) == 0) {
 		r = install_existing(app, req, &sc, id, req->sha256 ? want : NULL,
@@ -289,14 +392,10 @@ op_install(struct app *app, const struct install_req *req, const struct sink *si
 		return r;
 	}
 
-	kv_add(&rec, "release", id);
-	kv_add(&rec, "archive", req->archive_name ? req->archive_name : "-");
-	if ((r = journal_append(app, "install", "begin", &rec)) != CUT_OK) {
-		kv_free(&rec);
+	if ((r = install_begin(app, req, id, shown, sizeof(shown))) != CUT_OK) {
 		sigcheck_free(&sc);
 		return op_fail(res, r, "cannot write journal: %s", strerror(errno));
 	}
-	kv_free(&rec);
 
 	snprintf(stage, sizeof(stage), "%s.%ld", id, (long)getpid());
 	if ((stagingfd = open_state_subdir(app, STAGING_DIR)) == -1 ||
@@ -306,13 +405,18 @@ op_install(struct app *app, const struct install_req *req, const struct sink *si
 		r = CUT_ERR_SYSTEM;
 		goto out;
 	}
+	if ((r = install_source(app, req, sink, &fc, &fs, &fsrc, &src, why, sizeof(why))) != CUT_OK)
+		goto out;
 	r = unpack_release(app, &sc.src, stagefd, sink, &us, from, sizeof(from), why, sizeof(why));
 	FAULT_POINT("install.unpacked");
+	if (r != CUT_OK && fetch_error(fs) != NULL)
+		snprintf(why, sizeof(why), "%s", fetch_error(fs));	/* the fetch's own reason */
 	if (r != CUT_OK)
 		goto out;
 	sha256_hex(us.sha256, hex);
 	if (req->sha256 != NULL && memcmp(want, us.sha256, 32) != 0) {
-		snprintf(why, sizeof(why), "archive sha256 is %s, expected %s", hex, req->sha256);
+		snprintf(why, sizeof(why), "%s%s%sarchive sha256 is %s, expected %s", shown[0] ? "GET " : "",
+		    shown, shown[0] ? ": " : "", hex, req->sha256);
 		r = CUT_ERR_CHECKSUM;
 		goto out;
 	}
@@ -339,6 +443,7 @@ op_install(struct app *app, const struct install_req *req, const struct sink *si
 	FAULT_POINT("install.renamed");
 	r = fsync_dir(app->releasesfd);
 out:
+	fetch_close(fs);
 	if (stagefd != -1)
 		close(stagefd);
 	if (r != CUT_OK && stagingfd != -1)
@@ -348,6 +453,8 @@ out:
 	kv_add(&rec, "release", id);
 	kv_add(&rec, "outcome", r == CUT_OK ? "ok" : "failed");
 	kv_add_int(&rec, "duration_ms", mono_ms() - started);
+	if (shown[0])
+		kv_add(&rec, "url", shown);
 	if (r == CUT_OK) {
 		installed_fields(app, ident, ihex[0] ? hex : NULL, &us, from, &man, &sc, &rec);
 	} else {

@@ -33,6 +33,12 @@ struct install_req {
 	 */
 	const char *signature;
 	const struct byte_source *src;
+	/*
+	 * Protocol 1.4 (cap fetch): the archive is fetched from this http(s)
+	 * URL (fetch.h, with the app's fetch_* keys) and src is unused; sha256
+	 * is then required. Journalled as url (query string hidden).
+	 */
+	const char *url;
 };
 
 int op_install(struct app *app, const struct install_req *req,

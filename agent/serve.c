@@ -393,7 +393,10 @@ h_upload(struct serve *s, const struct msg *req, struct app *app, struct kvlist 
 
 	ir.release = arg(req, "release");
 	ir.signature = arg(req, "signature");
+	ir.url = arg(req, "url");
 	ir.archive_name = arg(req, "archive_name");
+	if (ir.archive_name == NULL)
+		ir.archive_name = ir.url;
 	if (ir.archive_name == NULL)
 		ir.archive_name = ir.release;
 	if (ir.archive_name == NULL)
@@ -422,6 +425,14 @@ h_upload(struct serve *s, const struct msg *req, struct app *app, struct kvlist 
 		}
 		kv_set(res, "sha256", ident);
 		kv_add_bool(res, "have", 1);
+		return r;
+	}
+	if (ir.url != NULL) {
+		/* 1.4: the agent fetches the archive itself; no DATA follows. */
+		s->up = UP_DONE;
+		r = (deploy ? op_deploy : op_install)(app, &ir, &s->sink, res);
+		if (r == CUT_OK)
+			kv_add_bool(res, "have", 0);
 		return r;
 	}
 	s->up = UP_ACTIVE;
@@ -884,7 +895,12 @@ agent_caps(void)
 			archive_read_free(ar);
 		}
 	}
-	return zstd ? PROTO_CAPS " " PROTO_CAP_ZSTD : PROTO_CAPS;
+#ifdef CUT_FAULT_INJECTION
+	/* Tests play an agent from before 1.4 (no fetch) with CUTOVER_FAULT=serve.no_fetch. */
+	if (getenv("CUTOVER_FAULT") && strcmp(getenv("CUTOVER_FAULT"), "serve.no_fetch") == 0)
+		return zstd ? PROTO_CAPS " " PROTO_CAP_ZSTD : PROTO_CAPS;
+#endif
+	return zstd ? PROTO_CAPS " " PROTO_CAP_FETCH " " PROTO_CAP_ZSTD : PROTO_CAPS " " PROTO_CAP_FETCH;
 }
 
 /* Our caps plus idle=SECONDS when the idle timeout is on, so the client pings in time. */

@@ -11,14 +11,19 @@
 #include "sigcheck.h"
 #include "signers.h"
 
-/* The byte_source sc.src: the inner source's bytes, hashed as they pass. */
+/*
+ * The byte_source sc.src: the inner source's bytes, hashed as they pass
+ * when a signature is being verified. The inner source is looked at only
+ * here, so it may be set up after sigcheck_begin (a URL's fetch starts
+ * after the install's begin record).
+ */
 static ssize_t
 hashing_read(void *ctx, const void **buf)
 {
 	struct sigcheck *sc = ctx;
 	ssize_t n = sc->inner->read(sc->inner->ctx, buf);
 
-	if (n > 0 && EVP_DigestUpdate(sc->md, *buf, (size_t)n) != 1)
+	if (sc->active && n > 0 && EVP_DigestUpdate(sc->md, *buf, (size_t)n) != 1)
 		sc->md_failed = 1;
 	return n;
 }
@@ -45,7 +50,8 @@ sigcheck_begin(struct sigcheck *sc, const struct app_conf *conf, const char *tex
 
 	memset(sc, 0, sizeof(*sc));
 	sc->inner = src;
-	sc->src = *src;
+	sc->src.read = hashing_read;
+	sc->src.ctx = sc;
 	if (text == NULL || text[0] == '\0') {
 		if (!conf->require_signature)
 			return CUT_OK;
@@ -70,8 +76,6 @@ sigcheck_begin(struct sigcheck *sc, const struct app_conf *conf, const char *tex
 		return CUT_ERR_ALLOC;
 	}
 	sc->active = 1;
-	sc->src.read = hashing_read;
-	sc->src.ctx = sc;
 	return CUT_OK;
 }
 

@@ -168,6 +168,7 @@ _cutover()
 		-f|--file) fleet=${COMP_WORDS[i+1]}; skip=1 ;;
 		--app) app=${COMP_WORDS[i+1]}; skip=1 ;;
 		--release|--hosts|--group|--exclude|--batch|--max-fail|--canary|--bake|--to|--keep|--pause-after|--wait|--actor|--since|--html|--rollout|--pool) skip=1 ;;
+		--sha256) skip=1 ;;
 		-*) ;;
 		*) if [[ -z $cmd ]]; then cmd=$w; else ((nargs++)); fi ;;
 		esac
@@ -205,6 +206,7 @@ $(_cutover_ini_apps /etc/cutover/agent.ini)"
 		return 0 ;;
 	--to) [[ -n $app ]] && _cutover_reply "$(_cutover_releases /etc/cutover/agent.ini "$app")"; return 0 ;;
 	--release|--batch|--max-fail|--bake|--keep|--pause-after|--wait|--actor|--since|--rollout) COMPREPLY=(); return 0 ;;
+	--sha256) COMPREPLY=(); return 0 ;;
 	--html) _cutover_files; return 0 ;;
 	esac
 
@@ -215,7 +217,7 @@ $(_cutover_ini_apps /etc/cutover/agent.ini)"
 	fi
 	if [[ $cur == -* ]]; then
 		case $cmd in
-		deploy) _cutover_reply "--app --release --hosts --group --exclude --batch --max-fail --canary --bake --pause-after --wait --actor --dry-run --pool --help" ;;
+		deploy) _cutover_reply "--app --release --sha256 --hosts --group --exclude --batch --max-fail --canary --bake --pause-after --wait --actor --dry-run --pool --help" ;;
 		rollback) _cutover_reply "--app --to --hosts --group --exclude --batch --actor --dry-run --force-schema --pool --help" ;;
 		drill) _cutover_reply "--app --hosts --group --canary --exclude --actor --help" ;;
 		report) _cutover_reply "--since --json --html --rollout --app --hosts --group --exclude --help" ;;
@@ -226,7 +228,8 @@ $(_cutover_ini_apps /etc/cutover/agent.ini)"
 		esac
 		return 0
 	fi
-	[[ $cmd == deploy && $nargs -eq 0 ]] && _cutover_files
+	# ARCHIVE, or a URL typed in full (nothing to complete for those).
+	[[ $cmd == deploy && $nargs -eq 0 && $cur != http://* && $cur != https://* ]] && _cutover_files
 	# pin/unpin ID: the releases this machine's agent knows, as for --to.
 	[[ ($cmd == pin || $cmd == unpin) && $nargs -eq 0 && -n $app ]] &&
 	    _cutover_reply "$(_cutover_releases /etc/cutover/agent.ini "$app")"

@@ -112,10 +112,30 @@ note_name(struct parse_state *ps, const char *app)
 	return 1;
 }
 
+/* The fetch_* strings that must have a shape (cutover-agent.ini(5)); 0 or CUT_ERR_CONFIG. */
+static int
+check_fetch_key(const char *key, const char *value, char *reason, size_t rlen)
+{
+	if (value[0] == '\0')
+		return CUT_OK;
+	if (strcmp(key, "fetch_ca_file") == 0 && value[0] != '/') {
+		snprintf(reason, rlen, "%s: \"%s\" is not an absolute path", key, value);
+		return CUT_ERR_CONFIG;
+	}
+	if (strcmp(key, "fetch_proxy") == 0 && strstr(value, "://") == NULL) {
+		snprintf(reason, rlen, "%s: \"%s\" is not a proxy URL (SCHEME://HOST:PORT)", key, value);
+		return CUT_ERR_CONFIG;
+	}
+	return CUT_OK;
+}
+
 static int
 set_key(struct app_conf *c, const char *key, const char *value, char *reason, size_t rlen)
 {
 	long long v;
+
+	if (check_fetch_key(key, value, reason, rlen) != CUT_OK)
+		return CUT_ERR_CONFIG;
 
 #define KEY_STR(n, d, h) \
 	if (strcmp(key, #n) == 0) { \

@@ -5,13 +5,35 @@
  */
 #include "config.h"
 
+#include <ctype.h>
 #include <getopt.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "bluegreen.h"
 #include "engine.h"
 #include "err.h"
 #include "log.h"
+#include "url.h"
+
+/* ARCHIVE|URL and --sha256 go together: a URL needs one, and it must be 64 hex digits. 0 or an exit code. */
+static int
+check_source(struct deploy_opts *o)
+{
+	size_t n = 0;
+
+	o->url = url_is_http(o->archive);
+	if (o->url && o->sha256 == NULL)
+		return log_error("deploy: an archive URL needs --sha256 HEX (the agents check what they fetch "
+		    "against it)"), CUT_EXIT_USAGE;
+	if (o->sha256 == NULL)
+		return 0;
+	while (isxdigit((unsigned char)o->sha256[n]))
+		n++;
+	if (n != SHA256_HEX_LEN || o->sha256[n] != '\0')
+		return log_error("deploy: --sha256 \"%.100s\" is not 64 hex digits", o->sha256), CUT_EXIT_USAGE;
+	return 0;
+}
 
 static int
 cmd_deploy(const struct copts *g, int argc, char **argv)
@@ -31,6 +53,7 @@ cmd_deploy(const struct copts *g, int argc, char **argv)
 		{ "wait", required_argument, NULL, 'w' },
 		{ "actor", required_argument, NULL, 'A' },
 		{ "pool", required_argument, NULL, 'P' },
+		{ "sha256", required_argument, NULL, 's' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -58,6 +81,7 @@ cmd_deploy(const struct copts *g, int argc, char **argv)
 		case 'c': o.canary = optarg; break;
 		case 'A': o.actor = optarg; break;
 		case 'P': pool = optarg; break;
+		case 's': o.sha256 = optarg; break;
 		case 'n': o.dry_run = 1; break;
 		case 'm': case 'k': case 'p': case 'w': {
 			long long v = strtoll(optarg, &end, 10);
@@ -84,6 +108,8 @@ cmd_deploy(const struct copts *g, int argc, char **argv)
 		o.archive = argv[optind++];	/* after "--" */
 	if (optind != argc || o.archive == NULL)
 		return coord_usage("deploy");
+	if ((rc = check_source(&o)) != 0)
+		return rc;
 	if (bg_configured(g))
 		return bg_deploy(g, &o, exclude, pool);
 	if (pool) {
@@ -98,7 +124,7 @@ cmd_deploy(const struct copts *g, int argc, char **argv)
 }
 
 const struct coord_cmd cmd_deploy_entry = {
-	"deploy", "deploy ARCHIVE [--app APP] [--release ID] [--hosts LIST] [--group G] [--exclude LIST] "
+	"deploy", "deploy ARCHIVE|URL [--sha256 HEX] [--app APP] [--release ID] [--hosts LIST] [--group G] [--exclude LIST] "
 	    "[--batch N|N%] [--max-fail N] [--canary N|HOSTS|GROUP] [--bake SECONDS] [--pause-after N] "
 	    "[--wait SECONDS] [--actor NAME] [--dry-run] [--pool NAME]",
 	"roll a release out in batches (with ARCHIVE.sig, if present, as its signature); "

@@ -45,6 +45,8 @@ struct deploy_opts {
 	const char *archive, *app, *release, *hosts, *group, *batch;
 	const char *canary;	/* N, a group, or host names (comma-separated); NULL none */
 	const char *actor;	/* --actor; NULL: from the environment */
+	const char *sha256;	/* --sha256: checked against ARCHIVE, or what the agents check a URL's bytes against */
+	int url;		/* archive is an http(s) URL: the agents fetch it (cap fetch), nothing is uploaded */
 	long long max_fail;	/* -1: from the fleet file */
 	long long bake;		/* seconds */
 	long long pause_after;	/* batches to switch before pausing; 0 never */

@@ -80,6 +80,7 @@ struct host {
 
 	struct host_wseg *wq_head, *wq_tail;
 	size_t wq_bytes;
+	long long sent_bytes;		/* protocol bytes written to the agent (cutover(1) --json result) */
 	int want_eof, eof_sent;
 
 	int exit_status;		/* valid in DONE; -1 when unknown */

@@ -12,6 +12,7 @@
 #include "log.h"
 #include "plan.h"
 #include "signature.h"
+#include "url.h"
 #include "stage.h"
 
 static int
@@ -133,8 +134,8 @@ plan_recompress(const struct engine *e)
 	ssize_t n;
 	int fd, level = stage_recompress_level(e->ro);
 
-	/* A signed archive goes out as it is (signature.h). */
-	if (level == 0 || signature_present(e->o->archive) ||
+	/* A signed archive goes out as it is (signature.h); a URL is not ours to send. */
+	if (level == 0 || e->o->url || signature_present(e->o->archive) ||
 	    (fd = open(e->o->archive, O_RDONLY | O_CLOEXEC)) < 0)
 		return 0;
 	n = read_full(fd, head, sizeof(head));
@@ -188,7 +189,9 @@ engine_plan(struct engine *e)
 		kv_add_int(&ev, "max_fail", (long long)e->max_fail);
 		kv_add_int(&ev, "bake", e->o->bake);
 		kv_add_int(&ev, "recompress", zlevel);
-		kv_add_bool(&ev, "signature", signature_present(e->o->archive));
+		kv_add_bool(&ev, "signature", !e->o->url && signature_present(e->o->archive));
+		if (e->o->url)
+			kv_add_int(&ev, "fetch_parallel", ro->run.sel.global.fetch_parallel);
 		kv_add(&ev, "excluded", excl);
 		kv_print_json(&ev, stdout);
 		kv_free(&ev);
@@ -197,6 +200,13 @@ engine_plan(struct engine *e)
 		    ro->app, ro->release, ro->n, e->nb, e->bsize, e->max_fail, e->o->bake);
 		if (excl[0])
 			printf("excluded: %s\n", excl);
+		if (e->o->url) {
+			char shown[512];
+
+			url_shown(e->o->archive, shown, sizeof(shown));
+			printf("stage: every host fetches %s itself, at most %lld at once (fetch_parallel)\n",
+			    shown, ro->run.sel.global.fetch_parallel);
+		}
 		if (zlevel > 0)
 			printf("stage: the archive is recompressed to zstd -%d for hosts whose agent reads zstd\n",
 			    zlevel);

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "engine.h"
+#include "proto.h"
 #include "notify.h"
 #include "err.h"
 #include "fsutil.h"
@@ -92,6 +93,19 @@ refuse_if_paused(struct engine *e)
 	return 0;
 }
 
+/* An archive URL: an agent that cannot fetch (before protocol 1.4) fails here, before anything changes. */
+static void
+refuse_no_fetch(struct rollout *ro)
+{
+	for (size_t i = 0; i < ro->n; i++) {
+		struct node *nd = &ro->nodes[i];
+
+		if (nd->st == NODE_LOCKED && !sess_has_cap(&nd->s, PROTO_CAP_FETCH))
+			node_fail(nd, CUT_ERR_USAGE, "its agent cannot fetch an archive URL (protocol 1.4, cap "
+			    "fetch): upgrade it, or deploy the archive file");
+	}
+}
+
 enum rollout_phase
 engine_preflight(struct engine *e)
 {
@@ -106,6 +120,8 @@ engine_preflight(struct engine *e)
 		if (ro->nodes[i].st == NODE_LOCKED)
 			node_request(&ro->nodes[i], "status", NULL);
 	rollout_wait(ro, -1);
+	if (e->o->url)
+		refuse_no_fetch(ro);
 	for (size_t i = 0; i < ro->n; i++) {
 		struct node *nd = &ro->nodes[i];
 		const char *cur = kv_get(&nd->res, "current");

@@ -73,6 +73,17 @@ report_excluded(const struct engine *e)
 	}
 }
 
+/* What the coordinator wrote to every agent (requests, uploads): a URL deploy sends no archive. */
+static long long
+sent_bytes(const struct rollout *ro)
+{
+	long long n = 0;
+
+	for (size_t i = 0; i < ro->n; i++)
+		n += ro->nodes[i].h->sent_bytes;
+	return n;
+}
+
 int
 engine_report(struct engine *e, const char *outcome, int code)
 {
@@ -93,6 +104,7 @@ engine_report(struct engine *e, const char *outcome, int code)
 		kv_add_int(&ev, "exit", cut_exit_code(code));
 		kv_add(&ev, "left_behind", e->left);
 		kv_add_int(&ev, "duration_ms", ms);
+		kv_add_int(&ev, "sent_bytes", sent_bytes(ro));
 		kv_print_json(&ev, stdout);
 		kv_free(&ev);
 	} else

@@ -570,6 +570,7 @@ host_wq_sent(struct host *h, size_t n)
 
 	w->off += n;
 	h->wq_bytes -= n;
+	h->sent_bytes += (long long)n;
 	if (w->off == w->len) {
 		h->wq_head = w->next;
 		if (h->wq_head == NULL)

@@ -11,7 +11,9 @@
 #include "err.h"
 #include "proto.h"
 #include "engine.h"
+#include "log.h"
 #include "stage.h"
+#include "url.h"
 
 /* Recompressing costs the coordinator about what one host saves: worth it from two hosts. */
 #define STAGE_RECOMPRESS_MIN_HOSTS	2
@@ -91,32 +93,131 @@ install_args(struct engine *e, struct node *nd, int z, const struct kvlist *zstd
 	return plain;
 }
 
-/* have + install (+ upload) on every locked node, all at once. */
+/* Ask every locked node whether it has the release; has[i] says who does. */
 static void
-stage_run(struct engine *e)
+ask_have(struct engine *e, unsigned char *has)
 {
 	struct rollout *ro = e->ro;
-	struct recompress *rc = &e->rc;
-	struct kvlist have = KVLIST_INIT, plain = KVLIST_INIT, zstd = KVLIST_INIT, sig = KVLIST_INIT;
-	const char *name = strrchr(e->o->archive, '/') ? strrchr(e->o->archive, '/') + 1 : e->o->archive;
-	unsigned char *has;
-	size_t uploads = 0;
+	struct kvlist have = KVLIST_INIT;
 
-	if ((has = calloc(ro->n ? ro->n : 1, 1)) == NULL)
-		return;
 	kv_add(&have, "sha256", e->sha);
 	for (size_t i = 0; i < ro->n; i++)
 		if (ro->nodes[i].st == NODE_LOCKED)
 			node_request(&ro->nodes[i], "have", &have);
 	rollout_wait(ro, -1);
 	kv_free(&have);
+	for (size_t i = 0; i < ro->n; i++)
+		if (ro->nodes[i].st == NODE_LOCKED)
+			has[i] = has_release(&ro->nodes[i], e->rel);
+}
+
+/*
+ * URL staging: the agents fetch the archive themselves (cap fetch), at most
+ * fetch_parallel at once; each settled fetch starts the next, so a rollout
+ * never has more hosts on the artifact server (cutover.ini(5)).
+ */
+struct fetch_window {
+	struct engine *e;
+	const struct kvlist *args;
+	unsigned char *queued;	/* per node: waiting for a slot */
+	unsigned char *fetching;	/* per node: its install is out */
+	size_t next, inflight, max, peak;
+};
+
+static struct fetch_window *fetch_win;	/* the window of the staging under way (one at a time) */
+
+static void
+fetch_fill(struct fetch_window *w)
+{
+	struct rollout *ro = w->e->ro;
+
+	while (w->inflight < w->max && w->next < ro->n && !w->e->stop) {
+		size_t i = w->next++;
+
+		if (!w->queued[i] || ro->nodes[i].st != NODE_LOCKED)
+			continue;
+		w->queued[i] = 0;
+		if (node_request(&ro->nodes[i], "install", w->args) != CUT_OK)
+			continue;
+		w->fetching[i] = 1;
+		if (++w->inflight > w->peak)
+			w->peak = w->inflight;
+	}
+}
+
+/* The rollout's on_settle hook, whose type takes a mutable node. */
+static void
+/* cppcheck-suppress constParameter */
+fetch_settled(struct rollout *ro, struct node *nd)
+{
+	struct fetch_window *w = fetch_win;
+	size_t i = (size_t)(nd - ro->nodes);
+
+	if (w == NULL || i >= ro->n || !w->fetching[i])
+		return;
+	w->fetching[i] = 0;
+	w->inflight--;
+	fetch_fill(w);
+}
+
+static void
+stage_fetch(struct engine *e, const unsigned char *has)
+{
+	struct rollout *ro = e->ro;
+	struct kvlist args = KVLIST_INIT;
+	struct fetch_window w = { .e = e, .args = &args };
+	char shown[512];
+	size_t want = 0;
+
+	w.max = (size_t)ro->run.sel.global.fetch_parallel;
+	w.queued = calloc(ro->n ? ro->n : 1, 1);
+	w.fetching = calloc(ro->n ? ro->n : 1, 1);
+	if (w.queued == NULL || w.fetching == NULL) {
+		free(w.queued);
+		free(w.fetching);
+		return;
+	}
+	kv_add(&args, "release", e->rel);
+	kv_add(&args, "url", e->o->archive);
+	kv_add(&args, "sha256", e->sha);
+	for (size_t i = 0; i < ro->n; i++) {
+		if (ro->nodes[i].st != NODE_LOCKED)
+			continue;
+		if (has[i])	/* answered at once from what it has: no fetch */
+			(void)node_request(&ro->nodes[i], "install", &args);
+		else
+			want += w.queued[i] = 1;
+	}
+	url_shown(e->o->archive, shown, sizeof(shown));
+	rollout_event(ro, "fetch", NULL, "%zu host(s) fetch %s, at most %zu at once (fetch_parallel)",
+	    want, shown, w.max);
+	fetch_win = &w;
+	ro->on_settle = fetch_settled;
+	fetch_fill(&w);
+	rollout_wait(ro, -1);
+	ro->on_settle = NULL;
+	fetch_win = NULL;
+	log_debug("stage: at most %zu host(s) fetched at once", w.peak);
+	kv_free(&args);
+	free(w.queued);
+	free(w.fetching);
+}
+
+/* install (+ upload) on every locked node, all at once. */
+static void
+stage_upload(struct engine *e, const unsigned char *has)
+{
+	struct rollout *ro = e->ro;
+	struct recompress *rc = &e->rc;
+	struct kvlist plain = KVLIST_INIT, zstd = KVLIST_INIT, sig = KVLIST_INIT;
+	const char *name = strrchr(e->o->archive, '/') ? strrchr(e->o->archive, '/') + 1 : e->o->archive;
+	size_t uploads = 0;
 
 	for (size_t i = 0; i < ro->n; i++) {
 		struct node *nd = &ro->nodes[i];
 
 		if (nd->st != NODE_LOCKED)
 			continue;
-		has[i] = has_release(nd, e->rel);
 		uploads += !has[i] && nd->h->conf->s.recompress > 0 && sess_has_cap(&nd->s, PROTO_CAP_ZSTD);
 	}
 	finish_recompress(ro, rc, uploads, e->len);
@@ -153,6 +254,21 @@ stage_run(struct engine *e)
 	kv_free(&plain);
 	kv_free(&zstd);
 	kv_free(&sig);
+}
+
+/* have + install (+ upload, or the agents' own fetch) on every locked node. */
+static void
+stage_run(struct engine *e)
+{
+	unsigned char *has;
+
+	if ((has = calloc(e->ro->n ? e->ro->n : 1, 1)) == NULL)
+		return;
+	ask_have(e, has);
+	if (e->o->url)
+		stage_fetch(e, has);
+	else
+		stage_upload(e, has);
 	free(has);
 }
 

@@ -6,6 +6,7 @@ libcutover_a_SOURCES = \
 	proto/kv.c proto/kv.h \
 	proto/fsutil.c proto/fsutil.h \
 	proto/release_id.c proto/release_id.h \
+	proto/url.c proto/url.h \
 	proto/hexdigest.c proto/hexdigest.h \
 	proto/sha256.c proto/sha256.h \
 	proto/strv.c proto/strv.h \

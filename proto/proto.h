@@ -45,6 +45,8 @@
 #define PROTO_CAP_SIG	"sig"
 /* 1.4: note takes state=live (a blue-green switch record); status has live_* fields. */
 #define PROTO_CAP_LIVE	"live"
+/* 1.4: install/deploy take arg url (with sha256) and the agent fetches the archive itself. */
+#define PROTO_CAP_FETCH	"fetch"
 
 /* --- Limits. Every cap a decoder enforces is here, nowhere else. --- */
 #define PROTO_HEADER_LEN	4			/* the u32 length */

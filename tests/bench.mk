@@ -9,3 +9,4 @@ EXTRA_DIST += tests/bench/bench-switch.sh tests/bench/bench-rollback.sh
 EXTRA_DIST += tests/bench/bench-report.sh
 EXTRA_DIST += tests/bench/bench-dedupe.sh
 EXTRA_DIST += tests/bench/bench-bluegreen.sh
+EXTRA_DIST += tests/bench/bench-pull.sh

@@ -26,6 +26,9 @@ COORD_TESTS = \
 	tests/regress/fleet-signature.sh
 TESTS += $(COORD_TESTS)
 EXTRA_DIST += $(COORD_TESTS)
+# deploy URL --sha256 against a real nginx (tests/lib-nginx.sh).
+TESTS += tests/regress/fleet-pull.sh
+EXTRA_DIST += tests/regress/fleet-pull.sh
 
 # coordinator/recompress.c against libarchive directly.
 if HAVE_CMOCKA

@@ -101,6 +101,7 @@ expect_completion "--actor --app --batch --dry-run --exclude --force-schema --gr
 printf '[fleet]\nblue_green = blue, green\nswitch = true\n' > "$T/bg.ini"
 expect_completion "blue green" _cutover cutover -f "$T/bg.ini" rollback --pool ""
 expect_completion "green" _cutover cutover -f "$T/bg.ini" deploy x.tgz --pool g
+expect_completion "--sha256" _cutover cutover deploy https://a.example/x.tgz --sh
 expect_completion "drill" _cutover cutover dr
 expect_completion "--actor --app --canary --exclude --group --help --hosts" _cutover cutover drill -
 expect_completion "eu" _cutover cutover -f "$T/cutover.ini" drill --canary e

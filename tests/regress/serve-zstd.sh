@@ -42,7 +42,7 @@ client <<END
 hello
 read
 END
-has "^HELLO 1\\.4 upload have lock events records ping note check drill sig live zstd idle=60\$"
+has "^HELLO 1\\.4 upload have lock events records ping note check drill sig live fetch zstd idle=60\$"
 has '^agent-exit 0'
 
 step "install a zstd recompression with archive_sha256 = the original's digest"
