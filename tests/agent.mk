@@ -23,12 +23,12 @@ AGENT_TESTS = \
 TESTS += $(AGENT_TESTS)
 EXTRA_DIST += $(AGENT_TESTS)
 # Pull over HTTP(S) from a real nginx (tests/lib-nginx.sh); fetch-text drives fetch_text().
-TESTS += tests/regress/agent-pull.sh
+TESTS += tests/regress/agent-pull.sh tests/regress/agent-pull-signed.sh
 check_PROGRAMS += tests/fetch-text
 tests_fetch_text_SOURCES = tests/fetch-text.c
 tests_fetch_text_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/agent
 tests_fetch_text_LDADD = $(AGENT_LIBS)
-EXTRA_DIST += tests/regress/agent-pull.sh tests/lib-nginx.sh
+EXTRA_DIST += tests/regress/agent-pull.sh tests/regress/agent-pull-signed.sh tests/lib-nginx.sh
 
 if HAVE_CMOCKA
 check_PROGRAMS += tests/unit/test_core
