@@ -899,10 +899,13 @@ settings_dump(const struct fleet_settings *st, FILE *f)
 }
 
 void
-fleet_sel_dump(const struct fleet_sel *sel, FILE *f)
+fleet_sel_dump(const struct fleet_conf *fc, const struct fleet_sel *sel, FILE *f)
 {
 	fprintf(f, "[fleet]\n");
 	settings_dump(&sel->global, f);
+	if (fc != NULL && fc->pool[0] != NULL)
+		fprintf(f, "blue_green = %s %s\nswitch = %s\n", fc->pool[0], fc->pool[1],
+		    fc->switch_cmd ? fc->switch_cmd : "");
 	for (size_t i = 0; i < sel->n; i++) {
 		fprintf(f, "\n[host %s]\naddress = %s\n", sel->hosts[i].name, sel->hosts[i].address);
 		settings_dump(&sel->hosts[i].s, f);

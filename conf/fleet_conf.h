@@ -135,6 +135,6 @@ void fleet_sel_free(struct fleet_sel *sel);
 int fleet_batch_size(const char *batch, size_t n, size_t *out);
 
 /* Print effective settings of a selection in INI form. */
-void fleet_sel_dump(const struct fleet_sel *sel, FILE *f);
+void fleet_sel_dump(const struct fleet_conf *fc, const struct fleet_sel *sel, FILE *f);
 
 #endif

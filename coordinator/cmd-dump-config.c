@@ -44,7 +44,7 @@ cmd_dump_config(const struct copts *g, int argc, char **argv)
 	text.json = 0;
 	if ((rc = coord_load(&text, hosts, group, exclude, &run)) != 0)
 		return rc;
-	fleet_sel_dump(&run.sel, stdout);
+	fleet_sel_dump(&run.fc, &run.sel, stdout);
 	coord_unload(&run);
 	return CUT_EXIT_OK;
 }

@@ -39,6 +39,13 @@ echo "$OUT" | awk '/^\[host lone\]/{p=1} p&&/^port/{print; exit}' | grep -qx 'po
 echo "$OUT" | grep -q '^identity = /home/op/keys/id$' || fail "~ expansion: $OUT"
 echo "$OUT" | grep -q '^parallel = 64$' || fail "parallel default: $OUT"
 
+step "blue_green and switch are printed in [fleet]"
+printf '[fleet]\nblue_green = web db\nswitch = lb-switch --reload\n' > bg.ini
+sed -n '/^\[group web\]/,$p' fleet.ini >> bg.ini
+expect_exit 0 "$CUTOVER" -f bg.ini dump-config
+echo "$OUT" | sed -n '/^\[fleet\]/,/^$/p' | grep -qx 'blue_green = web db' || fail "blue_green: $OUT"
+echo "$OUT" | sed -n '/^\[fleet\]/,/^$/p' | grep -qx 'switch = lb-switch --reload' || fail "switch: $OUT"
+
 step "--group takes the group's settings as rollout-wide ones"
 expect_exit 0 "$CUTOVER" -f fleet.ini dump-config --group web
 [ "$(echo "$OUT" | grep -c '^\[host ')" = 3 ] || fail "web has 3 hosts: $OUT"
