@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "err.h"
+#include "escape.h"
 #include "fsutil.h"
 #include "journal.h"
 #include "manifest.h"
@@ -156,6 +157,29 @@ add_rollout_fields(struct kvlist *res, const struct state *st)
 }
 
 /*
+ * The last blue-green switch recorded here (cutover(1), Blue-green), as one
+ * line: "live:     pool green (web-2) since TIME, by alice". The values come
+ * from the coordinator's note, so they are escaped like any outside text.
+ */
+static void
+live_status_text(FILE *m, const struct state *st)
+{
+	static const char *const keys[] = { "pool", "release", "actor" };
+	char v[3][256], tbuf[32];
+
+	if (!st->has_live)
+		return;
+	for (int i = 0; i < 3; i++) {
+		const char *s = kv_get(&st->live, keys[i]);
+
+		text_escape(s ? s : "", v[i], sizeof(v[i]), 128, 0);
+	}
+	format_time(kv_get_int(&st->live, "ts_ms", 0), tbuf);
+	fprintf(m, "live:     pool %s (%s) since %s%s%s\n", v[0][0] ? v[0] : "?",
+	    v[1][0] ? v[1] : "?", tbuf, v[2][0] ? ", by " : "", v[2]);
+}
+
+/*
  * dedupe (cutover-agent.ini(5)): what the current release's install linked
  * instead of writing, i.e. the bytes it shares with the release current
  * before it. Other releases' numbers are in their install records (history).
@@ -207,6 +231,7 @@ op_status(struct app *app, const struct sink *sink, struct kvlist *res)
 	fprintf(m, "current:  %s\n", st.current[0] ? st.current : "none");
 	fprintf(m, "previous: %s\n", prev ? prev : "none");
 	print_rollout_lines(m, &st);
+	live_status_text(m, &st);
 	schema_status_text(m, &st, prev);
 	dedupe_status(m, NULL, app, &st);
 	fprintf(m, "lock:     %s%s\n", locked ? "held by " : "free", locked ? holder : "");

@@ -100,6 +100,12 @@ expect_exit 0 $C --json status
 printf '%s\n' "$OUT" | grep '"event":"live_pool"' | grep -q '"pool":"green","release":"web-2","idle":"blue","idle_release":"web-1","recorded":true' ||
     fail "status --json: $OUT"
 
+step "the agent's own status names the live pool, on a host of either pool"
+for h in h11 h13; do
+	expect_exit 0 "$CUTOVER_AGENT" --config "$T/$h/agent.ini" status web
+	printf '%s\n' "$OUT" | grep -q "^live:     pool green (web-2) since .*, by " || fail "agent status on $h: $OUT"
+done
+
 step "rollback from a fresh HOME: switch back to blue, no host touched"
 fresh_home r1
 for h in h11 h12 h13 h14; do eval "sw_$h=$(switches $h)"; done
