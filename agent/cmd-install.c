@@ -18,6 +18,7 @@
 #include "url.h"
 
 #define INSTALL_USAGE "APP ARCHIVE|URL [--release ID] [--sha256 HEX] [--signature FILE]"
+#define DEPLOY_USAGE INSTALL_USAGE " [--force-schema]"
 
 /*
  * The armored signature at path into a fresh string (at most
@@ -94,9 +95,11 @@ install_args_parse(const char *cmd, int argc, char **argv, struct install_args *
 		{ "release", required_argument, NULL, 'r' },
 		{ "sha256", required_argument, NULL, 's' },
 		{ "signature", required_argument, NULL, 'S' },
+		{ "force-schema", no_argument, NULL, 'F' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
+	const char *usage = strcmp(cmd, "deploy") == 0 ? DEPLOY_USAGE : INSTALL_USAGE;
 	const char *sigfile = NULL;
 	int ch, r;
 
@@ -113,14 +116,20 @@ install_args_parse(const char *cmd, int argc, char **argv, struct install_args *
 		case 'S':
 			sigfile = optarg;
 			break;
+		case 'F':
+			/* Only a deploy switches: install has no migration guard to force. */
+			if (strcmp(cmd, "deploy") != 0)
+				return cli_usage(cmd, usage, 0);
+			a->force_schema = 1;
+			break;
 		case 'h':
-			return cli_usage(cmd, INSTALL_USAGE, 1);
+			return cli_usage(cmd, usage, 1);
 		default:
-			return cli_usage(cmd, INSTALL_USAGE, 0);
+			return cli_usage(cmd, usage, 0);
 		}
 	}
 	if (argc - optind != 2)
-		return cli_usage(cmd, INSTALL_USAGE, 0);
+		return cli_usage(cmd, usage, 0);
 	a->app = argv[optind];
 	a->req.archive_name = argv[optind + 1];
 	if (url_is_http(a->req.archive_name)) {
@@ -181,6 +190,7 @@ install_like_run(const struct global_opts *g, int argc, char **argv,
 		install_args_close(&a);
 		return rc;
 	}
+	c.app.force_schema = a.force_schema;
 	rc = cli_end(&c, op(&c.app, &a.req, &c.sink, &c.res));
 	install_args_close(&a);
 	return rc;

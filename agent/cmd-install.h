@@ -13,6 +13,7 @@ struct install_args {
 	struct fd_source fs;
 	struct byte_source src;
 	char *sigtext;		/* the signature's armored text, or NULL */
+	int force_schema;	/* deploy --force-schema */
 };
 
 /* -1 when parsed and the archive opened, else the exit code. */

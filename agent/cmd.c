@@ -12,7 +12,7 @@ const struct agent_cmd agent_cmds[] = {
 	    agent_cmd_install },
 	{ "activate", "APP ID [--force-schema]",
 	    "point current at releases/ID (hooks, health check)", agent_cmd_activate },
-	{ "deploy", "APP ARCHIVE|URL [--release ID] [--sha256 HEX] [--signature FILE]",
+	{ "deploy", "APP ARCHIVE|URL [--release ID] [--sha256 HEX] [--signature FILE] [--force-schema]",
 	    "install, then activate; on a failed health check restore the previous release",
 	    agent_cmd_deploy },
 	{ "rollback", "APP [--to ID] [--force-schema]",

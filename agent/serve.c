@@ -483,6 +483,18 @@ h_rollback(struct serve *s, const struct msg *req, struct app *app, struct kvlis
 	return r;
 }
 
+/* install, or deploy with its force_schema (1.4), as h_activate takes it. */
+static int
+h_upload_forced(struct serve *s, const struct msg *req, struct app *app, struct kvlist *res)
+{
+	int r;
+
+	app->force_schema = strcmp(req->op, "deploy") == 0 && force_arg(req);
+	r = h_upload(s, req, app, res);
+	app->force_schema = 0;
+	return r;
+}
+
 static int
 h_drill(struct serve *s, const struct msg *req, struct app *app, struct kvlist *res)
 {
@@ -708,8 +720,8 @@ h_note(struct serve *s, const struct msg *req, struct app *app, struct kvlist *r
 
 #define IDENT	(H_LOCK | H_IDENT)
 static const struct handler handlers[] = {
-	{ "install",	IDENT | H_UPLOAD,	h_upload,	pre_wait },
-	{ "deploy",	IDENT | H_UPLOAD,	h_upload,	pre_wait },
+	{ "install",	IDENT | H_UPLOAD,	h_upload_forced,	pre_wait },
+	{ "deploy",	IDENT | H_UPLOAD,	h_upload_forced,	pre_wait },
 	{ "activate",	IDENT,			h_activate,	pre_wait },
 	{ "rollback",	IDENT,			h_rollback,	pre_wait },
 	{ "prune",	IDENT,			h_prune,	pre_wait },

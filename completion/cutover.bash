@@ -127,7 +127,8 @@ _cutover_agent()
 
 	if [[ $cur == -* ]]; then
 		case $cmd in
-		install|deploy) _cutover_reply "--release --sha256 --signature --help" ;;
+		install) _cutover_reply "--release --sha256 --signature --help" ;;
+		deploy) _cutover_reply "--release --sha256 --signature --force-schema --help" ;;
 		rollback) _cutover_reply "--to --force-schema --help" ;;
 		activate) _cutover_reply "--force-schema --help" ;;
 		prune) _cutover_reply "--keep --help" ;;

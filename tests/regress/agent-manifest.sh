@@ -100,6 +100,16 @@ expect_exit 0 A rollback web --to web-2 --force-schema
 expect_exit 0 A status web
 printf '%s\n' "$OUT" | grep -q '^schema: *6 applied' || fail "status: $OUT"
 
+step "deploy of a release below the floor: refused (exit 3, installed, not activated); deploy --force-schema switches"
+rel web-old "[release]" "version = 0.9" "schema = 4" "compatible_from = 3"
+expect_exit 3 A deploy web "$T/web-old.tgz"
+printf '%s\n' "$ERR" | grep -q 'web-old runs against schema 4, but schema 6 is applied' || fail "refusal: $ERR"
+[ "$(cur)" = web-2 ] || fail "a refused deploy moved current to $(cur)"
+expect_exit 2 A install web "$T/web-old.tgz" --force-schema
+expect_exit 0 A deploy web "$T/web-old.tgz" --force-schema
+[ "$(cur)" = web-old ] || fail "forced deploy: current $(cur)"
+expect_exit 0 A activate web web-2 --force-schema
+
 step "drill: back to the previous release and forward again, CUTOVER_ACTION=drill, journalled op=drill"
 expect_exit 0 A activate web web-3 --force-schema
 expect_exit 0 A activate web web-plain

@@ -58,7 +58,8 @@ expect_completion "--config" _cutover_agent cutover-agent --co
 expect_completion "--json" _cutover_agent cutover-agent --config x.ini --j
 
 step "agent: command options"
-expect_completion "--help --release --sha256 --signature" _cutover_agent cutover-agent deploy web x.tgz --
+expect_completion "--force-schema --help --release --sha256 --signature" _cutover_agent cutover-agent deploy web x.tgz --
+expect_completion "--help --release --sha256 --signature" _cutover_agent cutover-agent install web x.tgz --
 expect_completion "--signature" _cutover_agent cutover-agent install web x.tgz --si
 expect_completion "--release" _cutover_agent cutover-agent deploy web x.tgz --r
 expect_completion "--to" _cutover_agent cutover-agent rollback web --t
