@@ -164,6 +164,22 @@ find_curve(const char *type)
 	return NULL;
 }
 
+/* The public key of type ("EC", "RSA") that the parameters in bld describe, or NULL. */
+static EVP_PKEY *
+public_key_from(OSSL_PARAM_BLD *bld, const char *type)
+{
+	OSSL_PARAM *params = OSSL_PARAM_BLD_to_param(bld);
+	EVP_PKEY_CTX *ctx = params ? EVP_PKEY_CTX_new_from_name(NULL, type, NULL) : NULL;
+	EVP_PKEY *pk = NULL;
+
+	if (ctx == NULL || EVP_PKEY_fromdata_init(ctx) != 1 ||
+	    EVP_PKEY_fromdata(ctx, &pk, EVP_PKEY_PUBLIC_KEY, params) != 1)
+		pk = NULL;
+	OSSL_PARAM_free(params);
+	EVP_PKEY_CTX_free(ctx);
+	return pk;
+}
+
 /* An ECDSA public key: string curve id, string Q (uncompressed point). */
 static EVP_PKEY *
 ecdsa_key(struct buf *b, const struct curve *c, const char **err)
@@ -172,8 +188,6 @@ ecdsa_key(struct buf *b, const struct curve *c, const char **err)
 	size_t qlen;
 	char id[32];
 	OSSL_PARAM_BLD *bld = NULL;
-	OSSL_PARAM *params = NULL;
-	EVP_PKEY_CTX *ctx = NULL;
 	EVP_PKEY *pk = NULL;
 
 	*err = "malformed ECDSA public key";
@@ -190,15 +204,9 @@ ecdsa_key(struct buf *b, const struct curve *c, const char **err)
 	}
 	if ((bld = OSSL_PARAM_BLD_new()) != NULL &&
 	    OSSL_PARAM_BLD_push_utf8_string(bld, OSSL_PKEY_PARAM_GROUP_NAME, c->group, 0) == 1 &&
-	    OSSL_PARAM_BLD_push_octet_string(bld, OSSL_PKEY_PARAM_PUB_KEY, q, qlen) == 1 &&
-	    (params = OSSL_PARAM_BLD_to_param(bld)) != NULL &&
-	    (ctx = EVP_PKEY_CTX_new_from_name(NULL, "EC", NULL)) != NULL &&
-	    EVP_PKEY_fromdata_init(ctx) == 1 &&
-	    EVP_PKEY_fromdata(ctx, &pk, EVP_PKEY_PUBLIC_KEY, params) != 1)
-		pk = NULL;
-	OSSL_PARAM_free(params);
+	    OSSL_PARAM_BLD_push_octet_string(bld, OSSL_PKEY_PARAM_PUB_KEY, q, qlen) == 1)
+		pk = public_key_from(bld, "EC");
 	OSSL_PARAM_BLD_free(bld);
-	EVP_PKEY_CTX_free(ctx);
 	if (pk == NULL)
 		*err = "ECDSA public key is not a point on its curve";
 	return pk;
@@ -223,8 +231,6 @@ rsa_key(struct buf *b, const char **err)
 {
 	BIGNUM *e = get_mpint(b), *n = get_mpint(b);
 	OSSL_PARAM_BLD *bld = NULL;
-	OSSL_PARAM *params = NULL;
-	EVP_PKEY_CTX *ctx = NULL;
 	EVP_PKEY *pk = NULL;
 
 	*err = "malformed ssh-rsa public key";
@@ -233,15 +239,9 @@ rsa_key(struct buf *b, const char **err)
 	else if (e != NULL && n != NULL && BN_is_odd(e) && !BN_is_one(e) &&
 	    (bld = OSSL_PARAM_BLD_new()) != NULL &&
 	    OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_N, n) == 1 &&
-	    OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_E, e) == 1 &&
-	    (params = OSSL_PARAM_BLD_to_param(bld)) != NULL &&
-	    (ctx = EVP_PKEY_CTX_new_from_name(NULL, "RSA", NULL)) != NULL &&
-	    EVP_PKEY_fromdata_init(ctx) == 1 &&
-	    EVP_PKEY_fromdata(ctx, &pk, EVP_PKEY_PUBLIC_KEY, params) != 1)
-		pk = NULL;
-	OSSL_PARAM_free(params);
+	    OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_E, e) == 1)
+		pk = public_key_from(bld, "RSA");
 	OSSL_PARAM_BLD_free(bld);
-	EVP_PKEY_CTX_free(ctx);
 	BN_free(e);
 	BN_free(n);
 	return pk;
