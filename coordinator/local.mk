@@ -27,6 +27,7 @@ libcoord_a_SOURCES = \
 libcoord_a_SOURCES += coordinator/untrusted.h coordinator/untrusted.c
 # known_hosts read with OpenSSH's rules (knownhosts.h).
 libcoord_a_SOURCES += coordinator/knownhosts.h coordinator/knownhosts.c
+libcoord_a_SOURCES += coordinator/knownhosts-file.h coordinator/knownhosts-file.c
 # libarchive recompresses the release to zstd once per rollout, in a thread.
 libcoord_a_CFLAGS = $(AM_CFLAGS) -pthread $(LIBSSH2_CFLAGS) $(LIBCRYPTO_CFLAGS) $(LIBARCHIVE_CFLAGS) $(INIH_CFLAGS)
 COORD_LIBS = libcoord.a libcutconf.a libcutover.a $(LIBSSH2_LIBS) $(LIBARCHIVE_LIBS) $(LIBCRYPTO_LIBS) $(INIH_LIBS)
