@@ -87,6 +87,23 @@ active_count(const struct fleet *f)
 	return a;
 }
 
+/*
+ * Step only the hosts with something to do: each host_step() costs a few
+ * syscalls even when nothing came, and stepping every host on every event
+ * made a rollout's CPU grow with hosts x events, i.e. quadratically. A host
+ * is due when its sockets were ready, something was queued for it, a
+ * deadline (keepalive, timeouts) passed, and at least once a second as a
+ * safety net. Jump tunnels and pipes pump bytes outside libssh2: always.
+ */
+static int
+host_wants_step(const struct host *h, long long now)
+{
+	long long d = host_next_deadline(h);
+
+	return h->kick || h->revents || h->pipe || h->jump || (d != 0 && now >= d) ||
+	    now - h->last_step >= 1000;
+}
+
 void
 fleet_perform(struct fleet *f)
 {
@@ -108,7 +125,8 @@ fleet_perform(struct fleet *f)
 
 		if (h->state == HOST_WAITING || host_is_final(h))
 			continue;
-		host_step(h);
+		if (host_wants_step(h, now))
+			host_step(h);
 		host_check_deadlines(h, now);
 	}
 }
@@ -150,13 +168,14 @@ fleet_poll(struct fleet *f, long long max_ms)
 	}
 	if (wait < 0 && np == 0)
 		return CUT_OK;	/* nothing to wait for */
-	if (wait > 60000 || wait < 0)
-		wait = 60000;	/* re-check at least once a minute */
+	if (wait > 1000 || wait < 0)
+		wait = 1000;	/* re-check at least once a second (fleet_perform's safety net) */
 	r = poll(f->pfd, np, (int)wait);
 	if (r < 0 && errno != EINTR)
 		return CUT_ERR_SYSTEM;
+	/* A jump host has up to three fds: any of them ready makes it due. */
 	for (nfds_t k = 0; r > 0 && k < np; k++)
-		f->hosts[f->pidx[k]]->revents = f->pfd[k].revents;
+		f->hosts[f->pidx[k]]->revents |= f->pfd[k].revents;
 	return CUT_OK;
 }
 
