@@ -7,3 +7,4 @@ EXTRA_DIST += tests/bench/bench-fleet.sh tests/bench/fleet-shell.sh \
 	tests/bench/fleet-ansible/deploy.yml tests/bench/fleet-ansible/inventory.sh
 EXTRA_DIST += tests/bench/bench-switch.sh tests/bench/bench-rollback.sh
 EXTRA_DIST += tests/bench/bench-report.sh
+EXTRA_DIST += tests/bench/bench-scale.sh

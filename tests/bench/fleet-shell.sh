@@ -4,14 +4,16 @@
 #
 #	fleet-shell.sh deploy   HOSTS ARCHIVE ID [BATCH]
 #	fleet-shell.sh rollback HOSTS
+#	fleet-shell.sh status   HOSTS
 #
 # HOSTS: a file of "ADDRESS ROOT" lines. deploy streams ARCHIVE over ssh
 # into ROOT/releases/.ID.tmp on every host at once, renames it to
 # ROOT/releases/ID, then switches ROOT/current in batches of BATCH
 # (default 5) with ln -s + mv -T (an atomic rename), remembering the old
 # target in ROOT/.previous. rollback points every host back at .previous
-# at once. Any failed host makes the command exit 1 (no reversal: that
-# is what the hand-written script typically lacks).
+# at once; status prints "ADDRESS RELEASE" for every host, asked at once.
+# Any failed host makes the command exit 1 (no reversal: that is what the
+# hand-written script typically lacks).
 #
 # Environment: SSH_OPTS (options for ssh, e.g. -i KEY -p PORT
 # -o UserKnownHostsFile=FILE), SSH_USER (default: the current user),
@@ -42,7 +44,7 @@ wait_all() {
 # Quote one word for the remote shell.
 q() { printf '%q' "$1"; }
 
-[ $# -ge 2 ] || die "usage: fleet-shell.sh deploy HOSTS ARCHIVE ID [BATCH] | rollback HOSTS"
+[ $# -ge 2 ] || die "usage: fleet-shell.sh deploy HOSTS ARCHIVE ID [BATCH] | rollback HOSTS | status HOSTS"
 CMD=$1; HOSTS=$2
 [ -r "$HOSTS" ] || die "cannot read $HOSTS"
 mapfile -t LINES < <(grep -v '^[[:space:]]*\(#\|$\)' "$HOSTS")
@@ -89,6 +91,15 @@ rollback)
 		on "$addr" "set -e; cd $r; p=\$(cat .previous); c=\$(readlink current);
 		    ln -sfn \"\$p\" .current.new; mv -T .current.new current; echo \"\$c\" > .previous" \
 		    < /dev/null &
+		PIDS+=($!)
+	done
+	wait_all || rc=1
+	;;
+status)
+	for l in "${LINES[@]}"; do
+		read -r addr root <<< "$l"
+		r=$(q "$root")
+		on "$addr" "echo $(q "$addr") \$(readlink $r/current)" < /dev/null &
 		PIDS+=($!)
 	done
 	wait_all || rc=1
