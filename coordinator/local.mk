@@ -1,6 +1,7 @@
 # coordinator/: cutover, the fleet driver (links libssh2; the agent does not).
 # The fleet-file parser lives in conf/ but only the coordinator uses it.
 libcutconf_a_SOURCES += conf/fleet_conf.c conf/fleet_conf.h conf/fleet_keys.def
+libcutconf_a_SOURCES += conf/name_index.c conf/name_index.h
 
 bin_PROGRAMS += cutover
 noinst_LIBRARIES += libcoord.a
