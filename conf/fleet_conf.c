@@ -512,10 +512,8 @@ resolve_host(const struct fleet_conf *fc, const struct fleet_section *group, con
 {
 	const struct fleet_section **layers;
 	const struct fleet_section *hs;
-	size_t nl = 0;
+	size_t nl = 0, pos = 0, ng = 0;
 	int r;
-
-	size_t v, pos = 0, ng = 0;
 
 	memset(h, 0, sizeof(*h));
 	while (group == NULL && ni_next(&fc->member, name, &pos) != NI_NONE)
@@ -527,7 +525,7 @@ resolve_host(const struct fleet_conf *fc, const struct fleet_section *group, con
 	if (group)
 		layers[nl++] = group;
 	else
-		while ((v = ni_next(&fc->member, name, &pos)) != NI_NONE)
+		for (size_t v; (v = ni_next(&fc->member, name, &pos)) != NI_NONE;)
 			layers[nl++] = &fc->sec[v];
 	hs = lookup(fc, FSEC_HOST, name);
 	layers[nl++] = hs;
