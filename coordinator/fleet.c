@@ -136,7 +136,7 @@ fleet_poll(struct fleet *f, long long max_ms)
 {
 	long long now = mono_ms(), deadline = 0, wait;
 	nfds_t np = 0;
-	int r;
+	int r, kicked = 0;
 
 	for (size_t i = 0; i < f->n; i++) {
 		struct host *h = f->hosts[i];
@@ -147,6 +147,13 @@ fleet_poll(struct fleet *f, long long max_ms)
 
 		if (d && (deadline == 0 || d < deadline))
 			deadline = d;
+		/*
+		 * Bytes queued since its last step (a request sent from a RESULT
+		 * callback) go out now: the socket would not wake us for them, and
+		 * the request would wait for the poll's timeout (up to a second).
+		 */
+		if (h->kick && !host_is_final(h) && h->state != HOST_WAITING)
+			kicked = 1;
 		if (ev != 0) {
 			f->pfd[np].fd = h->fd;
 			f->pfd[np].events = ev;
@@ -170,6 +177,8 @@ fleet_poll(struct fleet *f, long long max_ms)
 		return CUT_OK;	/* nothing to wait for */
 	if (wait > 1000 || wait < 0)
 		wait = 1000;	/* re-check at least once a second (fleet_perform's safety net) */
+	if (kicked)
+		wait = 0;
 	r = poll(f->pfd, np, (int)wait);
 	if (r < 0 && errno != EINTR)
 		return CUT_ERR_SYSTEM;
