@@ -33,12 +33,20 @@ on() {
 	timeout "$SSH_TIMEOUT" ssh "${SSH_ARGS[@]}" "$SSH_USER@$_a" "$@"
 }
 
-# wait_all: wait for every PID in PIDS; 1 when any failed.
+# bg_on INPUT ADDRESS CMD: `on` in the background, its failure noted in
+# $FAILS: `wait PID` for hundreds of children can lose track of one
+# ("not a child of this shell") when PIDs are reused on a busy machine.
+FAILS=$(mktemp "${TMPDIR:-/tmp}/fleet-shell.XXXXXX") || exit 2
+trap 'rm -f "$FAILS"' EXIT
+bg_on() {
+	_in=$1; shift
+	{ on "$@" < "$_in" || echo "$1" >> "$FAILS"; } &
+}
+
+# wait_all: wait for every job started; 1 when any failed.
 wait_all() {
-	_bad=0
-	for _p in "${PIDS[@]}"; do wait "$_p" || _bad=1; done
-	PIDS=()
-	return $_bad
+	wait
+	[ ! -s "$FAILS" ] || { : > "$FAILS"; return 1; }
 }
 
 # Quote one word for the remote shell.
@@ -49,7 +57,6 @@ CMD=$1; HOSTS=$2
 [ -r "$HOSTS" ] || die "cannot read $HOSTS"
 mapfile -t LINES < <(grep -v '^[[:space:]]*\(#\|$\)' "$HOSTS")
 [ ${#LINES[@]} -gt 0 ] || die "no hosts in $HOSTS"
-PIDS=()
 rc=0
 
 case $CMD in
@@ -62,11 +69,9 @@ deploy)
 	for l in "${LINES[@]}"; do
 		read -r addr root <<< "$l"
 		r=$(q "$root")
-		on "$addr" "set -e; mkdir -p $r/releases; rm -rf $r/releases/.$ID.tmp;
+		bg_on "$ARCHIVE" "$addr" "set -e; mkdir -p $r/releases; rm -rf $r/releases/.$ID.tmp;
 		    mkdir $r/releases/.$ID.tmp; tar -xzf - -C $r/releases/.$ID.tmp;
-		    rm -rf $r/releases/$ID; mv -T $r/releases/.$ID.tmp $r/releases/$ID" \
-		    < "$ARCHIVE" &
-		PIDS+=($!)
+		    rm -rf $r/releases/$ID; mv -T $r/releases/.$ID.tmp $r/releases/$ID"
 	done
 	wait_all || { echo "fleet-shell: upload failed on some hosts; nothing switched" >&2; exit 1; }
 	# Switch in batches.
@@ -74,11 +79,9 @@ deploy)
 	for l in "${LINES[@]}"; do
 		read -r addr root <<< "$l"
 		r=$(q "$root")
-		on "$addr" "set -e; cd $r; p=\$(readlink current || true);
+		bg_on /dev/null "$addr" "set -e; cd $r; p=\$(readlink current || true);
 		    ln -sfn releases/$ID .current.new; mv -T .current.new current;
-		    if [ -n \"\$p\" ] && [ \"\$p\" != releases/$ID ]; then echo \"\$p\" > .previous; fi" \
-		    < /dev/null &
-		PIDS+=($!)
+		    if [ -n \"\$p\" ] && [ \"\$p\" != releases/$ID ]; then echo \"\$p\" > .previous; fi"
 		i=$((i + 1))
 		if [ $((i % BATCH)) = 0 ]; then wait_all || { rc=1; break; }; fi
 	done
@@ -88,10 +91,8 @@ rollback)
 	for l in "${LINES[@]}"; do
 		read -r addr root <<< "$l"
 		r=$(q "$root")
-		on "$addr" "set -e; cd $r; p=\$(cat .previous); c=\$(readlink current);
-		    ln -sfn \"\$p\" .current.new; mv -T .current.new current; echo \"\$c\" > .previous" \
-		    < /dev/null &
-		PIDS+=($!)
+		bg_on /dev/null "$addr" "set -e; cd $r; p=\$(cat .previous); c=\$(readlink current);
+		    ln -sfn \"\$p\" .current.new; mv -T .current.new current; echo \"\$c\" > .previous"
 	done
 	wait_all || rc=1
 	;;
@@ -99,8 +100,7 @@ status)
 	for l in "${LINES[@]}"; do
 		read -r addr root <<< "$l"
 		r=$(q "$root")
-		on "$addr" "echo $(q "$addr") \$(readlink $r/current)" < /dev/null &
-		PIDS+=($!)
+		bg_on /dev/null "$addr" "echo $(q "$addr") \$(readlink $r/current)"
 	done
 	wait_all || rc=1
 	;;
