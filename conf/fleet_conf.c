@@ -170,6 +170,9 @@ struct parse_state {
 	char reason[384];
 };
 
+static const struct fleet_section *lookup(const struct fleet_conf *fc, int kind, const char *name);
+static int group_index(struct fleet_conf *fc);
+
 /* The section record for an inih section name, created on first use. */
 static struct fleet_section *
 find_section(struct parse_state *ps, const char *section, char *reason, size_t rlen)
@@ -197,24 +200,31 @@ find_section(struct parse_state *ps, const char *section, char *reason, size_t r
 		snprintf(reason, rlen, "[%s]: \"%s\" is not a valid name", section, name);
 		return NULL;
 	}
-	for (size_t i = 0; i < fc->nsec; i++) {
-		s = &fc->sec[i];
-		if ((int)s->kind == kind && (name == NULL ? s->name == NULL :
-		    (s->name != NULL && strcmp(s->name, name) == 0)))
-			return s;
-	}
+	if ((s = (struct fleet_section *)lookup(fc, kind, name)) != NULL)
+		return s;
 	if (fc->nsec >= FLEET_MAX_SECTIONS) {
 		snprintf(reason, rlen, "[%s]: more than %d sections", section, FLEET_MAX_SECTIONS);
 		return NULL;
 	}
-	if ((ns = realloc(fc->sec, (fc->nsec + 1) * sizeof(*ns))) == NULL)
-		goto nomem;
-	fc->sec = ns;
+	if (fc->nsec == fc->cap) {
+		size_t cap = fc->cap ? 2 * fc->cap : 16;
+
+		if ((ns = realloc(fc->sec, cap * sizeof(*ns))) == NULL)
+			goto nomem;
+		fc->sec = ns;
+		fc->cap = cap;
+	}
 	s = &fc->sec[fc->nsec];
 	memset(s, 0, sizeof(*s));
 	s->kind = kind;
 	if (name && (s->name = strdup(name)) == NULL)
 		goto nomem;
+	if (kind == FSEC_FLEET)
+		fc->fleet_sec = fc->nsec + 1;
+	else if (ni_add(kind == FSEC_HOST ? &fc->by_host : &fc->by_group, s->name, fc->nsec) != 0) {
+		free(s->name);
+		goto nomem;
+	}
 	fc->nsec++;
 	return s;
  nomem:
@@ -353,7 +363,7 @@ handler(void *user, const char *section, const char *name, const char *value)
 }
 
 static const struct fleet_section *lookup(const struct fleet_conf *fc, int kind, const char *name);
-static int group_has(const struct fleet_section *g, const char *host);
+static int group_has(const struct fleet_conf *fc, const struct fleet_section *g, const char *host);
 
 /* The pools once every group is read: they exist, have hosts, share none; switch is set. */
 static int
@@ -376,7 +386,7 @@ check_blue_green(const struct fleet_conf *fc, char *err, size_t errlen)
 		}
 	}
 	for (char **p = g[0]->hosts; *p; p++)
-		if (group_has(g[1], *p)) {
+		if (group_has(fc, g[1], *p)) {
 			snprintf(err, errlen, "%s:%d: blue_green: %s is in both %s and %s (the pools must not "
 			    "share hosts)", fc->file, fc->bg_line, *p, fc->pool[0], fc->pool[1]);
 			return CUT_ERR_CONFIG;
@@ -410,6 +420,12 @@ fleet_conf_load(const char *file, struct fleet_conf *fc, char *err, size_t errle
 		fleet_conf_free(fc);
 		return CUT_ERR_CONFIG;
 	}
+	if (group_index(fc) != CUT_OK) {
+		snprintf(err, errlen, "%s: out of memory", file);
+		fleet_conf_free(fc);
+		return CUT_ERR_ALLOC;
+	}
+	/* After group_index: the pools' overlap is checked through the member index. */
 	if (check_blue_green(fc, err, errlen) != CUT_OK) {
 		fleet_conf_free(fc);
 		return CUT_ERR_CONFIG;
@@ -434,29 +450,54 @@ fleet_conf_free(struct fleet_conf *fc)
 	free(fc->pool[0]);
 	free(fc->pool[1]);
 	free(fc->switch_cmd);
+	ni_free(&fc->by_host);
+	ni_free(&fc->by_group);
+	ni_free(&fc->member);
 	memset(fc, 0, sizeof(*fc));
 }
 
+/* The section of that kind and name (name NULL: [fleet]), through the indexes. */
 static const struct fleet_section *
 lookup(const struct fleet_conf *fc, int kind, const char *name)
 {
-	for (size_t i = 0; i < fc->nsec; i++) {
-		const struct fleet_section *s = &fc->sec[i];
+	size_t i;
 
-		if ((int)s->kind == kind && (name == NULL ? s->name == NULL :
-		    (s->name && strcmp(s->name, name) == 0)))
-			return s;
-	}
-	return NULL;
+	if (kind == FSEC_FLEET)
+		return fc->fleet_sec ? &fc->sec[fc->fleet_sec - 1] : NULL;
+	i = ni_get(kind == FSEC_HOST ? &fc->by_host : &fc->by_group, name);
+	return i == NI_NONE ? NULL : &fc->sec[i];
 }
 
+/* Does group g list host? Through the member index (group_index), not the list. */
 static int
-group_has(const struct fleet_section *g, const char *host)
+group_has(const struct fleet_conf *fc, const struct fleet_section *g, const char *host)
 {
-	for (char **p = g->hosts; p && *p; p++)
-		if (strcmp(*p, host) == 0)
+	size_t v, pos = 0, gi = (size_t)(g - fc->sec);
+
+	while ((v = ni_next(&fc->member, host, &pos)) != NI_NONE)
+		if (v == gi)
 			return 1;
 	return 0;
+}
+
+/* host name -> the groups listing it, in file order (a name listed twice counts once). */
+static int
+group_index(struct fleet_conf *fc)
+{
+	for (size_t i = 0; i < fc->nsec; i++) {
+		const struct fleet_section *g = &fc->sec[i];
+
+		for (char **p = g->kind == FSEC_GROUP ? g->hosts : NULL; p && *p; p++) {
+			size_t v, pos = 0;
+			int dup = 0;
+
+			while (!dup && (v = ni_next(&fc->member, *p, &pos)) != NI_NONE)
+				dup = v == i;
+			if (!dup && ni_add(&fc->member, *p, i) != 0)
+				return CUT_ERR_ALLOC;
+		}
+	}
+	return CUT_OK;
 }
 
 /* ~ and ~/x become $HOME and $HOME/x (the passwd entry without HOME). */
@@ -549,15 +590,7 @@ settings_build(struct fleet_settings *st, const struct fleet_section **layers, s
 static int
 known_host(const struct fleet_conf *fc, const char *name)
 {
-	for (size_t i = 0; i < fc->nsec; i++) {
-		const struct fleet_section *s = &fc->sec[i];
-
-		if (s->kind == FSEC_HOST && strcmp(s->name, name) == 0)
-			return 1;
-		if (s->kind == FSEC_GROUP && group_has(s, name))
-			return 1;
-	}
-	return 0;
+	return lookup(fc, FSEC_HOST, name) != NULL || ni_get(&fc->member, name) != NI_NONE;
 }
 
 /* Settings of host name: [fleet], then group (or every group naming it), then [host name]. */
@@ -567,19 +600,21 @@ resolve_host(const struct fleet_conf *fc, const struct fleet_section *group, con
 {
 	const struct fleet_section **layers;
 	const struct fleet_section *hs;
-	size_t nl = 0;
+	size_t nl = 0, pos = 0, ng = 0;
 	int r;
 
 	memset(h, 0, sizeof(*h));
-	if ((layers = calloc(fc->nsec + 2, sizeof(*layers))) == NULL)
+	while (group == NULL && ni_next(&fc->member, name, &pos) != NI_NONE)
+		ng++;
+	if ((layers = calloc(ng + 3, sizeof(*layers))) == NULL)
 		return CUT_ERR_ALLOC;
 	layers[nl++] = lookup(fc, FSEC_FLEET, NULL);
+	pos = 0;
 	if (group)
 		layers[nl++] = group;
 	else
-		for (size_t i = 0; i < fc->nsec; i++)
-			if (fc->sec[i].kind == FSEC_GROUP && group_has(&fc->sec[i], name))
-				layers[nl++] = &fc->sec[i];
+		for (size_t v; (v = ni_next(&fc->member, name, &pos)) != NI_NONE;)
+			layers[nl++] = &fc->sec[v];
 	hs = lookup(fc, FSEC_HOST, name);
 	layers[nl++] = hs;
 	r = settings_build(&h->s, layers, nl);
@@ -680,14 +715,21 @@ add_host(const struct fleet_conf *fc, const struct fleet_section *group,
 	struct fleet_host *nh;
 	int r;
 
-	for (size_t i = 0; i < sel->n; i++)
-		if (strcmp(sel->hosts[i].name, name) == 0)
-			return CUT_OK;
-	if ((nh = realloc(sel->hosts, (sel->n + 1) * sizeof(*nh))) == NULL)
-		return CUT_ERR_ALLOC;
-	sel->hosts = nh;
+	if (ni_get(&sel->by_name, name) != NI_NONE)
+		return CUT_OK;
+	if (sel->n == sel->cap) {
+		size_t cap = sel->cap ? 2 * sel->cap : 16;
+
+		if ((nh = realloc(sel->hosts, cap * sizeof(*nh))) == NULL)
+			return CUT_ERR_ALLOC;
+		sel->hosts = nh;
+		sel->cap = cap;
+	}
 	r = resolve_host(fc, group, name, &sel->hosts[sel->n]);
 	sel->n++;
+	/* Keyed by the name resolve_host copied: it lives as long as the selection. */
+	if (sel->hosts[sel->n - 1].name && ni_add(&sel->by_name, sel->hosts[sel->n - 1].name, sel->n - 1) != 0)
+		return CUT_ERR_ALLOC;
 	if (r == CUT_OK && sel->hosts[sel->n - 1].s.jump[0] != '\0')
 		r = resolve_jump(fc, &sel->hosts[sel->n - 1], err, errlen);
 	return r;
@@ -697,23 +739,13 @@ add_host(const struct fleet_conf *fc, const struct fleet_section *group,
 static int
 host_disabled(const struct fleet_conf *fc, const char *name)
 {
-	for (size_t i = 0; i < fc->nsec; i++) {
-		const struct fleet_section *s = &fc->sec[i];
+	const struct fleet_section *hs = lookup(fc, FSEC_HOST, name);
+	size_t v, pos = 0;
 
-		if (!s->disabled)
-			continue;
-		if ((s->kind == FSEC_HOST && strcmp(s->name, name) == 0) ||
-		    (s->kind == FSEC_GROUP && group_has(s, name)))
-			return 1;
-	}
-	return 0;
-}
-
-static int
-strv_has(char **v, const char *name)
-{
-	for (; v && *v; v++)
-		if (strcmp(*v, name) == 0)
+	if (hs && hs->disabled)
+		return 1;
+	while ((v = ni_next(&fc->member, name, &pos)) != NI_NONE)
+		if (fc->sec[v].disabled)
 			return 1;
 	return 0;
 }
@@ -724,14 +756,17 @@ add_excluded(struct fleet_sel *sel, const char *name, const char *reason)
 {
 	struct fleet_excluded *ne;
 
-	for (size_t i = 0; i < sel->nexcl; i++)
-		if (strcmp(sel->excl[i].name, name) == 0)
-			return CUT_OK;
+	if (ni_get(&sel->excl_by_name, name) != NI_NONE)
+		return CUT_OK;
 	if ((ne = realloc(sel->excl, (sel->nexcl + 1) * sizeof(*ne))) == NULL)
 		return CUT_ERR_ALLOC;
 	sel->excl = ne;
 	if ((ne[sel->nexcl].name = strdup(name)) == NULL)
 		return CUT_ERR_ALLOC;
+	if (ni_add(&sel->excl_by_name, ne[sel->nexcl].name, sel->nexcl) != 0) {
+		free(ne[sel->nexcl].name);
+		return CUT_ERR_ALLOC;
+	}
 	ne[sel->nexcl++].reason = reason;
 	return CUT_OK;
 }
@@ -751,7 +786,7 @@ split_known(const struct fleet_conf *fc, const struct fleet_section *g, const ch
 	for (char **p = *out; *p; p++) {
 		if (!known_host(fc, *p))
 			snprintf(err, errlen, "%s: %s: no such host in %s", opt, *p, fc->file);
-		else if (g && !group_has(g, *p))
+		else if (g && !group_has(fc, g, *p))
 			snprintf(err, errlen, "%s: %s: not in group %s", opt, *p, g->name);
 		else
 			continue;
@@ -764,20 +799,20 @@ split_known(const struct fleet_conf *fc, const struct fleet_section *g, const ch
 
 /* Take name into the selection, unless enabled = no or --exclude fences it off. */
 static int
-take_host(const struct fleet_conf *fc, const struct fleet_section *g, char **exclude,
+take_host(const struct fleet_conf *fc, const struct fleet_section *g, const struct name_index *exclude,
     struct fleet_sel *sel, const char *name, char *err, size_t errlen)
 {
 	if (host_disabled(fc, name))
 		return add_excluded(sel, name, FLEET_WHY_DISABLED);
-	if (strv_has(exclude, name))
+	if (ni_get(exclude, name) != NI_NONE)
 		return add_excluded(sel, name, FLEET_WHY_EXCLUDE);
 	return add_host(fc, g, sel, name, err, errlen);
 }
 
 /* Every host the selection names, fenced or not, through take_host. */
 static int
-take_all(const struct fleet_conf *fc, const struct fleet_section *g, char **names, char **exclude,
-    struct fleet_sel *sel, char *err, size_t errlen)
+take_all(const struct fleet_conf *fc, const struct fleet_section *g, char **names,
+    const struct name_index *exclude, struct fleet_sel *sel, char *err, size_t errlen)
 {
 	int r = CUT_OK;
 
@@ -820,6 +855,7 @@ fleet_select(const struct fleet_conf *fc, const char *hosts_csv, const char *gro
 	const struct fleet_section *layers[2];
 	const struct fleet_section *g = NULL;
 	char **names = NULL, **exclude = NULL;
+	struct name_index xi = NAME_INDEX_INIT;
 	int r;
 
 	memset(sel, 0, sizeof(*sel));
@@ -836,7 +872,12 @@ fleet_select(const struct fleet_conf *fc, const char *hosts_csv, const char *gro
 		goto fail;
 	if (exclude_csv && (r = split_known(fc, NULL, "--exclude", exclude_csv, &exclude, err, errlen)) != CUT_OK)
 		goto fail;
-	if ((r = take_all(fc, g, names, exclude, sel, err, errlen)) != CUT_OK)
+	for (char **p = exclude; p && *p; p++)
+		if (ni_add(&xi, *p, 0) != 0) {
+			r = CUT_ERR_ALLOC;
+			goto fail;
+		}
+	if ((r = take_all(fc, g, names, &xi, sel, err, errlen)) != CUT_OK)
 		goto fail;
 	if (sel->n == 0) {
 		if (sel->nexcl > 0)
@@ -849,12 +890,14 @@ fleet_select(const struct fleet_conf *fc, const char *hosts_csv, const char *gro
 	}
 	strv_free(names);
 	strv_free(exclude);
+	ni_free(&xi);
 	return CUT_OK;
  fail:
 	if (r == CUT_ERR_ALLOC)
 		snprintf(err, errlen, "out of memory");
 	strv_free(names);
 	strv_free(exclude);
+	ni_free(&xi);
 	fleet_sel_free(sel);
 	return r;
 }
@@ -880,6 +923,8 @@ fleet_sel_free(struct fleet_sel *sel)
 	for (size_t i = 0; i < sel->nexcl; i++)
 		free(sel->excl[i].name);
 	free(sel->excl);
+	ni_free(&sel->by_name);
+	ni_free(&sel->excl_by_name);
 	settings_free(&sel->global);
 	memset(sel, 0, sizeof(*sel));
 }

@@ -26,6 +26,8 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "name_index.h"
+
 /* Index of each key, in fleet_keys.def order. */
 enum fleet_key {
 #define FKEY_STR(n, d, h) FK_##n,
@@ -76,6 +78,11 @@ struct fleet_conf {
 	char *pool[2];
 	char *switch_cmd;
 	int bg_line, switch_line;	/* where they were set, for errors */
+	size_t cap;			/* sec allocated */
+	size_t fleet_sec;		/* [fleet]'s index + 1, 0 none */
+	struct name_index by_host;	/* [host NAME] -> its section */
+	struct name_index by_group;	/* [group NAME] -> its section */
+	struct name_index member;	/* host name -> each group listing it, in file order */
 };
 
 struct fleet_host {
@@ -105,6 +112,9 @@ struct fleet_sel {
 	size_t n;
 	struct fleet_excluded *excl;	/* fenced off, in selection order */
 	size_t nexcl;
+	struct name_index by_name;	/* hosts by name */
+	struct name_index excl_by_name;	/* excl by name */
+	size_t cap;			/* hosts allocated */
 };
 
 /* ./cutover.ini when it exists, else /etc/cutover/fleet.ini. */

@@ -87,6 +87,23 @@ active_count(const struct fleet *f)
 	return a;
 }
 
+/*
+ * Step only the hosts with something to do: each host_step() costs a few
+ * syscalls even when nothing came, and stepping every host on every event
+ * made a rollout's CPU grow with hosts x events, i.e. quadratically. A host
+ * is due when its sockets were ready, something was queued for it, a
+ * deadline (keepalive, timeouts) passed, and at least once a second as a
+ * safety net. Jump tunnels and pipes pump bytes outside libssh2: always.
+ */
+static int
+host_wants_step(const struct host *h, long long now)
+{
+	long long d = host_next_deadline(h);
+
+	return h->kick || h->revents || h->pipe || h->jump || (d != 0 && now >= d) ||
+	    now - h->last_step >= 1000;
+}
+
 void
 fleet_perform(struct fleet *f)
 {
@@ -108,7 +125,8 @@ fleet_perform(struct fleet *f)
 
 		if (h->state == HOST_WAITING || host_is_final(h))
 			continue;
-		host_step(h);
+		if (host_wants_step(h, now))
+			host_step(h);
 		host_check_deadlines(h, now);
 	}
 }
@@ -118,7 +136,7 @@ fleet_poll(struct fleet *f, long long max_ms)
 {
 	long long now = mono_ms(), deadline = 0, wait;
 	nfds_t np = 0;
-	int r;
+	int r, kicked = 0;
 
 	for (size_t i = 0; i < f->n; i++) {
 		struct host *h = f->hosts[i];
@@ -129,6 +147,13 @@ fleet_poll(struct fleet *f, long long max_ms)
 
 		if (d && (deadline == 0 || d < deadline))
 			deadline = d;
+		/*
+		 * Bytes queued since its last step (a request sent from a RESULT
+		 * callback) go out now: the socket would not wake us for them, and
+		 * the request would wait for the poll's timeout (up to a second).
+		 */
+		if (h->kick && !host_is_final(h) && h->state != HOST_WAITING)
+			kicked = 1;
 		if (ev != 0) {
 			f->pfd[np].fd = h->fd;
 			f->pfd[np].events = ev;
@@ -150,13 +175,16 @@ fleet_poll(struct fleet *f, long long max_ms)
 	}
 	if (wait < 0 && np == 0)
 		return CUT_OK;	/* nothing to wait for */
-	if (wait > 60000 || wait < 0)
-		wait = 60000;	/* re-check at least once a minute */
+	if (wait > 1000 || wait < 0)
+		wait = 1000;	/* re-check at least once a second (fleet_perform's safety net) */
+	if (kicked)
+		wait = 0;
 	r = poll(f->pfd, np, (int)wait);
 	if (r < 0 && errno != EINTR)
 		return CUT_ERR_SYSTEM;
+	/* A jump host has up to three fds: any of them ready makes it due. */
 	for (nfds_t k = 0; r > 0 && k < np; k++)
-		f->hosts[f->pidx[k]]->revents = f->pfd[k].revents;
+		f->hosts[f->pidx[k]]->revents |= f->pfd[k].revents;
 	return CUT_OK;
 }
 

@@ -76,7 +76,9 @@ struct host {
 	long long op_deadline;		/* mono ms: set by the caller per request; 0 none */
 	int awaiting_hello;		/* op_deadline is the agent's HELLO's (session.c) */
 	long long keepalive_next;	/* mono ms of the next keepalive */
-	short revents;			/* last poll() result for fd */
+	short revents;			/* last poll() result for its fds, 0 once stepped */
+	int kick;			/* queued bytes or a start since the last host_step() */
+	long long last_step;		/* mono ms of the last host_step() */
 
 	struct host_wseg *wq_head, *wq_tail;
 	size_t wq_bytes;

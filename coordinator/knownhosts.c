@@ -1,4 +1,7 @@
-/* known_hosts with OpenSSH's semantics (knownhosts.h). */
+/*
+ * known_hosts with OpenSSH's semantics (knownhosts.h); the file is read
+ * and indexed once per run (knownhosts-file.h).
+ */
 #include "config.h"
 
 #include <ctype.h>
@@ -12,16 +15,9 @@
 #include <openssl/hmac.h>
 
 #include "knownhosts.h"
+#include "knownhosts-file.h"
 
 #define KH_NAMES_MAX	4
-#define KH_BLOB_MAX	16384
-
-enum marker { MRK_NONE, MRK_REVOKED, MRK_CA, MRK_OTHER };
-
-struct kh_line {
-	enum marker marker;
-	char *hosts, *type, *b64;
-};
 
 /* Case-insensitive glob of pat (plen bytes) against s: * and ?, as OpenSSH's match_pattern. */
 static int
@@ -67,21 +63,6 @@ pattern_list_match(const char *list, const char *host)
 	return got;
 }
 
-/* Standard base64 into out; the decoded length, 0 when malformed or too long. */
-static size_t
-b64_decode(const char *in, size_t inlen, unsigned char *out, size_t outcap)
-{
-	int n;
-
-	if (inlen == 0 || inlen % 4 != 0 || inlen / 4 * 3 > outcap || inlen > (size_t)INT32_MAX)
-		return 0;
-	if ((n = EVP_DecodeBlock(out, (const unsigned char *)in, (int)inlen)) < 0)
-		return 0;
-	/* EVP_DecodeBlock counts the padding's zero bytes. */
-	n -= (in[inlen - 1] == '=') + (in[inlen - 2] == '=');
-	return n > 0 ? (size_t)n : 0;
-}
-
 /* "|1|base64(salt)|base64(HMAC-SHA1(salt, name))", ssh-keygen -H. */
 static int
 hashed_match(const char *field, const char *name)
@@ -90,8 +71,8 @@ hashed_match(const char *field, const char *name)
 	unsigned char s[64], h[64], md[EVP_MAX_MD_SIZE];
 	unsigned int mdlen = 0;
 
-	if (bar == NULL || b64_decode(salt, (size_t)(bar - salt), s, sizeof(s)) != 20 ||
-	    b64_decode(bar + 1, strlen(bar + 1), h, sizeof(h)) != 20)
+	if (bar == NULL || kh_b64_decode(salt, (size_t)(bar - salt), s, sizeof(s)) != 20 ||
+	    kh_b64_decode(bar + 1, strlen(bar + 1), h, sizeof(h)) != 20)
 		return 0;
 	if (HMAC(EVP_sha1(), s, 20, (const unsigned char *)name, strlen(name), md, &mdlen) == NULL)
 		return 0;
@@ -99,39 +80,13 @@ hashed_match(const char *field, const char *name)
 }
 
 static int
-hosts_match(const char *hosts, char lookups[][300], size_t n)
+hosts_match(const char *hosts, const char lookups[][KH_LOOKUP_MAX], size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
 		if (strncmp(hosts, "|1|", 3) == 0 ? hashed_match(hosts, lookups[i]) :
 		    pattern_list_match(hosts, lookups[i]) == 1)
 			return 1;
 	}
-	return 0;
-}
-
-/* Split a line in place; 0, or -1 for blank lines, comments and short lines. */
-static int
-split(char *line, struct kh_line *kl)
-{
-	char *tok[4], *save = NULL, *t;
-	size_t n = 0;
-
-	line[strcspn(line, "\r\n")] = '\0';
-	for (t = strtok_r(line, " \t", &save); t && n < 4; t = strtok_r(NULL, " \t", &save))
-		tok[n++] = t;
-	if (n == 0 || tok[0][0] == '#')
-		return -1;
-	kl->marker = MRK_NONE;
-	if (tok[0][0] == '@') {
-		kl->marker = strcmp(tok[0], "@revoked") == 0 ? MRK_REVOKED :
-		    strcmp(tok[0], "@cert-authority") == 0 ? MRK_CA : MRK_OTHER;
-		memmove(tok, tok + 1, sizeof(tok[0]) * --n);
-	}
-	if (n < 3)
-		return -1;
-	kl->hosts = tok[0];
-	kl->type = tok[1];
-	kl->b64 = tok[2];
 	return 0;
 }
 
@@ -171,64 +126,70 @@ blob_type(const unsigned char *key, size_t len, char *out, size_t cap)
 	}
 }
 
-/* One pass over the file for the lookup names; fills ks (types appended). */
-static int
-scan(const char *file, char lookups[][300], size_t n, const unsigned char *key, size_t keylen,
-    struct kh_scan *ks)
-{
-	char *line = NULL;
-	unsigned char *blob;
-	size_t cap = 0, bl;
-	int lineno = 0, match = 0, mismatch = 0, ca = 0, revoked = 0;
-	struct kh_line kl;
-	FILE *f;
+/* What one pass over the file has found so far. */
+struct pass {
+	const char (*lookups)[KH_LOOKUP_MAX];
+	size_t n;
+	const unsigned char *key;
+	size_t keylen;
+	struct kh_scan *ks;
+	int match, mismatch, ca, revoked;	/* first deciding lines, 0 none */
+};
 
-	if ((f = fopen(file, "r")) == NULL || (blob = malloc(KH_BLOB_MAX)) == NULL) {
-		if (f)
-			fclose(f);
+/* One line that may list the host (kh_file_each): ssh's rules for it. */
+static int
+visit(const struct kh_ent *e, void *arg)
+{
+	struct pass *ps = arg;
+
+	if (!hosts_match(e->hosts, ps->lookups, ps->n))
+		return 0;
+	if (e->marker == KH_MRK_CA) {
+		ps->ca = ps->ca ? ps->ca : e->line;
+		return 0;
+	}
+	if (e->marker == KH_MRK_REVOKED) {
+		if (ps->key && e->bloblen == ps->keylen && memcmp(e->blob, ps->key, e->bloblen) == 0)
+			ps->revoked = ps->revoked ? ps->revoked : e->line;
+		return 0;
+	}
+	add_type(ps->ks->types, sizeof(ps->ks->types), e->type);
+	if (ps->key && strcmp(e->type, ps->ks->offered) == 0) {
+		if (e->bloblen == ps->keylen && memcmp(e->blob, ps->key, e->bloblen) == 0)
+			ps->match = ps->match ? ps->match : e->line;
+		else
+			ps->mismatch = 1;
+	}
+	return 0;
+}
+
+/* One pass over the file's lines for the lookup names; fills ks (types appended). */
+static int
+scan(const char *file, const char lookups[][KH_LOOKUP_MAX], size_t n, const unsigned char *key,
+    size_t keylen, struct kh_scan *ks)
+{
+	const struct kh_file *f = kh_file_get(file);
+	struct pass ps = { lookups, n, key, keylen, ks, 0, 0, 0, 0 };
+
+	if (f == NULL || kh_file_each(f, lookups, n, visit, &ps) != 0) {
 		ks->verdict = KH_ERROR;
 		return -1;
 	}
-	while (getline(&line, &cap, f) >= 0) {
-		lineno++;
-		if (split(line, &kl) != 0 || kl.marker == MRK_OTHER || !hosts_match(kl.hosts, lookups, n))
-			continue;
-		if (kl.marker == MRK_CA) {
-			ca = ca ? ca : lineno;
-			continue;
-		}
-		bl = b64_decode(kl.b64, strlen(kl.b64), blob, KH_BLOB_MAX);
-		if (kl.marker == MRK_REVOKED) {
-			if (key && bl == keylen && memcmp(blob, key, bl) == 0)
-				revoked = revoked ? revoked : lineno;
-			continue;
-		}
-		add_type(ks->types, sizeof(ks->types), kl.type);
-		if (key && strcmp(kl.type, ks->offered) == 0) {
-			if (bl == keylen && memcmp(blob, key, bl) == 0)
-				match = match ? match : lineno;
-			else
-				mismatch = 1;
-		}
-	}
-	free(line);
-	free(blob);
-	fclose(f);
 	ks->verdict = KH_NOTFOUND, ks->line = 0;
-	if (revoked)
-		ks->verdict = KH_REVOKED, ks->line = revoked;
-	else if (match)
-		ks->verdict = KH_MATCH, ks->line = match;
-	else if (mismatch)
+	if (ps.revoked)
+		ks->verdict = KH_REVOKED, ks->line = ps.revoked;
+	else if (ps.match)
+		ks->verdict = KH_MATCH, ks->line = ps.match;
+	else if (ps.mismatch)
 		ks->verdict = KH_MISMATCH;
-	else if (ca)
-		ks->verdict = KH_CERT_AUTHORITY, ks->line = ca;
+	else if (ps.ca)
+		ks->verdict = KH_CERT_AUTHORITY, ks->line = ps.ca;
 	return 0;
 }
 
 /* names as ssh looks them up: lower-cased, bracketed with the port unless it is 0 or 22. */
 static void
-lookup_names(const char *const *names, size_t n, long port, char lookups[][300])
+lookup_names(const char *const *names, size_t n, long port, char lookups[][KH_LOOKUP_MAX])
 {
 	for (size_t i = 0; i < n; i++) {
 		if (port == 0 || port == 22)
@@ -244,7 +205,7 @@ int
 kh_scan(const char *file, const char *const *names, size_t n, long port,
     const unsigned char *key, size_t keylen, struct kh_scan *ks)
 {
-	char lookups[KH_NAMES_MAX][300];
+	char lookups[KH_NAMES_MAX][KH_LOOKUP_MAX];
 	struct kh_scan plain;
 
 	memset(ks, 0, sizeof(*ks));
@@ -252,7 +213,7 @@ kh_scan(const char *file, const char *const *names, size_t n, long port,
 	if (n > KH_NAMES_MAX)
 		n = KH_NAMES_MAX;
 	lookup_names(names, n, port, lookups);
-	if (scan(file, lookups, n, key, keylen, ks) != 0)
+	if (scan(file, (const char (*)[KH_LOOKUP_MAX])lookups, n, key, keylen, ks) != 0)
 		return -1;
 	if (port == 22 || (ks->verdict != KH_NOTFOUND && ks->verdict != KH_CERT_AUTHORITY))
 		return 0;
@@ -267,7 +228,7 @@ kh_scan(const char *file, const char *const *names, size_t n, long port,
 	memset(&plain, 0, sizeof(plain));
 	snprintf(plain.offered, sizeof(plain.offered), "%s", ks->offered);
 	lookup_names(names, n, 22, lookups);
-	if (scan(file, lookups, n, key, keylen, &plain) != 0)
+	if (scan(file, (const char (*)[KH_LOOKUP_MAX])lookups, n, key, keylen, &plain) != 0)
 		return -1;
 	if (ks->types[0] == '\0')
 		memcpy(ks->types, plain.types, sizeof(ks->types));

@@ -1,6 +1,7 @@
 # coordinator/: cutover, the fleet driver (links libssh2; the agent does not).
 # The fleet-file parser lives in conf/ but only the coordinator uses it.
 libcutconf_a_SOURCES += conf/fleet_conf.c conf/fleet_conf.h conf/fleet_keys.def
+libcutconf_a_SOURCES += conf/name_index.c conf/name_index.h
 
 bin_PROGRAMS += cutover
 noinst_LIBRARIES += libcoord.a
@@ -33,6 +34,7 @@ libcoord_a_SOURCES += coordinator/bluegreen.h coordinator/bluegreen.c coordinato
 libcoord_a_SOURCES += coordinator/untrusted.h coordinator/untrusted.c
 # known_hosts read with OpenSSH's rules (knownhosts.h).
 libcoord_a_SOURCES += coordinator/knownhosts.h coordinator/knownhosts.c
+libcoord_a_SOURCES += coordinator/knownhosts-file.h coordinator/knownhosts-file.c
 # libarchive recompresses the release to zstd once per rollout, in a thread.
 libcoord_a_CFLAGS = $(AM_CFLAGS) -pthread $(LIBSSH2_CFLAGS) $(LIBCRYPTO_CFLAGS) $(LIBARCHIVE_CFLAGS) $(INIH_CFLAGS)
 COORD_LIBS = libcoord.a libcutconf.a libcutover.a $(LIBSSH2_LIBS) $(LIBARCHIVE_LIBS) $(LIBCRYPTO_LIBS) $(INIH_LIBS)

@@ -63,18 +63,42 @@ in_flight(enum node_state st)
 	    st == NODE_REVERSING || st == NODE_QUERYING;
 }
 
+/*
+ * Keep the rollout's progress counts (rollout_progress) with each change of
+ * state, so the live view costs O(1) per redraw, not a walk of every node.
+ */
+static void
+count_node(const struct node *nd, int sign)
+{
+	struct rollout *ro = nd->ro;
+	size_t staged = node_reached(nd, NODE_STAGED) != 0, switched = node_stand(nd) == NODE_SWITCHED;
+	size_t reversed = nd->st == NODE_REVERSED, failed = nd->st == NODE_FAILED || nd->st == NODE_LOST;
+
+	if (sign > 0) {
+		ro->n_staged += staged, ro->n_switched += switched;
+		ro->n_reversed += reversed, ro->n_failed += failed;
+	} else {
+		ro->n_staged -= staged, ro->n_switched -= switched;
+		ro->n_reversed -= reversed, ro->n_failed -= failed;
+	}
+}
+
 void
 node_set_state(struct node *nd, enum node_state st)
 {
 	if (nd->st == st)
 		return;
 	log_debug("%s: node %s -> %s", nd->h->name, node_state_name(nd->st), node_state_name(st));
+	if (nd->ro)
+		count_node(nd, -1);
 	/* FAILED/LOST keep where the node stood: a query's origin, else the state left. */
 	if (st == NODE_QUERYING)
 		nd->from = nd->st;
 	else if (st == NODE_FAILED || st == NODE_LOST)
 		nd->from = nd->st == NODE_QUERYING || nd->st == NODE_FAILED ? nd->from : nd->st;
 	nd->st = st;
+	if (nd->ro)
+		count_node(nd, 1);
 }
 
 enum node_state

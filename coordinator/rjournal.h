@@ -58,6 +58,9 @@ struct rj_rollout {
 	long long batch, nbatches;	/* its batch (1-based) and the plan's batches, 0 none */
 	struct rj_host *hosts;
 	size_t n;
+	size_t cap;		/* hosts allocated */
+	size_t *slot;		/* name index: open addressing, host index + 1, 0 empty */
+	size_t nslot;		/* a power of two, or 0 */
 	char path[PATH_MAX];
 };
 
@@ -80,7 +83,7 @@ void rj_rollout_free(struct rj_rollout *r);
  * switched and not reversed (a partial rollout).
  */
 int rj_unsettled(const struct rj_rollout *r);
-/* The entry for host name in r, or NULL. */
+/* The entry for host name in r, or NULL (a hash lookup: callers ask once per host). */
 const struct rj_host *rj_find(const struct rj_rollout *r, const char *name);
 
 #endif

@@ -110,14 +110,10 @@ rollout_progress(struct rollout *ro, int force)
 	c.phase = ro->phase;
 	c.total = ro->n;
 	c.elapsed_ms = mono_ms() - ro->t0;
-	for (size_t i = 0; i < ro->n; i++) {
-		const struct node *nd = &ro->nodes[i];
-
-		c.staged += node_reached(nd, NODE_STAGED);
-		c.switched += node_stand(nd) == NODE_SWITCHED;
-		c.reversed += nd->st == NODE_REVERSED;
-		c.failed += nd->st == NODE_FAILED || nd->st == NODE_LOST;
-	}
+	c.staged = ro->n_staged;
+	c.switched = ro->n_switched;
+	c.reversed = ro->n_reversed;
+	c.failed = ro->n_failed;
 	progress_draw(&ro->pg, &c, force);
 }
 

@@ -46,6 +46,7 @@ struct rollout {
 	int (*cut_short)(struct rollout *ro);
 	struct identity id;	/* rollout ID, kind, actor: sent with every changing request */
 	struct progress pg;	/* live view on a terminal (progress.c) */
+	size_t n_staged, n_switched, n_reversed, n_failed;	/* its counts, kept by node_set_state() */
 	struct rjournal j;	/* our rollout journal (deploy/rollback), fd -1 when closed */
 };
 

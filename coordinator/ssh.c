@@ -217,6 +217,7 @@ host_start(struct host *h)
 		if (host_start(h->jump) != CUT_OK)
 			return host_fail(h, h->jump->err, "jump %s: %s", h->jump->name, h->jump->msg);
 		host_set_state(h, HOST_CONNECTING);
+		h->kick = 1;
 		return CUT_OK;
 	}
 	memset(&hints, 0, sizeof(hints));
@@ -239,6 +240,7 @@ host_start(struct host *h)
 		return host_fail(h, CUT_ERR_HOST, "connect to %s port %s: %s",
 		    h->conf->address, port, strerror(errno));
 	host_set_state(h, HOST_CONNECTING);
+	h->kick = 1;
 	return CUT_OK;
 }
 
@@ -628,6 +630,16 @@ step_running(struct host *h)
 		if (host_is_final(h))
 			return CUT_OK;
 	}
+	/*
+	 * Draining stdout read the socket dry: stderr that came with it sits in
+	 * libssh2's queue, and the socket will not say so (poll sees nothing).
+	 */
+	while (libssh2_poll_channel_read(h->ch, 1) &&
+	    (n = libssh2_channel_read_stderr(h->ch, (char *)buf, sizeof(buf))) > 0) {
+		keep_stderr(h, (const char *)buf, (size_t)n);
+		if (h->verbose)
+			fprintf(stderr, "%s: %.*s", h->name, (int)n, buf);
+	}
 	if (libssh2_channel_eof(h->ch)) {
 		host_set_state(h, HOST_CLOSING);
 		return CUT_OK;
@@ -648,6 +660,9 @@ host_step(struct host *h)
 	int r = CUT_OK;
 	char *sig = NULL;
 
+	h->kick = 0;
+	h->revents = 0;
+	h->last_step = mono_ms();
 	if (h->pipe) {
 		pipe_step(h);
 		return;
@@ -822,6 +837,7 @@ wq_push(struct host *h, const void *buf, size_t len, int copy)
 		h->wq_head = w;
 	h->wq_tail = w;
 	h->wq_bytes += len;
+	h->kick = 1;
 	return CUT_OK;
 }
 
@@ -841,4 +857,5 @@ void
 host_shutdown_write(struct host *h)
 {
 	h->want_eof = 1;
+	h->kick = 1;
 }

@@ -10,3 +10,4 @@ EXTRA_DIST += tests/bench/bench-report.sh
 EXTRA_DIST += tests/bench/bench-dedupe.sh
 EXTRA_DIST += tests/bench/bench-bluegreen.sh
 EXTRA_DIST += tests/bench/bench-pull.sh
+EXTRA_DIST += tests/bench/bench-scale.sh

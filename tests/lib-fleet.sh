@@ -32,8 +32,17 @@ fleet_require() {
 	[ -d /run/sshd ] || skip "cannot create /run/sshd (privilege separation dir)"
 }
 
-# host_addr hNN: the loopback address of host hNN.
-host_addr() { echo "127.0.0.${1#h}"; }
+# host_addr hNN: the loopback address of host hNN: 127.0.0.NN up to h254,
+# then 127.0.1.11.. (250 a block: .11 to .250), so a fleet of a few hundred
+# hosts (benchmarks) still gets one address each.
+host_addr() {
+	_ha=${1#h}
+	if [ "$_ha" -le 254 ]; then
+		echo "127.0.0.$_ha"
+	else
+		echo "127.0.$(( (_ha - 255) / 240 + 1 )).$(( (_ha - 255) % 240 + 11 ))"
+	fi
+}
 
 # fleet_header: the [fleet] section every test starts from.
 fleet_header() {
@@ -160,4 +169,35 @@ stop_host() {
 current_of() {
 	_l=$(readlink "$T/$1/root/current" 2>/dev/null) || { echo none; return; }
 	basename "$_l"
+}
+
+# bench_fleet: after start_fleet, what every fleet benchmark sets up the
+# same way (bench-fleet.sh, bench-rollback.sh, bench-report.sh):
+#  - `parallel` (ssh handshakes at once) past the fleet size: every session
+#    stays open for the whole command, so all of them start at once;
+#  - an empty HOME for the remote commands: a remote command's bash reads
+#    $HOME/.bashrc, and root's here runs pyenv on every ssh command (~80 ms
+#    each), a cost no real host has (sshd re-reads its config on SIGHUP,
+#    same PID);
+#  - then a bounded wait (20 s) until every sshd accepts again.
+bench_fleet() {
+	sed -i "s/^\[fleet\]\$/[fleet]\nparallel = ${BENCH_PARALLEL:-256}/" "$T/fleet.ini"
+	mkdir -p "$T/home"
+	for _bh in $FLEET_HOSTS; do
+		echo "SetEnv HOME=$T/home" >> "$T/$_bh/sshd_config"
+		kill -HUP "$(cat "$T/$_bh/sshd.pid")" || fail "sshd $_bh: SIGHUP"
+	done
+	python3 - "$FLEET_PORT" $(for _bh in $FLEET_HOSTS; do host_addr "$_bh"; done) <<'PY' || fail "sshd not back after SIGHUP"
+import socket, sys, time
+end = time.time() + 20
+for a in sys.argv[2:]:
+    while True:
+        try:
+            socket.create_connection((a, int(sys.argv[1])), timeout=1).close()
+            break
+        except OSError:
+            if time.time() > end:
+                sys.exit(1)
+            time.sleep(0.05)
+PY
 }

@@ -178,31 +178,8 @@ at_exit kill_children
 for h in $FLEET_HOSTS; do
 	sed -i "s|^root = .*|root = $M/$h/root|" "$T/$h/agent.ini" || fail "agent.ini"
 done
-# The coordinator keeps every session open for the whole rollout, and its
-# default of 64 concurrent connections (`parallel`) never lets hosts 65..
-# connect: the rollout waits forever. Raise it past the fleet size.
-sed -i "s/^\[fleet\]\$/[fleet]\nparallel = 256/" "$T/fleet.ini"
-# A remote command's bash reads $HOME/.bashrc; root's here runs pyenv on
-# every ssh command (~80 ms each), a cost no real host has: give the fake
-# hosts an empty HOME (sshd re-reads its config on SIGHUP, same PID).
-mkdir -p "$T/home"
-for h in $FLEET_HOSTS; do
-	echo "SetEnv HOME=$T/home" >> "$T/$h/sshd_config"
-	kill -HUP "$(cat "$T/$h/sshd.pid")" || fail "sshd $h: SIGHUP"
-done
-python3 - "$FLEET_PORT" $(for h in $FLEET_HOSTS; do host_addr "$h"; done) <<'PY' || fail "sshd not back after SIGHUP"
-import socket, sys, time
-end = time.time() + 20
-for a in sys.argv[2:]:
-    while True:
-        try:
-            socket.create_connection((a, int(sys.argv[1])), timeout=1).close()
-            break
-        except OSError:
-            if time.time() > end:
-                sys.exit(1)
-            time.sleep(0.05)
-PY
+# parallel = 256, an empty HOME for remote commands, sshd back after SIGHUP.
+bench_fleet
 echo "fleet of $MAXN sshd up in $(calc "$(now) - $t") s; file system: $BENCH_FS"
 for n in $SIZES; do
 	hosts "$n" | paste -sd, > "$T/csv.$n"

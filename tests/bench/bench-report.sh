@@ -30,30 +30,11 @@ TIME=/usr/bin/time
 
 step "start $HOSTS sshd hosts"
 start_fleet "$HOSTS"
-# As in bench-fleet.sh: every session stays open until the report is read,
-# so `parallel` must exceed the fleet size; 100 handshakes on this 2-core
-# machine are slower than on a real network, so connect_timeout is raised.
-# A remote command's shell reads $HOME/.bashrc (root's here runs pyenv, ~80 ms
-# a session, a cost no real host has): the fake hosts get an empty HOME.
-sed -i "s/^\[fleet\]\$/[fleet]\nparallel = 256/; s/^connect_timeout = .*/connect_timeout = 30/" "$T/fleet.ini"
-mkdir -p "$T/home"
-for h in $FLEET_HOSTS; do
-	echo "SetEnv HOME=$T/home" >> "$T/$h/sshd_config"
-	kill -HUP "$(cat "$T/$h/sshd.pid")" || fail "sshd $h: SIGHUP"
-done
-python3 - "$FLEET_PORT" $(for h in $FLEET_HOSTS; do host_addr "$h"; done) <<'PY' || fail "sshd not back after SIGHUP"
-import socket, sys, time
-end = time.time() + 20
-for a in sys.argv[2:]:
-    while True:
-        try:
-            socket.create_connection((a, int(sys.argv[1])), timeout=1).close()
-            break
-        except OSError:
-            if time.time() > end:
-                sys.exit(1)
-            time.sleep(0.05)
-PY
+# parallel = 256, an empty HOME for remote commands, sshd back after SIGHUP
+# (lib-fleet.sh); 100 handshakes on this 2-core machine are slower than on a
+# real network, so connect_timeout is raised.
+bench_fleet
+sed -i "s/^connect_timeout = .*/connect_timeout = 30/" "$T/fleet.ini"
 
 step "write $RECORDS journal records per host"
 # One journal, copied to every host: the same rollouts on every host, as a fleet has them.

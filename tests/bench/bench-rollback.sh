@@ -14,15 +14,8 @@ set -u
 HOSTS=${HOSTS:-100}
 
 start_fleet "$HOSTS"
-# Every session stays open for the whole command: more slots than hosts.
-sed -i "s/^\[fleet\]\$/[fleet]\nparallel = 256/" "$T/fleet.ini"
-# A remote command's shell must not read the machine's root dotfiles.
-mkdir -p "$T/home"
-for h in $FLEET_HOSTS; do
-	echo "SetEnv HOME=$T/home" >> "$T/$h/sshd_config"
-	kill -HUP "$(cat "$T/$h/sshd.pid")" || fail "sshd $h: SIGHUP"
-done
-sleep 3
+# parallel = 256, an empty HOME for remote commands, sshd back after SIGHUP.
+bench_fleet
 make_release "$T/r1" "$T/web-1.tgz" v1
 make_release "$T/r2" "$T/web-2.tgz" v2
 C="$CUTOVER -f $T/fleet.ini"

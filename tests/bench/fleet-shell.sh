@@ -4,14 +4,16 @@
 #
 #	fleet-shell.sh deploy   HOSTS ARCHIVE ID [BATCH]
 #	fleet-shell.sh rollback HOSTS
+#	fleet-shell.sh status   HOSTS
 #
 # HOSTS: a file of "ADDRESS ROOT" lines. deploy streams ARCHIVE over ssh
 # into ROOT/releases/.ID.tmp on every host at once, renames it to
 # ROOT/releases/ID, then switches ROOT/current in batches of BATCH
 # (default 5) with ln -s + mv -T (an atomic rename), remembering the old
 # target in ROOT/.previous. rollback points every host back at .previous
-# at once. Any failed host makes the command exit 1 (no reversal: that
-# is what the hand-written script typically lacks).
+# at once; status prints "ADDRESS RELEASE" for every host, asked at once.
+# Any failed host makes the command exit 1 (no reversal: that is what the
+# hand-written script typically lacks).
 #
 # Environment: SSH_OPTS (options for ssh, e.g. -i KEY -p PORT
 # -o UserKnownHostsFile=FILE), SSH_USER (default: the current user),
@@ -31,23 +33,30 @@ on() {
 	timeout "$SSH_TIMEOUT" ssh "${SSH_ARGS[@]}" "$SSH_USER@$_a" "$@"
 }
 
-# wait_all: wait for every PID in PIDS; 1 when any failed.
+# bg_on INPUT ADDRESS CMD: `on` in the background, its failure noted in
+# $FAILS: `wait PID` for hundreds of children can lose track of one
+# ("not a child of this shell") when PIDs are reused on a busy machine.
+FAILS=$(mktemp "${TMPDIR:-/tmp}/fleet-shell.XXXXXX") || exit 2
+trap 'rm -f "$FAILS"' EXIT
+bg_on() {
+	_in=$1; shift
+	{ on "$@" < "$_in" || echo "$1" >> "$FAILS"; } &
+}
+
+# wait_all: wait for every job started; 1 when any failed.
 wait_all() {
-	_bad=0
-	for _p in "${PIDS[@]}"; do wait "$_p" || _bad=1; done
-	PIDS=()
-	return $_bad
+	wait
+	[ ! -s "$FAILS" ] || { : > "$FAILS"; return 1; }
 }
 
 # Quote one word for the remote shell.
 q() { printf '%q' "$1"; }
 
-[ $# -ge 2 ] || die "usage: fleet-shell.sh deploy HOSTS ARCHIVE ID [BATCH] | rollback HOSTS"
+[ $# -ge 2 ] || die "usage: fleet-shell.sh deploy HOSTS ARCHIVE ID [BATCH] | rollback HOSTS | status HOSTS"
 CMD=$1; HOSTS=$2
 [ -r "$HOSTS" ] || die "cannot read $HOSTS"
 mapfile -t LINES < <(grep -v '^[[:space:]]*\(#\|$\)' "$HOSTS")
 [ ${#LINES[@]} -gt 0 ] || die "no hosts in $HOSTS"
-PIDS=()
 rc=0
 
 case $CMD in
@@ -60,11 +69,9 @@ deploy)
 	for l in "${LINES[@]}"; do
 		read -r addr root <<< "$l"
 		r=$(q "$root")
-		on "$addr" "set -e; mkdir -p $r/releases; rm -rf $r/releases/.$ID.tmp;
+		bg_on "$ARCHIVE" "$addr" "set -e; mkdir -p $r/releases; rm -rf $r/releases/.$ID.tmp;
 		    mkdir $r/releases/.$ID.tmp; tar -xzf - -C $r/releases/.$ID.tmp;
-		    rm -rf $r/releases/$ID; mv -T $r/releases/.$ID.tmp $r/releases/$ID" \
-		    < "$ARCHIVE" &
-		PIDS+=($!)
+		    rm -rf $r/releases/$ID; mv -T $r/releases/.$ID.tmp $r/releases/$ID"
 	done
 	wait_all || { echo "fleet-shell: upload failed on some hosts; nothing switched" >&2; exit 1; }
 	# Switch in batches.
@@ -72,11 +79,9 @@ deploy)
 	for l in "${LINES[@]}"; do
 		read -r addr root <<< "$l"
 		r=$(q "$root")
-		on "$addr" "set -e; cd $r; p=\$(readlink current || true);
+		bg_on /dev/null "$addr" "set -e; cd $r; p=\$(readlink current || true);
 		    ln -sfn releases/$ID .current.new; mv -T .current.new current;
-		    if [ -n \"\$p\" ] && [ \"\$p\" != releases/$ID ]; then echo \"\$p\" > .previous; fi" \
-		    < /dev/null &
-		PIDS+=($!)
+		    if [ -n \"\$p\" ] && [ \"\$p\" != releases/$ID ]; then echo \"\$p\" > .previous; fi"
 		i=$((i + 1))
 		if [ $((i % BATCH)) = 0 ]; then wait_all || { rc=1; break; }; fi
 	done
@@ -86,10 +91,16 @@ rollback)
 	for l in "${LINES[@]}"; do
 		read -r addr root <<< "$l"
 		r=$(q "$root")
-		on "$addr" "set -e; cd $r; p=\$(cat .previous); c=\$(readlink current);
-		    ln -sfn \"\$p\" .current.new; mv -T .current.new current; echo \"\$c\" > .previous" \
-		    < /dev/null &
-		PIDS+=($!)
+		bg_on /dev/null "$addr" "set -e; cd $r; p=\$(cat .previous); c=\$(readlink current);
+		    ln -sfn \"\$p\" .current.new; mv -T .current.new current; echo \"\$c\" > .previous"
+	done
+	wait_all || rc=1
+	;;
+status)
+	for l in "${LINES[@]}"; do
+		read -r addr root <<< "$l"
+		r=$(q "$root")
+		bg_on /dev/null "$addr" "echo $(q "$addr") \$(readlink $r/current)"
 	done
 	wait_all || rc=1
 	;;

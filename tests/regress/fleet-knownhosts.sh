@@ -74,6 +74,32 @@ try ca refused
 grep -q '@cert-authority line (.*kh.ca line 1): host certificates are not supported' "$T/err" ||
     fail "message: $(cat "$T/err")"
 
+step "a long file (the index): the host's line after 500 others, in a name list, a changed key listed first"
+# Lines are read once and found through an index of plain names: the host's
+# line must still be found wherever it sits, in any case, and a matching key
+# wins over a same-type line with another key, as in ssh.
+OTHER=$(cut -d' ' -f1,2 "$T/other_ed.pub")
+{
+	printf '[%s]:%s %s\n' "$A" "$FLEET_PORT" "$OTHER"
+	for i in $(seq 1 500); do printf '[10.1.%s.%s]:%s %s\n' $((i / 250)) $((i % 250)) "$FLEET_PORT" "$OTHER"; done
+	printf '[OTHER-NAME]:%s,[%s]:%s %s\n' "$FLEET_PORT" "$A" "$FLEET_PORT" "$ED"
+} > "$T/kh.long"
+try long ok
+{ head -n 501 "$T/kh.long"; } > "$T/kh.longchanged"
+try longchanged refused
+grep -q 'differs' "$T/err" || fail "message: $(cat "$T/err")"
+
+step "known_hosts is read once per run, not once per host and check"
+if command -v strace >/dev/null 2>&1; then
+	# LeakSanitizer cannot run under ptrace (an ASan build would exit 1).
+	ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0 \
+	    strace -f -e trace=open,openat -o "$T/strace" "$CUTOVER" -f "$T/long.ini" debug-exec 'echo ran' >/dev/null 2>&1 ||
+	    fail "debug-exec under strace failed"
+	[ "$(grep -c "kh.long\"" "$T/strace")" = 1 ] || fail "known_hosts opened $(grep -c "kh.long\"" "$T/strace") times"
+else
+	echo "no strace: not checked"
+fi
+
 step "identity goes before ssh-agent keys (MaxAuthTries 2, three other keys in the agent)"
 command -v ssh-agent >/dev/null 2>&1 || skip "no ssh-agent"
 eval "$(ssh-agent -s -a "$T/agent.sock")" >/dev/null || fail "ssh-agent"

@@ -764,6 +764,58 @@ test_journal_many_batches(void **unused)
 	rj_rollout_free(&r);
 }
 
+/*
+ * A rollout of the most hosts the reader keeps (100,000): every host read
+ * back with its own records, a repeated host line ignored, the host past
+ * the limit dropped. Hosts are found by name through an index: looking
+ * each one up by a walk of the list took minutes here.
+ */
+static void
+test_journal_many_hosts(void **unused)
+{
+	char fleet[PATH_MAX], state[PATH_MAX], name[32], *buf;
+	size_t len = 0, cap = 16 << 20;
+	const struct rj_host *h;
+	struct rjournal j;
+	struct rj_rollout r;
+	int k;
+
+	(void)unused;
+	snprintf(fleet, sizeof(fleet), "%s/fleet.ini", tmpdir);
+	write_file(fleet, "[fleet]\n");
+	snprintf(state, sizeof(state), "%s/state", tmpdir);
+	setenv("XDG_STATE_HOME", state, 1);
+	assert_int_equal(rj_open(&j, fleet, "web"), 0);
+	assert_int_equal(rj_printf(&j, "start ts=1 release=web-2 sha256=%064d hosts=100001 id=r1", 0), 0);
+	assert_non_null(buf = malloc(cap));
+	for (k = 0; k <= 100000; k++)
+		len += (size_t)snprintf(buf + len, cap - len, "host name=h%d prev=web-%d\n", k, k % 7);
+	len += (size_t)snprintf(buf + len, cap - len, "host name=h5 prev=other\n");
+	for (k = 0; k <= 100000; k += 2)
+		len += (size_t)snprintf(buf + len, cap - len, "switching name=h%d\n", k);
+	for (k = 0; k <= 100000; k += 4)
+		len += (size_t)snprintf(buf + len, cap - len, "switched name=h%d\n", k);
+	assert_true(len < cap);
+	assert_int_equal(rj_write(&j, buf, len), 0);
+	free(buf);
+	rj_close(&j);
+	assert_int_equal(rj_last(fleet, "web", &r), 0);
+	assert_int_equal(r.n, 100000);
+	for (k = 0; k < 100000; k++) {
+		snprintf(name, sizeof(name), "h%d", k);
+		assert_non_null(h = rj_find(&r, name));
+		assert_string_equal(h->name, name);
+		assert_int_equal(h->prev[4] - '0', k % 7);
+		assert_int_equal(h->switching, k % 2 == 0);
+		assert_int_equal(h->switched, k % 4 == 0);
+	}
+	assert_null(rj_find(&r, "h100000"));
+	assert_null(rj_find(&r, "h"));
+	assert_string_equal(rj_find(&r, "h5")->prev, "web-5");
+	assert_true(rj_unsettled(&r));
+	rj_rollout_free(&r);
+}
+
 /* The journal's writer refuses what its reader would read as another record. */
 #define RECORD_OK(s) rj_record_ok((s), strlen(s))
 static void
@@ -808,6 +860,7 @@ main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(test_archive_truncated, setup_tmp, teardown_tmp),
 		cmocka_unit_test(test_untrusted_escapes),
 		cmocka_unit_test_setup_teardown(test_journal_many_batches, setup_tmp, teardown_tmp),
+		cmocka_unit_test_setup_teardown(test_journal_many_hosts, setup_tmp, teardown_tmp),
 		cmocka_unit_test_setup_teardown(test_journal_refuses_forgery, setup_tmp, teardown_tmp),
 	};
 	char here[PATH_MAX];
