@@ -172,7 +172,8 @@ current_of() {
 }
 
 # bench_fleet: after start_fleet, what every fleet benchmark sets up the
-# same way (bench-fleet.sh, bench-rollback.sh, bench-report.sh):
+# same way (bench-fleet.sh, bench-rollback.sh, bench-report.sh, bench-pull.sh,
+# bench-bluegreen.sh, bench-scale.sh):
 #  - `parallel` (ssh handshakes at once) past the fleet size: every session
 #    stays open for the whole command, so all of them start at once;
 #  - an empty HOME for the remote commands: a remote command's bash reads

@@ -11,6 +11,8 @@
 # restart and health check add to it, per batch).
 #	tests/bench/bench-bluegreen.sh      (make bench sets the paths)
 # Environment: CUTOVER, CUTOVER_AGENT, HOSTS (default 20: two pools of 10),
+# RESTART_S (default 1: the rolling rollback is measured again with an app
+# that takes that long to restart, played by a before_activate hook),
 # FLEET_PORT_BASE (ports +89..+91).
 set -u
 : "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
@@ -22,9 +24,10 @@ WEB_PORT=$((${FLEET_PORT_BASE:-2300} + 91))
 . "$top_srcdir/tests/lib-lb.sh"
 lb_require
 HOSTS=${HOSTS:-20}
+RESTART_S=${RESTART_S:-1}
 
 start_fleet "$HOSTS"
-sed -i "s/^\[fleet\]\$/[fleet]\nparallel = 256/" "$T/fleet.ini"
+bench_fleet
 half=$((HOSTS / 2))
 BLUE=$(echo $FLEET_HOSTS | cut -d' ' -f1-$half)
 GREEN=$(echo $FLEET_HOSTS | cut -d' ' -f$((half + 1))-)
@@ -87,6 +90,18 @@ for r in 1 2 3; do
 	echo "$1" >> "$T/roll"
 done
 
+# Rolling again, with an app that takes RESTART_S to come back: what a real rolling
+# rollback also waits for, and a blue-green one never does. The static server here
+# serves a release the moment `current` moves, so the restart is played by a
+# before_activate hook (the time before the host serves the release it goes to).
+for h in $FLEET_HOSTS; do echo "before_activate = sleep $RESTART_S" >> "$T/$h/agent.ini"; done
+for r in 1 2 3; do
+	$R deploy --batch 100% "$T/web-2.tgz" >/dev/null 2>&1 || fail "deploy web-2 (restart)"
+	set -- $(restored $R rollback)
+	[ "$2" = web-1 ] || fail "rolling rollback (restart): the balancer ends on $2"
+	echo "$1" >> "$T/roll-restart"
+done
+
 # Blue-green: web-3 live on blue; each round deploys web-4 to green (the 2nd and 3rd time only the
 # switch runs: green already has it) and rolls back to blue.
 B="$CUTOVER -f $T/bg.ini"
@@ -104,4 +119,5 @@ echo "=== bench-bluegreen: $HOSTS hosts ($half per pool), median of 3 ($(paste -
 printf '%-58s %6s ms\n' "cutover rollback, blue-green (switch back), to LB serving" "$(median < "$T/bg")"
 printf '%-58s %6s ms\n' "  of which the switch command, to LB serving" "$(median < "$T/sw")"
 printf '%-58s %6s ms\n' "cutover rollback, rolling (every host), to LB serving" "$(median < "$T/roll")"
+printf '%-58s %6s ms\n' "  the same, app restart of ${RESTART_S} s (before_activate)" "$(median < "$T/roll-restart")"
 pass

@@ -44,13 +44,8 @@ SIZE=$(stat -c %s "$T/web-push.tgz")
 SHA=$(sha256sum "$T/web-push.tgz" | cut -d' ' -f1)
 
 start_fleet "$HOSTS"
-sed -i "s/^\[fleet\]\$/[fleet]\nparallel = 256\nfetch_parallel = $FETCH_PARALLEL/; s/^op_timeout = .*/op_timeout = 1800/" "$T/fleet.ini"
-mkdir -p "$T/home"
-for h in $FLEET_HOSTS; do
-	echo "SetEnv HOME=$T/home" >> "$T/$h/sshd_config"
-	kill -HUP "$(cat "$T/$h/sshd.pid")" || fail "sshd $h: SIGHUP"
-done
-sleep 3
+bench_fleet
+sed -i "s/^\[fleet\]\$/[fleet]\nfetch_parallel = $FETCH_PARALLEL/; s/^op_timeout = .*/op_timeout = 1800/" "$T/fleet.ini"
 nginx_start art 127.0.0.1 "$NGINX_PORT" "$T/www"
 C="$CUTOVER -f $T/fleet.ini"
 sent() { python3 -c '
