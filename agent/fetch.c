@@ -3,7 +3,6 @@
  */
 #include "config.h"
 
-#include <curl/curl.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdarg.h>
@@ -13,6 +12,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "curl-dl.h"
 #include "err.h"
 #include "fetch.h"
 #include "interrupt.h"
@@ -426,6 +426,8 @@ fetch_open(const struct fetch_conf *conf, const char *url, const struct sink *si
 		return CUT_ERR_BAD_ARCHIVE;
 	}
 	if (!curl_ready) {
+		if ((r = curl_dl_load(why, whylen)) != CUT_OK)
+			return r;
 		if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
 			snprintf(why, whylen, "libcurl could not be initialised");
 			return CUT_ERR_INTERNAL;

@@ -20,8 +20,8 @@ libagent_a_SOURCES = \
 	agent/manifest.c agent/manifest.h agent/drill.c agent/history.c \
 	agent/sshsig.c agent/sshsig.h agent/signers.c agent/signers.h \
 	agent/sigcheck.c agent/sigcheck.h agent/dedupe.c agent/dedupe.h
-libagent_a_SOURCES += agent/fetch.c agent/fetch.h
+libagent_a_SOURCES += agent/fetch.c agent/fetch.h agent/curl-dl.c agent/curl-dl.h
 libagent_a_CFLAGS = $(AM_CFLAGS) $(LIBARCHIVE_CFLAGS) $(ZLIB_CFLAGS) $(LIBCRYPTO_CFLAGS) $(INIH_CFLAGS) $(LIBCURL_CFLAGS)
-AGENT_LIBS = libagent.a libcutconf.a libcutover.a $(LIBARCHIVE_LIBS) $(ZLIB_LIBS) $(LIBCRYPTO_LIBS) $(INIH_LIBS) $(LIBCURL_LIBS)
+AGENT_LIBS = libagent.a libcutconf.a libcutover.a $(LIBARCHIVE_LIBS) $(ZLIB_LIBS) $(LIBCRYPTO_LIBS) $(INIH_LIBS) $(DLOPEN_LIBS)
 cutover_agent_SOURCES = agent/main.c
 cutover_agent_LDADD = $(AGENT_LIBS)

@@ -53,6 +53,13 @@ expect_exit 2 A install web "http://127.0.0.1:$HTTP/web-1.tgz" --sha256 "$S1"
 echo "$ERR" | grep -q "agent.ini:6: fetch_proxy" || fail "$ERR"
 conf
 
+step "libcurl is loaded only to fetch: not linked, and a host without it gets one line (exit 2), nothing installed"
+! ldd "$CUTOVER_AGENT" | grep -q libcurl || fail "cutover-agent links libcurl: every start pays for it"
+expect_exit 2 env CUTOVER_FAULT=fetch.no_libcurl "$CUTOVER_AGENT" --config "$T/agent.ini" install web "http://127.0.0.1:$HTTP/web-1.tgz" --sha256 "$S1"
+echo "$ERR" | grep -q "cannot load libcurl.so.4" || fail "$ERR"
+one_line
+nothing_left web-1
+
 step "a URL without --sha256 is a usage error (exit 2)"
 expect_exit 2 A install web "http://127.0.0.1:$HTTP/web-1.tgz"
 echo "$ERR" | grep -q -- "--sha256" || fail "$ERR"
