@@ -57,8 +57,22 @@ ni_add(struct name_index *x, const char *key, size_t val)
 	}
 	x->e[x->n].key = key;
 	x->e[x->n].val = val;
+	x->e[x->n].owned = NULL;
 	place(x->slot, x->nslot, x->e, x->n);
 	x->n++;
+	return 0;
+}
+
+int
+ni_add_copy(struct name_index *x, const char *key, size_t val)
+{
+	char *copy = strdup(key);
+
+	if (copy == NULL || ni_add(x, copy, val) != 0) {
+		free(copy);
+		return -1;
+	}
+	x->e[x->n - 1].owned = copy;
 	return 0;
 }
 
@@ -94,6 +108,8 @@ ni_get(const struct name_index *x, const char *key)
 void
 ni_free(struct name_index *x)
 {
+	for (size_t i = 0; i < x->n; i++)
+		free(x->e[i].owned);
 	free(x->e);
 	free(x->slot);
 	memset(x, 0, sizeof(*x));

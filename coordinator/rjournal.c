@@ -9,7 +9,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -228,72 +227,36 @@ field(char **tok, size_t ntok, const char *key)
 	return NULL;
 }
 
-/* FNV-1a: host names index the records of a rollout (rj_find, apply). */
-static size_t
-name_hash(const char *s)
-{
-	uint64_t h = 14695981039346656037ULL;
-
-	for (; *s; s++) {
-		h ^= (unsigned char)*s;
-		h *= 1099511628211ULL;
-	}
-	return (size_t)h;
-}
-
 static struct rj_host *
 find_host(struct rj_rollout *r, const char *name)
 {
-	if (r->nslot == 0)
-		return NULL;
-	for (size_t i = name_hash(name) & (r->nslot - 1); r->slot[i] != 0; i = (i + 1) & (r->nslot - 1))
-		if (strcmp(r->hosts[r->slot[i] - 1].name, name) == 0)
-			return &r->hosts[r->slot[i] - 1];
-	return NULL;
+	size_t i = ni_get(&r->by_name, name);
+
+	return i == NI_NONE ? NULL : &r->hosts[i];
 }
 
-/* Room for one more host, in the array and the index (kept at most half full). */
-static int
-reserve_host(struct rj_rollout *r)
+/* Append host name to r (its array grown geometrically) and index it; NULL out of memory. */
+static struct rj_host *
+add_host(struct rj_rollout *r, const char *name)
 {
+	struct rj_host *h;
+
 	if (r->n == r->cap) {
 		size_t cap = r->cap ? 2 * r->cap : 64;
 		struct rj_host *nh = realloc(r->hosts, cap * sizeof(*nh));
 
 		if (nh == NULL)
-			return -1;
+			return NULL;
 		r->hosts = nh;
 		r->cap = cap;
 	}
-	if ((r->n + 1) * 2 > r->nslot) {
-		size_t ns = r->nslot ? 2 * r->nslot : 128;
-		size_t *slot = calloc(ns, sizeof(*slot));
-
-		if (slot == NULL)
-			return -1;
-		for (size_t k = 0; k < r->n; k++) {
-			size_t i = name_hash(r->hosts[k].name) & (ns - 1);
-
-			while (slot[i] != 0)
-				i = (i + 1) & (ns - 1);
-			slot[i] = k + 1;
-		}
-		free(r->slot);
-		r->slot = slot;
-		r->nslot = ns;
-	}
-	return 0;
-}
-
-/* Index the host just appended at r->hosts[r->n - 1]. */
-static void
-index_host(struct rj_rollout *r)
-{
-	size_t i = name_hash(r->hosts[r->n - 1].name) & (r->nslot - 1);
-
-	while (r->slot[i] != 0)
-		i = (i + 1) & (r->nslot - 1);
-	r->slot[i] = r->n;
+	/* A copy: names inside hosts[] move when it grows. */
+	if (ni_add_copy(&r->by_name, name, r->n) != 0)
+		return NULL;
+	h = &r->hosts[r->n++];
+	memset(h, 0, sizeof(*h));
+	snprintf(h->name, sizeof(h->name), "%s", name);
+	return h;
 }
 
 const struct rj_host *
@@ -355,13 +318,9 @@ apply(struct rj_rollout *r, char *line)
 		return;
 	h = find_host(r, name);
 	if (strcmp(tok[0], "host") == 0) {
-		if (h != NULL || r->n >= RJ_HOSTS_MAX || reserve_host(r) != 0)
+		if (h != NULL || r->n >= RJ_HOSTS_MAX || (h = add_host(r, name)) == NULL)
 			return;
-		h = &r->hosts[r->n++];
-		memset(h, 0, sizeof(*h));
-		snprintf(h->name, sizeof(h->name), "%s", name);
 		snprintf(h->prev, sizeof(h->prev), "%s", (v = field(tok, n, "prev")) ? v : "");
-		index_host(r);
 		return;
 	}
 	if (h == NULL)
@@ -467,10 +426,9 @@ void
 rj_rollout_free(struct rj_rollout *r)
 {
 	free(r->hosts);
-	free(r->slot);
+	ni_free(&r->by_name);
 	r->hosts = NULL;
-	r->slot = NULL;
-	r->n = r->cap = r->nslot = 0;
+	r->n = r->cap = 0;
 }
 
 int

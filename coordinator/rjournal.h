@@ -27,6 +27,7 @@
 #include <limits.h>
 #include <stddef.h>
 
+#include "name_index.h"
 #include "release_id.h"
 
 #define RJ_NAME_MAX	256
@@ -59,8 +60,7 @@ struct rj_rollout {
 	struct rj_host *hosts;
 	size_t n;
 	size_t cap;		/* hosts allocated */
-	size_t *slot;		/* name index: open addressing, host index + 1, 0 empty */
-	size_t nslot;		/* a power of two, or 0 */
+	struct name_index by_name;	/* host name -> its index in hosts */
 	char path[PATH_MAX];
 };
 
