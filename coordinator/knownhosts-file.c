@@ -12,15 +12,10 @@
 #include <openssl/evp.h>
 
 #include "knownhosts-file.h"
+#include "name_index.h"
 
 #define KH_BLOB_MAX	16384
 #define KH_CACHE_MAX	8	/* files kept: one per known_hosts setting in use */
-
-struct kh_slot {
-	const char *tok;	/* a plain name inside an entry's hosts field */
-	size_t len;
-	size_t ent;		/* its entry, +1; 0: the slot is empty */
-};
 
 struct kh_file {
 	char *path;
@@ -34,8 +29,7 @@ struct kh_file {
 	size_t n;
 	size_t *generic;	/* entries every lookup is offered (hashed, patterns) */
 	size_t ngeneric;
-	struct kh_slot *slot;	/* open addressing, nslot a power of two */
-	size_t nslot;
+	struct name_index names;	/* plain name, lower-cased -> each entry listing it */
 };
 
 static struct kh_file *cache[KH_CACHE_MAX];
@@ -54,19 +48,6 @@ kh_b64_decode(const char *in, size_t inlen, unsigned char *out, size_t outcap)
 	return n > 0 ? (size_t)n : 0;
 }
 
-/* FNV-1a of the lower-cased name. */
-static size_t
-name_hash(const char *s, size_t len)
-{
-	uint64_t h = 14695981039346656037ULL;
-
-	for (size_t i = 0; i < len; i++) {
-		h ^= (unsigned char)tolower((unsigned char)s[i]);
-		h *= 1099511628211ULL;
-	}
-	return (size_t)h;
-}
-
 static void
 file_free(struct kh_file *f)
 {
@@ -77,7 +58,7 @@ file_free(struct kh_file *f)
 	free(f->blobs);
 	free(f->e);
 	free(f->generic);
-	free(f->slot);
+	ni_free(&f->names);
 	free(f);
 }
 
@@ -119,30 +100,27 @@ plain_names(const char *hosts)
 	return 1;
 }
 
+/* Index one plain name of entry ent, lower-cased as lookups are; longer than any lookup: no match. */
 static int
 index_name(struct kh_file *f, const char *tok, size_t len, size_t ent)
 {
-	size_t i = name_hash(tok, len) & (f->nslot - 1);
+	char name[KH_LOOKUP_MAX];
 
-	while (f->slot[i].ent != 0)
-		i = (i + 1) & (f->nslot - 1);
-	f->slot[i].tok = tok;
-	f->slot[i].len = len;
-	f->slot[i].ent = ent + 1;
-	return 0;
+	if (len >= sizeof(name))
+		return 0;
+	for (size_t i = 0; i < len; i++)
+		name[i] = (char)tolower((unsigned char)tok[i]);
+	name[len] = '\0';
+	return ni_add_copy(&f->names, name, ent);
 }
 
 /* Decode every entry's key and index its names. */
 static int
-build_index(struct kh_file *f, size_t nnames)
+build_index(struct kh_file *f)
 {
 	size_t used = 0;
 
-	f->nslot = 16;
-	while (f->nslot < 2 * nnames + 1)
-		f->nslot *= 2;
-	if ((f->slot = calloc(f->nslot, sizeof(*f->slot))) == NULL ||
-	    (f->generic = calloc(f->n ? f->n : 1, sizeof(*f->generic))) == NULL ||
+	if ((f->generic = calloc(f->n ? f->n : 1, sizeof(*f->generic))) == NULL ||
 	    (f->blobs = malloc(f->size / 4 * 3 + 4)) == NULL)
 		return -1;
 	for (size_t k = 0; k < f->n; k++) {
@@ -158,8 +136,8 @@ build_index(struct kh_file *f, size_t nnames)
 			continue;
 		}
 		for (const char *p = e->hosts; *p; p += strcspn(p, ","), p += *p == ',')
-			if (strcspn(p, ",") > 0)
-				index_name(f, p, strcspn(p, ","), k);
+			if (strcspn(p, ",") > 0 && index_name(f, p, strcspn(p, ","), k) != 0)
+				return -1;
 	}
 	return 0;
 }
@@ -169,7 +147,7 @@ static struct kh_file *
 file_load(const char *path, const struct stat *sb)
 {
 	struct kh_file *f = calloc(1, sizeof(*f));
-	size_t nnames = 0, cap = 0, got = 0;
+	size_t cap = 0, got = 0;
 	int line = 0, saved;
 	FILE *fp = NULL;
 	char *p, *nl;
@@ -204,11 +182,8 @@ file_load(const char *path, const struct stat *sb)
 		}
 		e.line = line;
 		f->e[f->n++] = e;
-		for (const char *c = e.hosts; *c; c++)
-			nnames += *c == ',';
-		nnames++;
 	}
-	if (build_index(f, nnames) != 0)
+	if (build_index(f) != 0)
 		goto fail;
 	return f;
  fail:
@@ -281,15 +256,10 @@ kh_file_each(const struct kh_file *f, const char lookups[][KH_LOOKUP_MAX], size_
 	for (size_t g = 0; g < f->ngeneric; g++)
 		if (push(&cand, &nc, &cap, f->generic[g]) != 0)
 			goto nomem;
-	for (size_t l = 0; l < n; l++) {
-		size_t len = strlen(lookups[l]);
-
-		for (size_t i = name_hash(lookups[l], len) & (f->nslot - 1); f->slot[i].ent != 0;
-		    i = (i + 1) & (f->nslot - 1))
-			if (f->slot[i].len == len && strncasecmp(f->slot[i].tok, lookups[l], len) == 0 &&
-			    push(&cand, &nc, &cap, f->slot[i].ent - 1) != 0)
+	for (size_t l = 0; l < n; l++)
+		for (size_t pos = 0, k; (k = ni_next(&f->names, lookups[l], &pos)) != NI_NONE;)
+			if (push(&cand, &nc, &cap, k) != 0)
 				goto nomem;
-	}
 	if (nc > 1)
 		qsort(cand, nc, sizeof(*cand), by_index);
 	for (size_t i = 0; r == 0 && i < nc; i++)
