@@ -171,6 +171,15 @@ current_of() {
 	basename "$_l"
 }
 
+# fleet_kill_children: kill the per-connection children of every sshd of the
+# fleet, found by parent PID (only processes this run started); for at_exit.
+fleet_kill_children() {
+	for _h in $FLEET_HOSTS; do
+		_p=$(cat "$T/$_h/sshd.pid" 2>/dev/null) || continue
+		for _c in $(ps -o pid= --ppid "$_p" 2>/dev/null); do kill "$_c" 2>/dev/null; done
+	done
+}
+
 # bench_fleet: after start_fleet, what every fleet benchmark sets up the
 # same way (bench-fleet.sh, bench-rollback.sh, bench-report.sh, bench-pull.sh,
 # bench-bluegreen.sh, bench-scale.sh):

@@ -164,16 +164,9 @@ fresh_fs() {
 step "start $MAXN sshd hosts"
 t=$(now)
 start_fleet "$MAXN"
-# The per-connection sshd children (Ansible's ControlPersist masters keep
-# some alive) go too, found by parent PID: only processes this run started.
-# Registered after start_fleet, so it runs before the listeners are killed.
-kill_children() {
-	for _h in $FLEET_HOSTS; do
-		_p=$(cat "$T/$_h/sshd.pid" 2>/dev/null) || continue
-		for _c in $(ps -o pid= --ppid "$_p" 2>/dev/null); do kill "$_c" 2>/dev/null; done
-	done
-}
-at_exit kill_children
+# Per-connection sshd children (Ansible's ControlPersist masters, sessions
+# still exiting) go too; registered after start_fleet, so before the listeners.
+at_exit fleet_kill_children
 # Each host's app root lives on the measured file system.
 for h in $FLEET_HOSTS; do
 	sed -i "s|^root = .*|root = $M/$h/root|" "$T/$h/agent.ini" || fail "agent.ini"

@@ -48,15 +48,9 @@ median() { sort -g | awk '{ a[NR] = $1 } END { if (NR % 2) printf "%.2f", a[(NR 
 step "start $MAXN sshd hosts"
 t=$(date +%s)
 start_fleet "$MAXN"
-# Per-connection sshd children still exiting go too, found by parent PID:
-# only processes this run started. Runs before the listeners are killed.
-kill_children() {
-	for _h in $FLEET_HOSTS; do
-		_p=$(cat "$T/$_h/sshd.pid" 2>/dev/null) || continue
-		for _c in $(ps -o pid= --ppid "$_p" 2>/dev/null); do kill "$_c" 2>/dev/null; done
-	done
-}
-at_exit kill_children
+# Per-connection sshd children (Ansible's ControlPersist masters, sessions
+# still exiting) go too; registered after start_fleet, so before the listeners.
+at_exit fleet_kill_children
 # parallel = 256, an empty HOME for remote commands, sshd back after SIGHUP;
 # 200 handshakes at once on a small machine take longer than on a network.
 bench_fleet
