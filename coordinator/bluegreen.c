@@ -235,7 +235,7 @@ bg_deploy(const struct copts *g, const struct deploy_opts *o, const char *exclud
 	}
 	if (o->release)
 		snprintf(rel, sizeof(rel), "%s", o->release);
-	else if (release_id_from_archive(o->archive, rel) != CUT_OK)
+	else if (deploy_release_id(o, rel) != CUT_OK)
 		rel[0] = '\0';	/* the engine says why */
 	if ((rc = bg_open(&ro, g, o->app, exclude, "deploy", &v)) != 0)
 		return rc;

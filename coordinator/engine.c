@@ -247,6 +247,12 @@ open_archive(struct engine *e)
 	return 0;
 }
 
+int
+deploy_release_id(const struct deploy_opts *o, char out[RELEASE_ID_MAX + 1])
+{
+	return o->url ? release_id_from_url(o->archive, out) : release_id_from_archive(o->archive, out);
+}
+
 /* The options, the release ID and the batches; exit code or 0. */
 static int
 setup(struct engine *e)
@@ -263,8 +269,7 @@ setup(struct engine *e)
 			return log_error("deploy: --release \"%s\" is not a valid release ID", o->release),
 			    CUT_EXIT_BAD_INPUT;
 		snprintf(e->rel, sizeof(e->rel), "%s", o->release);
-	} else if (o->url ? release_id_from_url(o->archive, e->rel) != CUT_OK :
-	    release_id_from_archive(o->archive, e->rel) != CUT_OK)
+	} else if (deploy_release_id(o, e->rel) != CUT_OK)
 		return log_error("deploy: cannot derive a release ID from \"%s\" (use --release)", o->archive),
 		    CUT_EXIT_BAD_INPUT;
 	ro->release = e->rel;

@@ -86,6 +86,8 @@ struct engine {
 const char *rollout_phase_name(enum rollout_phase p);
 /* Plan, run and report a deploy; returns the process exit code. */
 int engine_deploy(struct rollout *ro, const struct deploy_opts *o);
+/* The release ID deploy derives from ARCHIVE or URL (without --release); CUT_OK or an error. */
+int deploy_release_id(const struct deploy_opts *o, char out[RELEASE_ID_MAX + 1]);
 /* Run the current phase and move to the next one; 0 once a final phase is reached. */
 int engine_advance(struct engine *e);
 

@@ -224,4 +224,13 @@ assert dep["web-1"]["outcome"] == "done", dep["web-1"]
 assert [x["release"] for x in back if x["actor"] == "carol"] == ["web-1"], back
 assert r["failed_deployments"] >= 3 and r["time_to_restore_median_s"] is not None, r
 ' || fail "report: $OUT"
+
+step "deploy by URL with a query string (a presigned URL): the idle pool gets it, then the switch"
+# The archive is served by the live pool's own static server (h13), which this deploy never touches.
+rel web-6
+cp "$T/web-6.tgz" "$T/h13/root/current/web-6.tgz"
+expect_exit 0 $C deploy "http://127.0.0.13:$WEB_PORT/web-6.tgz?X-Amz-Signature=abc" \
+    --sha256 "$(sha256sum "$T/web-6.tgz" | cut -d' ' -f1)"
+on web-6 $BLUE
+[ "$(lb_get)" = web-6 ] || fail "the balancer serves '$(lb_get)'"
 pass
