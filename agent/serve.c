@@ -85,6 +85,7 @@ struct handler {
 #define H_NOAPP		0x04	/* manages the session lock itself */
 #define H_IDENT		0x08	/* journals: takes the rollout, kind, actor args */
 #define H_SESSION	0x10	/* needs no app at all */
+#define H_FORCE		0x20	/* switches: takes force_schema (the migration guard's override) */
 	int (*fn)(struct serve *s, const struct msg *req, struct app *app,
 	    struct kvlist *res);
 	/* Checks the args before the app is opened or locked; may be NULL. */
@@ -462,37 +463,15 @@ force_arg(const struct msg *req)
 static int
 h_activate(struct serve *s, const struct msg *req, struct app *app, struct kvlist *res)
 {
-	int r;
-
 	if (arg(req, "release") == NULL)
 		return op_fail(res, CUT_ERR_USAGE, "activate needs a release");
-	app->force_schema = force_arg(req);
-	r = op_activate(app, arg(req, "release"), &s->sink, res);
-	app->force_schema = 0;	/* the session's locked app serves later requests too */
-	return r;
+	return op_activate(app, arg(req, "release"), &s->sink, res);
 }
 
 static int
 h_rollback(struct serve *s, const struct msg *req, struct app *app, struct kvlist *res)
 {
-	int r;
-
-	app->force_schema = force_arg(req);
-	r = op_rollback(app, arg(req, "to"), &s->sink, res);
-	app->force_schema = 0;
-	return r;
-}
-
-/* install, or deploy with its force_schema (1.4), as h_activate takes it. */
-static int
-h_upload_forced(struct serve *s, const struct msg *req, struct app *app, struct kvlist *res)
-{
-	int r;
-
-	app->force_schema = strcmp(req->op, "deploy") == 0 && force_arg(req);
-	r = h_upload(s, req, app, res);
-	app->force_schema = 0;
-	return r;
+	return op_rollback(app, arg(req, "to"), &s->sink, res);
 }
 
 static int
@@ -720,10 +699,10 @@ h_note(struct serve *s, const struct msg *req, struct app *app, struct kvlist *r
 
 #define IDENT	(H_LOCK | H_IDENT)
 static const struct handler handlers[] = {
-	{ "install",	IDENT | H_UPLOAD,	h_upload_forced,	pre_wait },
-	{ "deploy",	IDENT | H_UPLOAD,	h_upload_forced,	pre_wait },
-	{ "activate",	IDENT,			h_activate,	pre_wait },
-	{ "rollback",	IDENT,			h_rollback,	pre_wait },
+	{ "install",	IDENT | H_UPLOAD,	h_upload,	pre_wait },
+	{ "deploy",	IDENT | H_UPLOAD | H_FORCE,	h_upload,	pre_wait },
+	{ "activate",	IDENT | H_FORCE,	h_activate,	pre_wait },
+	{ "rollback",	IDENT | H_FORCE,	h_rollback,	pre_wait },
 	{ "prune",	IDENT,			h_prune,	pre_wait },
 	{ "pin",	IDENT,			h_pin,		pre_wait },
 	{ "unpin",	IDENT,			h_pin,		pre_wait },
@@ -864,7 +843,9 @@ handle_request(struct serve *s, const struct msg *req)
 		ap = &app;
 		opened = 1;
 	}
+	ap->force_schema = (h->flags & H_FORCE) && force_arg(req);
 	r = h->fn(s, req, ap, &res);
+	ap->force_schema = 0;	/* the session's locked app serves later requests too */
 done:
 	if ((h->op == NULL || (h->flags & H_UPLOAD)) && s->up != UP_DONE && !s->fatal) {
 		/* DATA the client sent before seeing this RESULT is dropped. */

@@ -43,6 +43,7 @@ tests_proto_client_SOURCES = tests/proto-client.c
 tests_proto_client_LDADD = libcutover.a
 SERVE_TESTS = tests/regress/serve-pipe.sh tests/regress/serve-zstd.sh tests/regress/serve-malformed.sh \
 	tests/regress/serve-upload-cut.sh tests/regress/serve-rollout.sh tests/regress/serve-idle.sh \
+	tests/regress/serve-force.sh \
 	tests/regress/serve-apps.sh
 TESTS += $(SERVE_TESTS)
 EXTRA_DIST += $(SERVE_TESTS)
