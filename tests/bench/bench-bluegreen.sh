@@ -83,24 +83,23 @@ lb_pool() {
 R="$CUTOVER -f $T/roll.ini"
 $R deploy --batch 100% "$T/web-1.tgz" >/dev/null 2>&1 || fail "deploy web-1"
 lb_pool all
-for r in 1 2 3; do
-	$R deploy --batch 100% "$T/web-2.tgz" >/dev/null 2>&1 || fail "deploy web-2"
-	set -- $(restored $R rollback)
-	[ "$2" = web-1 ] || fail "rolling rollback: the balancer ends on $2"
-	echo "$1" >> "$T/roll"
-done
+# rolling_rounds OUT: 3 times deploy web-2 over web-1 and roll back; the ms to restored into OUT.
+rolling_rounds() {
+	for r in 1 2 3; do
+		$R deploy --batch 100% "$T/web-2.tgz" >/dev/null 2>&1 || fail "deploy web-2 ($1)"
+		set -- "$1" $(restored $R rollback)
+		[ "$3" = web-1 ] || fail "rolling rollback ($1): the balancer ends on $3"
+		echo "$2" >> "$T/$1"
+	done
+}
+rolling_rounds roll
 
 # Rolling again, with an app that takes RESTART_S to come back: what a real rolling
 # rollback also waits for, and a blue-green one never does. The static server here
 # serves a release the moment `current` moves, so the restart is played by a
 # before_activate hook (the time before the host serves the release it goes to).
 for h in $FLEET_HOSTS; do echo "before_activate = sleep $RESTART_S" >> "$T/$h/agent.ini"; done
-for r in 1 2 3; do
-	$R deploy --batch 100% "$T/web-2.tgz" >/dev/null 2>&1 || fail "deploy web-2 (restart)"
-	set -- $(restored $R rollback)
-	[ "$2" = web-1 ] || fail "rolling rollback (restart): the balancer ends on $2"
-	echo "$1" >> "$T/roll-restart"
-done
+rolling_rounds roll-restart
 
 # Blue-green: web-3 live on blue; each round deploys web-4 to green (the 2nd and 3rd time only the
 # switch runs: green already has it) and rolls back to blue.
