@@ -1,7 +1,8 @@
 #!/bin/sh
 # The coordinator's ssh transport against a real sshd fleet: every host runs
 # a command and its output comes back; a wrong host key, an unknown host and
-# an unreachable address each fail that host with a clear message.
+# an unreachable address each fail that host with a clear message; key
+# exchange as cutover(1) says.
 . "$top_srcdir/tests/lib.sh"
 FLEET_PORT=$((${FLEET_PORT_BASE:-2300} + 2))	# own port: tests may run in parallel
 . "$top_srcdir/tests/lib-fleet.sh"
@@ -69,6 +70,29 @@ ssh-keygen -q -t ed25519 -N '' -f "$T/other" || fail "keygen"
 sed "s|^identity = .*|identity = $T/other|" "$T/fleet.ini" > "$T/otherid.ini"
 SSH_AUTH_SOCK= expect_exit 1 "$CUTOVER" -f "$T/otherid.ini" debug-exec --hosts h11 'echo ran'
 echo "$ERR" | grep -q 'h11: authentication as .* failed' || fail "bad message: $ERR"
+
+step "key exchange: ecdh-sha2-nistp256 first, curve25519 when the host allows only that, never SHA-1"
+# restart_with hNN LINES: that host's sshd again, LINES appended to its config.
+restart_with() {
+	stop_host "$1"
+	SSHD_EXTRA="LogLevel DEBUG1
+$2" start_sshd "$1"
+}
+restart_with h13 ""
+expect_exit 0 "$CUTOVER" -f "$T/fleet.ini" debug-exec --hosts h13 'echo ok'
+grep -q 'kex: algorithm: ecdh-sha2-nistp256\b' "$T/h13/sshd.log" || fail "not ecdh-sha2-nistp256: $(grep 'kex: algorithm' "$T/h13/sshd.log")"
+restart_with h13 "KexAlgorithms curve25519-sha256"
+expect_exit 0 "$CUTOVER" -f "$T/fleet.ini" debug-exec --hosts h13 'echo ok'
+[ "$OUT" = "h13: ok" ] || fail "curve25519-only host did not run: $OUT $ERR"
+grep -q 'kex: algorithm: curve25519-sha256\b' "$T/h13/sshd.log" || fail "not curve25519: $(grep 'kex: algorithm' "$T/h13/sshd.log")"
+restart_with h13 "KexAlgorithms diffie-hellman-group14-sha1"
+expect_exit 1 "$CUTOVER" -f "$T/fleet.ini" debug-exec --hosts h13 'echo ran'
+[ -z "$OUT" ] || fail "a SHA-1 key exchange was accepted: $OUT"
+echo "$ERR" | grep -q "h13: ssh handshake with 127.0.0.13: .*(cutover offers key exchanges ecdh-sha2-nistp256,curve25519-sha256," ||
+    fail "bad message: $ERR"
+echo "$ERR" | grep -q 'sha1' && fail "cutover offers a SHA-1 exchange: $ERR"
+grep -q 'no matching key exchange method' "$T/h13/sshd.log" || fail "sshd saw no kex mismatch: $(tail -3 "$T/h13/sshd.log")"
+restart_with h13 ""
 
 step "a killed sshd fails its host only"
 stop_host h12
