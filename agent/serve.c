@@ -14,7 +14,6 @@
 #include <strings.h>
 #include <unistd.h>
 
-#include <archive.h>
 
 #include "agent_conf.h"
 #include "app.h"
@@ -870,30 +869,26 @@ done:
 }
 
 /*
- * Our HELLO caps: zstd only when this libarchive decodes it itself
- * (ARCHIVE_WARN means an external zstd program, which we do not count on).
- * Probed once per process.
+ * Our HELLO caps: zstd only when the libarchive we were built against decodes
+ * it itself (configure asks it; not an external zstd program, which we do not
+ * count on). Not asked at run time: libarchive is loaded only to unpack
+ * (archive-dl.h), and every session starts with a HELLO.
  */
 static const char *
 agent_caps(void)
 {
-	static int zstd = -1;
-
-	if (zstd < 0) {
-		struct archive *ar = archive_read_new();
-
-		zstd = 0;
-		if (ar != NULL) {
-			zstd = archive_read_support_filter_zstd(ar) == ARCHIVE_OK;
-			archive_read_free(ar);
-		}
-	}
+#ifdef CUT_LIBARCHIVE_ZSTD
+#define CAPS_ZSTD " " PROTO_CAP_ZSTD
+#else
+#define CAPS_ZSTD ""
+#endif
 #ifdef CUT_FAULT_INJECTION
 	/* Tests play an agent from before 1.4 (no fetch) with CUTOVER_FAULT=serve.no_fetch. */
 	if (getenv("CUTOVER_FAULT") && strcmp(getenv("CUTOVER_FAULT"), "serve.no_fetch") == 0)
-		return zstd ? PROTO_CAPS " " PROTO_CAP_ZSTD : PROTO_CAPS;
+		return PROTO_CAPS CAPS_ZSTD;
 #endif
-	return zstd ? PROTO_CAPS " " PROTO_CAP_FETCH " " PROTO_CAP_ZSTD : PROTO_CAPS " " PROTO_CAP_FETCH;
+	return PROTO_CAPS " " PROTO_CAP_FETCH CAPS_ZSTD;
+#undef CAPS_ZSTD
 }
 
 /* Our caps plus idle=SECONDS when the idle timeout is on, so the client pings in time. */

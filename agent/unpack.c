@@ -26,9 +26,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <archive.h>
-#include <archive_entry.h>
-
+#include "archive-dl.h"
 #include "dedupe.h"
 #include "err.h"
 #include "escape.h"
@@ -1361,6 +1359,8 @@ unpack_archive(const struct byte_source *src, int destfd,
 	u.next_event = UNPACK_EVENT_EVERY;
 	u.zipfd = -1;
 
+	if ((r = archive_dl_load(why, whylen)) != CUT_OK)
+		return r;
 	if ((r = sha256_init(&u.in.md)) != CUT_OK) {
 		set_why(why, whylen, "cannot start SHA-256");
 		return r;

@@ -57,6 +57,10 @@ step "the agent package pulls in no SSH library"
 depends=$(dpkg-deb -f "$agent_deb" Depends)
 echo "Depends: $depends" >>"$log"
 case $depends in *ssh*) fail "cutover-agent depends on an SSH library: $depends" ;; esac
+# Loaded with dlopen, so dpkg-shlibdeps cannot see them: control names them.
+for lib in libarchive13 libcurl4; do
+	case $depends in *"$lib "*) ;; *) fail "cutover-agent does not depend on $lib: $depends" ;; esac
+done
 
 # /var/lib/cutover is no package's: only the coordinator creates it, as its
 # last-resort journal directory. One there already (an older package, an

@@ -6,7 +6,8 @@
 # also after the tar's end; a hostile gzip header is refused at once in
 # bounded memory; unsupported compressions and formats are named; encrypted
 # zip members and zip data over its declared size say so; messages are one
-# line with control bytes escaped. Every archive is built here.
+# line with control bytes escaped; libarchive is loaded only to unpack.
+# Every archive is built here.
 . "$top_srcdir/tests/lib.sh"
 
 R=$T/root
@@ -189,4 +190,21 @@ expect_exit 3 A install web "$T/"$'\e[2J\x9b'".tgz"
 [ "$(printf '%s\n' "$ERR" | wc -l)" -eq 1 ] || fail "want one line: $ERR"
 printf '%s' "$ERR" | grep -q $'[\x01-\x1f\x7f\x9b]' && fail "raw control byte in: $ERR"
 printf '%s' "$ERR" | grep -q '\\x1b\[2J\\x9b' || fail "not escaped: $ERR"
+step "libarchive is loaded only to unpack: not linked; a host without it gets one line (exit 2), nothing installed; rollback and status still work"
+for lib in libarchive libxml2 libicu libstdc++; do
+	! ldd "$CUTOVER_AGENT" | grep -q "$lib" || fail "cutover-agent links $lib: every start pays for it"
+done
+CUR=$(readlink "$R/current")
+expect_exit 2 env CUTOVER_FAULT=unpack.no_libarchive "$CUTOVER_AGENT" --config "$T/agent.ini" install web "$T/web-1.tgz" --release nolib
+echo "$ERR" | grep -q "cannot load libarchive.so.13" || fail "$ERR"
+[ "$(printf '%s\n' "$ERR" | grep -c '^cutover-agent:')" = 1 ] || fail "want one error line, got: $ERR"
+[ ! -e "$R/releases/nolib" ] || fail "a release was left behind"
+[ -z "$(find "$R/releases" -maxdepth 1 -name '.*' -print)" ] || fail "staging left: $(ls -a "$R/releases")"
+[ "$(readlink "$R/current")" = "$CUR" ] || fail "current changed"
+expect_exit 0 env CUTOVER_FAULT=unpack.no_libarchive "$CUTOVER_AGENT" --config "$T/agent.ini" status web
+expect_exit 0 A deploy web "$T/web-1.tgz" --release withlib
+[ "$(readlink "$R/current")" = releases/withlib ] || fail "withlib not deployed"
+expect_exit 0 env CUTOVER_FAULT=unpack.no_libarchive "$CUTOVER_AGENT" --config "$T/agent.ini" rollback web
+[ "$(readlink "$R/current")" = "$CUR" ] || fail "rollback without libarchive: current -> $(readlink "$R/current")"
+
 pass
