@@ -213,7 +213,7 @@ install_existing(struct app *app, const struct install_req *req, struct sigcheck
 	if (want != NULL && memcmp(want, got, 32) != 0)
 		return op_fail(res, CUT_ERR_CHECKSUM, "%s: archive sha256 is %s, expected %s",
 		    id, hex, req->sha256);
-	/* A URL's bytes are not fetched again: its install must have verified a signature. */
+	/* A URL's bytes (and URL.sig) are not fetched again: the have rules below decide. */
 	if (req->url == NULL && (r = sigcheck_end(sc, why, sizeof(why))) != CUT_OK)
 		return op_fail(res, r, "%s: %s", id, why);
 	if (ident == NULL)
@@ -225,8 +225,8 @@ install_existing(struct app *app, const struct install_req *req, struct sigcheck
 		return op_fail(res, CUT_ERR_EXISTS,
 		    "release %s already exists with different content (sha256 %s, archive %s)",
 		    id, ri && ri->sha256[0] ? ri->sha256 : "unknown", ident);
-	if (req->url != NULL &&
-	    (r = sigcheck_installed(&app->conf, id, ri->signature_key, NULL, why, sizeof(why))) != CUT_OK)
+	if (req->url != NULL && (r = sigcheck_installed(&app->conf, id, ri->signature_key,
+	    req->signature, why, sizeof(why))) != CUT_OK)
 		return op_fail(res, r, "%s", why);
 	kv_set(res, "release", id);
 	kv_set(res, "sha256", ident);
@@ -357,6 +357,40 @@ install_sigcheck(const struct app *app, const struct install_req *req,
 	return r;
 }
 
+/*
+ * What is decided before the install's begin record: the request's ID and
+ * digests, the signature's key, and a release ID already here
+ * (install_existing). A URL's release already here is decided by the have
+ * rules (sigcheck_installed) before anything is fetched, URL.sig included:
+ * a lost .sig or a down artifact server cannot block deploying it again.
+ * CUT_OK with *done 0: install it, sc begun; else res holds the answer.
+ */
+static int
+install_gate(struct app *app, const struct install_req *req, const struct byte_source *src,
+    char id[RELEASE_ID_MAX + 1], unsigned char want[SHA256_LEN], char ihex[SHA256_HEX_LEN + 1],
+    struct sigcheck *sc, int *done, struct kvlist *res)
+{
+	char why[1024];
+	int exists, r;
+
+	*done = 1;
+	memset(sc, 0, sizeof(*sc));
+	if ((r = install_prepare(req, id, want, ihex, res)) != CUT_OK)
+		return r;
+	exists = faccessat(app->releasesfd, id, F_OK, AT_SYMLINK_NOFOLLOW) == 0;
+	/* Before a byte of the archive is read: a refused signature reads and writes nothing. */
+	if ((!exists || req->url == NULL) &&
+	    (r = install_sigcheck(app, req, src, sc, why, sizeof(why))) != CUT_OK)
+		return op_fail(res, r, "%s: %s", id, why);
+	if (!exists) {
+		*done = 0;
+		return CUT_OK;
+	}
+	r = install_existing(app, req, sc, id, req->sha256 ? want : NULL, ihex[0] ? ihex : NULL, res);
+	sigcheck_free(sc);
+	return r;
+}
+
 int
 op_install(struct app *app, const struct install_req *req, const struct sink *sink,
     struct kvlist *res)
@@ -376,21 +410,12 @@ op_install(struct app *app, const struct install_req *req, const struct sink *si
 	struct kvlist rec = KVLIST_INIT;
 	struct sigcheck sc;
 	long long started = mono_ms();
-	int stagingfd = -1, stagefd = -1, r;
+	int stagingfd = -1, stagefd = -1, done, r;
 
-	if ((r = install_prepare(req, id, want, ihex, res)) != CUT_OK)
+	if ((r = install_gate(app, req, src, id, want, ihex, &sc, &done, res)) != CUT_OK || done)
 		return r;
 	if (ihex[0])
 		ident = ihex;
-	/* Before a byte of the archive is read: a refused signature reads and writes nothing. */
-	if ((r = install_sigcheck(app, req, src, &sc, why, sizeof(why))) != CUT_OK)
-		return op_fail(res, r, "%s: %s", id, why);
-	if (faccessat(app->releasesfd, id, F_OK, AT_SYMLINK_NOFOLLOW) == 0) {
-		r = install_existing(app, req, &sc, id, req->sha256 ? want : NULL,
-		    ihex[0] ? ihex : NULL, res);
-		sigcheck_free(&sc);
-		return r;
-	}
 
 	if ((r = install_begin(app, req, id, shown, sizeof(shown))) != CUT_OK) {
 		sigcheck_free(&sc);

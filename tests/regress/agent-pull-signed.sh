@@ -6,7 +6,10 @@
 # installs and is journalled; URL.sig of other bytes, by a key not listed, or
 # missing (404) under require_signature is refused (exit 3), nothing
 # installed; --signature FILE overrides URL.sig; an app without
-# allowed_signers never asks for URL.sig.
+# allowed_signers never asks for URL.sig. A release already installed,
+# deployed again by URL, asks nothing of the server (URL.sig gone, nginx
+# stopped): a no-op when its install verified a key still allowed, exit 3
+# when not (unsigned install, key revoked since), by the CLI and over serve.
 . "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/lib-nginx.sh"
 BASE=${FLEET_PORT_BASE:-2300}
@@ -81,4 +84,64 @@ conf
 rel 6
 expect_exit 0 A install web "$URL/web-6.tgz" --sha256 "$(sha "$T/www/web-6.tgz")"
 grep -q 'web-6.tgz.sig' "$T/nginx-a/access.log" && fail "URL.sig fetched without allowed_signers"
+
+# An installed release deployed again by URL is decided from what the host
+# has: neither URL.sig nor the archive is asked for, so a lost .sig or a
+# down artifact server cannot block a roll-forward; the have rules still apply.
+conf "allowed_signers = $T/allowed_signers
+require_signature = yes"
+expect_exit 0 A pin web web-6	# never activated: the deploys' prune would take it first
+LOG="$T/nginx-a/access.log"
+S1=$(sha "$T/www/web-1.tgz"); S5=$(sha "$T/www/web-5.tgz"); S6=$(sha "$T/www/web-6.tgz")
+nlog() { wc -l < "$LOG"; }
+no_new_requests() {
+	[ "$(nlog)" = "$1" ] || fail "the server was asked: $(tail -n +$(($1 + 1)) "$LOG")"
+}
+
+step "an installed release again by URL, its URL.sig gone: a no-op, nothing asked of the server"
+rm -f "$T/www/web-1.tgz.sig"
+n=$(nlog)
+expect_exit 0 A deploy web "$URL/web-1.tgz?token=x" --sha256 "$S1"
+[ "$(readlink "$T/root/current")" = releases/web-1 ] || fail "current moved: $(readlink "$T/root/current")"
+expect_exit 0 A install web "$URL/web-1.tgz" --sha256 "$S1"
+echo "$OUT" | grep -q "already installed" || fail "not the have path: $OUT"
+no_new_requests "$n"
+
+step "a release verified at install (--signature FILE), never a URL.sig: deploy by URL switches to it"
+expect_exit 0 A deploy web "$URL/web-5.tgz" --sha256 "$S5"
+[ "$(readlink "$T/root/current")" = releases/web-5 ] || fail "not switched: $(readlink "$T/root/current")"
+no_new_requests "$n"
+
+step "the same over serve (a deploy with a url and no release): nothing asked of the server"
+PC="$top_builddir/tests/proto-client"
+[ -x "$PC" ] || fail "tests/proto-client not built"
+"$PC" -t 20 -- "$CUTOVER_AGENT" --config "$T/agent.ini" serve >"$T/pc.out" 2>"$T/pc.err" <<END || fail "proto-client: $(cat "$T/pc.err")"
+hello
+read
+request 1 deploy web url=$URL/web-1.tgz sha256=$S1
+result 1
+END
+grep -q '^RESULT 1 err=0 exit=0' "$T/pc.out" || fail "serve deploy: $(cat "$T/pc.out" "$T/pc.err")"
+[ "$(readlink "$T/root/current")" = releases/web-1 ] || fail "not switched: $(readlink "$T/root/current")"
+no_new_requests "$n"
+
+step "artifact server down: the installed, verified release still deploys by URL"
+nginx_stop a
+expect_exit 0 A deploy web "$URL/web-5.tgz" --sha256 "$S5"
+[ "$(readlink "$T/root/current")" = releases/web-5 ] || fail "not switched: $(readlink "$T/root/current")"
+
+step "server down, installed without a verified signature: refused as before (exit 3)"
+expect_exit 3 A deploy web "$URL/web-6.tgz" --sha256 "$S6"
+echo "$ERR" | grep -q "installed, but without a verified signature" || fail "$ERR"
+[ "$(readlink "$T/root/current")" = releases/web-5 ] || fail "current moved: $(readlink "$T/root/current")"
+
+step "server down, its signer's key revoked since the install: refused (exit 3), current unchanged"
+cut -d' ' -f1,2 "$T/keys/ci.pub" > "$T/revoked"
+conf "allowed_signers = $T/allowed_signers
+revoked_signers = $T/revoked
+require_signature = yes"
+expect_exit 3 A deploy web "$URL/web-1.tgz" --sha256 "$S1"
+echo "$ERR" | grep -q "SHA256:.* is revoked" || fail "$ERR"
+[ "$(readlink "$T/root/current")" = releases/web-5 ] || fail "current moved: $(readlink "$T/root/current")"
+no_new_requests "$n"
 pass

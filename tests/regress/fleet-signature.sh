@@ -4,7 +4,9 @@
 # the signature goes with the archive, which is sent as it is (never
 # recompressed: the agent hashes the signed bytes); a signature by a key
 # the agents do not allow, an unsigned archive, or a release already on a host
-# without a verified signature is refused, exit 3, nothing switched.
+# without a verified signature is refused, exit 3, nothing switched. A signed
+# URL release the hosts have, deployed again after a rollback, asks nginx for
+# nothing (URL.sig deleted, then nginx stopped); refused once its key is revoked.
 . "$top_srcdir/tests/lib.sh"
 FLEET_PORT=$((${FLEET_PORT_BASE:-2300} + 80))	# own port: tests may run in parallel
 . "$top_srcdir/tests/lib-fleet.sh"
@@ -89,5 +91,43 @@ for h in $FLEET_HOSTS; do echo "require_signature = yes" >> "$T/$h/agent.ini"; d
 ssh-keygen -q -Y sign -n cutover -f "$K/ci" "$T/web-5.0.tgz" 2>/dev/null || fail "sign"
 expect_exit 3 $C deploy --batch 3 "$T/web-5.0.tgz"
 echo "$OUT$ERR" | grep -q "installed, but without a verified signature" || fail "$OUT $ERR"
+for h in $FLEET_HOSTS; do [ "$(current_of $h)" = web-1.0 ] || fail "$h moved to $(current_of $h)"; done
+
+# A signed release pulled by URL, deployed again after a rollback: the hosts
+# have it, so none asks the artifact server for URL.sig or the archive.
+. "$top_srcdir/tests/lib-nginx.sh"
+nginx_have || { echo "no nginx: the URL steps are skipped"; pass; }
+HTTP=$((${FLEET_PORT_BASE:-2300} + 81))
+mkdir -p "$T/www"
+build 7.0 ci
+cp "$T/web-7.0.tgz" "$T/web-7.0.tgz.sig" "$T/www/"
+S7=$(sha256sum "$T/web-7.0.tgz" | cut -d' ' -f1)
+nginx_start a 127.0.0.1 "$HTTP" "$T/www"
+LOG="$T/nginx-a/access.log"
+
+step "deploy a signed URL: every host fetches URL.sig, then the archive"
+expect_exit 0 $C deploy --batch 3 "http://127.0.0.1:$HTTP/web-7.0.tgz" --sha256 "$S7"
+for h in $FLEET_HOSTS; do [ "$(current_of $h)" = web-7.0 ] || fail "$h is on $(current_of $h)"; done
+[ "$(grep -c '"GET /web-7.0.tgz.sig HTTP/1.1" 200 ' "$LOG")" = 3 ] || fail "want 3 URL.sig fetches: $(cat "$LOG")"
+
+step "rolled back, URL.sig gone, then the server down: the same URL deploys again, nothing asked"
+expect_exit 0 $C rollback
+for h in $FLEET_HOSTS; do [ "$(current_of $h)" = web-1.0 ] || fail "$h is on $(current_of $h)"; done
+rm "$T/www/web-7.0.tgz.sig"
+n=$(wc -l < "$LOG")
+expect_exit 0 $C deploy --batch 3 "http://127.0.0.1:$HTTP/web-7.0.tgz" --sha256 "$S7"
+for h in $FLEET_HOSTS; do [ "$(current_of $h)" = web-7.0 ] || fail "$h is on $(current_of $h)"; done
+[ "$(wc -l < "$LOG")" = "$n" ] || fail "the server was asked: $(tail -n +$((n + 1)) "$LOG")"
+expect_exit 0 $C rollback
+nginx_stop a
+expect_exit 0 $C deploy --batch 3 "http://127.0.0.1:$HTTP/web-7.0.tgz" --sha256 "$S7"
+for h in $FLEET_HOSTS; do [ "$(current_of $h)" = web-7.0 ] || fail "$h is on $(current_of $h)"; done
+
+step "the signer's key revoked since: the same deploy is refused (exit 3), nothing switched"
+expect_exit 0 $C rollback
+cut -d' ' -f1,2 "$K/ci.pub" > "$T/revoked"
+for h in $FLEET_HOSTS; do echo "revoked_signers = $T/revoked" >> "$T/$h/agent.ini"; done
+expect_exit 3 $C deploy --batch 3 "http://127.0.0.1:$HTTP/web-7.0.tgz" --sha256 "$S7"
+echo "$OUT$ERR" | grep -q "is revoked" || fail "$OUT $ERR"
 for h in $FLEET_HOSTS; do [ "$(current_of $h)" = web-1.0 ] || fail "$h moved to $(current_of $h)"; done
 pass
