@@ -68,6 +68,7 @@ struct linkset {
 	size_t cap;		/* power of two, or 0 */
 	size_t n;
 	long long bytes;	/* name bytes held, capped by UNPACK_LINKS_MAX */
+	long long hashed;	/* name bytes through_link() fed the hash (unpack_stats) */
 	uint64_t key[2];
 };
 
@@ -635,7 +636,7 @@ normalise(const char *p, char *out, size_t outlen)
  * runs along the path: each prefix costs a finalisation, not a rehash.
  */
 static const char *
-through_link(const struct linkset *ls, const char *norm, int *prefix)
+through_link(struct linkset *ls, const char *norm, int *prefix)
 {
 	static char hit[UNPACK_PATH_MAX + 1];
 	struct sip h;
@@ -651,6 +652,7 @@ through_link(const struct linkset *ls, const char *norm, int *prefix)
 			return hit;
 		}
 		sip_byte(&h, (unsigned char)norm[i]);
+		ls->hashed++;
 	}
 	*prefix = 0;
 	return linkset_has(ls, norm, i, sip_final(&h)) ? norm : NULL;
@@ -1404,6 +1406,7 @@ unpack_archive(const struct byte_source *src, int destfd,
 	}
  out:
 	st->archive_bytes = u.in.bytes;
+	st->link_check_bytes = u.links.hashed;
 	e = errno;
 	if (oldcwd != -1)
 		close(oldcwd);

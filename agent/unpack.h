@@ -83,6 +83,9 @@ struct unpack_stats {
 	long long dedupe_files;		/* regular files linked, not written */
 	long long dedupe_bytes;		/* their bytes */
 	long long archive_bytes;	/* raw bytes read from the source */
+	/* Name bytes hashed checking members against symlink members: at most
+	 * the names' total length (one pass each), which tests hold it to. */
+	long long link_check_bytes;
 	unsigned char sha256[SHA256_LEN];	/* of the raw archive bytes */
 };
 

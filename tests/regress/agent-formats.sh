@@ -155,7 +155,7 @@ refused reserved.tgz 'reserved flag'
 refused huge-comment.tgz 'comment field longer'
 
 for f in huge-extra.tgz huge-name.tgz; do
-	step "$f: refused at once in bounded memory"
+	step "$f: refused in bounded memory (a loop would meet the 10 s timeout; not timed: benchmarks time)"
 	# A bound on address space keeps a regression from taking the machine
 	# (not under ASan: its shadow memory needs terabytes of address space).
 	( [ -n "${ASAN_OPTIONS:-}" ] || ulimit -v 1048576
@@ -168,7 +168,6 @@ for f in huge-extra.tgz huge-name.tgz; do
 	read -r secs kib <<< "$(tail -1 "$T/rss")"
 	echo "$f: rejected in $secs s, peak RSS $kib KiB"
 	[ -n "${ASAN_OPTIONS:-}" ] || [ "$kib" -lt 16384 ] || fail "peak RSS $kib KiB (want < 16384)"
-	awk -v s="$secs" 'BEGIN { exit !(s < 1.0) }' || fail "took $secs s"
 done
 
 refused x.tar.Z 'compression compress (.Z) is not supported'
