@@ -89,15 +89,18 @@ expect_exit 0 $C deploy --hosts "h11,h12" "$T/web-3.0.tgz"
 expect_exit 0 $C rollback --hosts "h11,h12"
 
 step "a second concurrent rollout is refused at preflight (exit 4)"
-sed -i 's|^health = .*|health = sleep 3|' "$T/h20/agent.ini"
+# h20's health check holds the first rollout until the second was refused
+# (bounded: 60 s), so a slow machine cannot let the first one finish early.
+sed -i "s|^health = .*|health = i=0; while [ ! -e $T/second-done ] \&\& [ \$i -lt 600 ]; do sleep 0.1; i=\$((i+1)); done|; s|^health_timeout = .*|health_timeout = 90|" "$T/h20/agent.ini"
 $C deploy --hosts "$(echo $FLEET_HOSTS | tr ' ' ',')" --batch 10 "$T/web-3.0.tgz" > "$T/first.out" 2>&1 &
 first=$!
 at_exit "kill $first 2>/dev/null"
-i=0; while [ "$(current_of h11)" != web-3.0 ]; do i=$((i+1)); [ $i -le 100 ] || fail "first rollout did not start"; sleep 0.1; done
+i=0; while [ "$(current_of h11)" != web-3.0 ]; do i=$((i+1)); [ $i -le 300 ] || fail "first rollout did not start"; sleep 0.1; done
 expect_exit 4 $C deploy --hosts "$(echo $FLEET_HOSTS | tr ' ' ',')" "$T/web-1.0.tgz"
+touch "$T/second-done"
 wait $first || fail "first rollout failed: $(cat "$T/first.out")"
 all_on web-3.0
-sed -i 's|^health = .*|health = true|' "$T/h20/agent.ini"
+sed -i 's|^health = .*|health = true|; s|^health_timeout = .*|health_timeout = 10|' "$T/h20/agent.ini"
 
 step "a rollout to more hosts than parallel connections finishes (sessions do not hog slots)"
 sed -i 's|^\[fleet\]$|[fleet]\nparallel = 3|' "$T/fleet.ini"
