@@ -76,7 +76,8 @@ next_line(char *str, int num, void *stream)
 	/* The line, its newline and the NUL must fit, or inih splits it. */
 	if (num < 2 || len > (size_t)num - 2) {
 		c->bad = c->lineno;
-		snprintf(c->why, sizeof(c->why), "line longer than %d bytes (the INI parser's limit)", num - 2);
+		snprintf(c->why, sizeof(c->why), "line longer than %d bytes (the INI parser's limit; "
+		    "continue a long value on indented lines)", num - 2);
 		return NULL;
 	}
 	classify(c, c->p, len);
