@@ -21,7 +21,7 @@ libagent_a_SOURCES = \
 	agent/sshsig.c agent/sshsig.h agent/signers.c agent/signers.h \
 	agent/sigcheck.c agent/sigcheck.h agent/dedupe.c agent/dedupe.h
 libagent_a_SOURCES += agent/fetch.c agent/fetch.h agent/curl-dl.c agent/curl-dl.h
-libagent_a_SOURCES += agent/archive-dl.c agent/archive-dl.h
+libagent_a_SOURCES += agent/archive-dl.c agent/archive-dl.h agent/dl-table.c agent/dl-table.h
 libagent_a_CFLAGS = $(AM_CFLAGS) $(LIBARCHIVE_CFLAGS) $(ZLIB_CFLAGS) $(LIBCRYPTO_CFLAGS) $(INIH_CFLAGS) $(LIBCURL_CFLAGS)
 # No $(LIBARCHIVE_LIBS): loaded by dlopen (agent/archive-dl.h); programs that
 # call libarchive themselves (unit tests, fuzzers) add it.
