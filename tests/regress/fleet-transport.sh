@@ -71,6 +71,14 @@ sed "s|^identity = .*|identity = $T/other|" "$T/fleet.ini" > "$T/otherid.ini"
 SSH_AUTH_SOCK= expect_exit 1 "$CUTOVER" -f "$T/otherid.ini" debug-exec --hosts h11 'echo ran'
 echo "$ERR" | grep -q 'h11: authentication as .* failed' || fail "bad message: $ERR"
 
+step "an ECDSA P-256 identity works too (GUIDE section 3: cheaper for the hosts than ed25519)"
+ssh-keygen -q -t ecdsa -b 256 -N '' -f "$T/client_ecdsa" || fail "keygen"
+cat "$T/client_ecdsa.pub" >> "$T/h11/authorized_keys"
+sed "s|^identity = .*|identity = $T/client_ecdsa|" "$T/fleet.ini" > "$T/ecdsa.ini"
+SSH_AUTH_SOCK= expect_exit 0 "$CUTOVER" -f "$T/ecdsa.ini" debug-exec --hosts h11 'echo ok'
+[ "$OUT" = "h11: ok" ] || fail "ECDSA identity: $OUT $ERR"
+grep -q 'Accepted publickey .* ECDSA ' "$T/h11/sshd.log" || fail "sshd did not log an ECDSA key: $(grep Accepted "$T/h11/sshd.log" | tail -2)"
+
 step "key exchange: ecdh-sha2-nistp256 first, curve25519 when the host allows only that, never SHA-1"
 # restart_with hNN LINES: that host's sshd again, LINES appended to its config.
 restart_with() {
