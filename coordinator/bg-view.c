@@ -34,9 +34,8 @@ bg_pool_index(const struct rollout *ro, const char *name)
 	return -1;
 }
 
-/* The pool host name belongs to, or -1. */
-static int
-pool_of(const struct rollout *ro, const char *host)
+int
+bg_pool_of(const struct rollout *ro, const char *host)
 {
 	for (int k = 0; k < 2; k++) {
 		const struct fleet_section *g = pool_group(&ro->run.fc, ro->run.fc.pool[k]);
@@ -127,7 +126,7 @@ bg_view_read(const struct rollout *ro, struct bg_view *v)
 	}
 	for (size_t i = 0; i < ro->n; i++) {
 		const struct node *nd = &ro->nodes[i];
-		int k = pool_of(ro, nd->h->name);
+		int k = bg_pool_of(ro, nd->h->name);
 		const char *fl = kv_get(&nd->res, "schema_floor");
 		/* The coordinator's time of the switch; the host's journal time for a record without it. */
 		long long ts = kv_get_int(&nd->res, "live_at_ms", kv_get_int(&nd->res, "live_ts_ms", 0));
@@ -158,7 +157,7 @@ bg_view_read(const struct rollout *ro, struct bg_view *v)
 		const char *id = kv_get(&nd->res, "live_rollout");
 
 		/* Each host journals the same switch at its own time: the rollout ID names the switch. */
-		if (nd->st == NODE_READY && pool_of(ro, nd->h->name) >= 0 && v->rec &&
+		if (nd->st == NODE_READY && bg_pool_of(ro, nd->h->name) >= 0 && v->rec &&
 		    (id == NULL || strcmp(id, bg_rec(v, "rollout")) != 0))
 			append(v->stale, sizeof(v->stale), " ", nd->h->name);
 	}
@@ -175,7 +174,7 @@ bg_pool_runs(const struct rollout *ro, struct bg_view *v, int k, const char *rel
 		const struct node *nd = &ro->nodes[i];
 		const char *c = kv_get(&nd->res, "current");
 
-		if (pool_of(ro, nd->h->name) != k)
+		if (bg_pool_of(ro, nd->h->name) != k)
 			continue;
 		if (nd->st != NODE_READY)
 			snprintf(one, sizeof(one), "%s unreachable", nd->h->name);

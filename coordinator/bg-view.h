@@ -37,6 +37,8 @@ struct bg_view {
 
 /* Index of the pool named name, or -1. */
 int bg_pool_index(const struct rollout *ro, const char *name);
+/* The pool (index) host belongs to, or -1. */
+int bg_pool_of(const struct rollout *ro, const char *host);
 /* The view from ro's nodes (each sent status and settled). */
 void bg_view_read(const struct rollout *ro, struct bg_view *v);
 /* Field KEY of the newest record (live_KEY of its host's status); "" none. */

@@ -112,6 +112,29 @@ bg_record(struct rollout *ro, const struct bg_view *v, int to, const char *relea
 		    "before protocol 1.4); the newest record on the others wins", missed);
 }
 
+/*
+ * A deploy whose switch failed: its hosts in pool `to` were switched but
+ * never served. A note (state=aborted, switch=failed) on them tells
+ * `report` not to count the rollout as a deployment until a switch record
+ * (state=live) of the same release follows (cutover(1), report).
+ */
+static void
+bg_record_failed(struct rollout *ro, const struct bg_view *v, int to, const char *release)
+{
+	struct kvlist a = KVLIST_INIT;
+
+	kv_add(&a, "state", "aborted");
+	kv_add(&a, "switch", "failed");
+	kv_add(&a, "pool", v->p[to].name);
+	kv_add(&a, "release", release);
+	for (size_t i = 0; i < ro->n; i++)
+		if (node_idle(&ro->nodes[i]) && ro->nodes[i].st == NODE_READY &&
+		    bg_pool_of(ro, ro->nodes[i].h->name) == to)
+			node_request(&ro->nodes[i], "note", &a);
+	kv_free(&a);
+	rollout_wait(ro, -1);
+}
+
 /* Run switch to make pool `to` live; 0 (*ms: how long it took), or exit 1 with what it printed. */
 static int
 bg_switch(struct rollout *ro, const struct bg_view *v, int to, const char *release, const char *action,
@@ -189,7 +212,8 @@ bg_deploy_switch(const struct copts *g, const struct deploy_opts *o, const char 
 			live_release(&v, from_rel, sizeof(from_rel));
 		bg_record(&ro, &v, to, release, from_rel, ms);
 		bg_result(&ro, &v, to, release, from_rel, "deploy");
-	}
+	} else
+		bg_record_failed(&ro, &v, to, release);
 	rollout_finish(&ro);
 	rollout_close(&ro);
 	return rc;

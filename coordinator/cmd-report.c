@@ -22,7 +22,7 @@
 /* Every field report_add() reads. */
 #define REPORT_FIELDS "op,phase,ts_ms,duration_ms,release,previous,outcome,via,rollout,kind,actor," \
 	"state,committed_at,restore_ms,undoes," \
-	"from_release,switch_ms"
+	"from_release,switch_ms,switch,hosts"
 
 struct report_opts {
 	const char *app, *hosts, *group, *exclude, *html, *rollout;

@@ -15,9 +15,13 @@
  * - Time to restore of a failed deployment: from its first failure (the
  *   first failed activation, else the start of the rollback that undid
  *   it) to the last switch back.
- * - Blue-green: a deploy's switch record (note state=live) ends it; a
- *   rollback's switch record is a rollback that undoes the newest deploy
- *   of the release it took out of service (from_release), no host moved.
+ * - Blue-green: a deploy's switch record (note state=live) ends it and
+ *   makes it a deployment even when it moved no host (a re-run that only
+ *   switches); a deploy whose switch failed (note state=aborted,
+ *   switch=failed) and that no switch record followed never served: not a
+ *   deployment (outcome not-live). A rollback's switch record is a rollback
+ *   that undoes the newest deploy of the release it took out of service
+ *   (from_release), no host moved.
  */
 #include "config.h"
 
@@ -156,6 +160,20 @@ keep_detail(struct report_data *d, int host, const struct kvlist *rec)
 		kv_free(&nl[d->ndetail]);
 }
 
+/* Is word one of the space-separated words of list? */
+static int
+has_word(const char *list, const char *word)
+{
+	size_t n = strlen(word);
+
+	for (const char *p = list; p != NULL && *p; p += strcspn(p, " ")) {
+		p += strspn(p, " ");
+		if (strncmp(p, word, n) == 0 && (p[n] == ' ' || p[n] == '\0'))
+			return 1;
+	}
+	return 0;
+}
+
 void
 report_add(struct report_data *d, int host, const struct kvlist *rec)
 {
@@ -193,9 +211,13 @@ report_add(struct report_data *d, int host, const struct kvlist *rec)
 			e.live = 1;
 			e.previous = intern(d, kv_get(rec, "from_release"));
 			e.dur = kv_get_int(rec, "switch_ms", 0);
-		} else if (v == NULL || strcmp(v, "paused") != 0)
+			e.in_pool = has_word(kv_get(rec, "hosts"), d->hosts[host]);
+		} else if (v != NULL && strcmp(v, "aborted") == 0 && kv_get(rec, "switch") != NULL &&
+		    strcmp(kv_get(rec, "switch"), "failed") == 0)
+			e.switch_failed = 1;
+		else if (v == NULL || strcmp(v, "paused") != 0)
 			return;
-		e.paused = !e.live;
+		e.paused = !e.live && !e.switch_failed;
 	}
 	if (e.op == ROP_INSTALL && e.ok && e.release >= 0 && (v = kv_get(rec, "committed_at")) != NULL)
 		d->committed_ms[e.release] = rfc3339_ms(v) > 0 ? rfc3339_ms(v) : 0;

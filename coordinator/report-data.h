@@ -23,6 +23,8 @@ struct rev {
 	int host, rollout, release, previous, actor;
 	unsigned char op, kind, ok, failed, via_deploy, via_drill, paused;
 	unsigned char live;	/* a blue-green switch record: previous is the release it took out of service */
+	unsigned char switch_failed;	/* a blue-green deploy's failed switch (note state=aborted, switch=failed) */
+	unsigned char in_pool;	/* a switch record on a host of the pool it made live (its hosts field) */
 };
 
 struct rrollout {
@@ -37,10 +39,11 @@ struct rrollout {
 	int rolled_back;		/* a later rollback undid it before the next deploy */
 	int paused;
 	long long paused_ts;		/* its last paused note */
+	long long live_ts, switch_failed_ts;	/* blue-green: its last switch record, failed switch */
 	long long first_fail, restored;	/* ms; 0 unknown */
 	long long drill_restore_ms;	/* drills: the slowest host's time to restore */
 	int drill_failed;
-	const char *outcome;		/* done, reversed, partial, paused, rolled-back; drill: ok, failed */
+	const char *outcome;		/* done, reversed, partial, paused, rolled-back, not-live; drill: ok, failed */
 	size_t nfail;			/* hosts whose activation failed (the agent switched back) */
 	size_t nback;			/* hosts it switched that went back (itself or a later rollback) */
 	int deployment;			/* a deploy that switched a host: counts in the metrics */

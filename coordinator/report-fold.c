@@ -56,11 +56,18 @@ apply(struct rrollout *r, const struct rev *e)
 	if (e->op == ROP_NOTE && e->live) {
 		/* A blue-green switch: a deploy ends with it; a rollback's counts its recording hosts. */
 		max_ts(&r->ended, e->ts);
-		if (r->kind != RK_DEPLOY) {
+		max_ts(&r->live_ts, e->ts);
+		/* A deploy made its pool's hosts live, whether or not this run moved them. */
+		if (r->kind != RK_DEPLOY || e->in_pool)
 			r->hostset[e->host] |= H_OK;
-			if (r->release < 0)
-				r->release = e->release;
-		}
+		if (r->release < 0)
+			r->release = e->release;
+		return;
+	}
+	if (e->op == ROP_NOTE && e->switch_failed) {
+		max_ts(&r->switch_failed_ts, e->ts);
+		if (r->release < 0)
+			r->release = e->release;
 		return;
 	}
 	if (e->op == ROP_NOTE) {
@@ -189,7 +196,13 @@ outcome(struct rrollout *r, size_t nhosts)
 		r->outcome = "done";
 		return;
 	}
-	r->deployment = ok + r->nfail > 0;
+	/* Blue-green: live when switched, whether or not this run moved a host; never if its switch failed. */
+	r->deployment = ok + r->nfail > 0 || r->live_ts > 0;
+	if (r->switch_failed_ts > 0 && r->live_ts < r->switch_failed_ts) {
+		r->deployment = 0;
+		r->outcome = "not-live";
+		return;
+	}
 	if (r->paused && !r->rolled_back)
 		r->outcome = "paused";
 	else if (!r->deployment)

@@ -209,7 +209,7 @@ expect_exit 1 $C rollback --pool green
 expect_exit 0 $C rollback --to web-2
 on web-2 $GREEN
 
-step "report counts the blue-green deploys and rollbacks"
+step "report counts the blue-green deploys and rollbacks; a failed switch is no deployment"
 expect_exit 0 $C --json report
 printf '%s\n' "$OUT" | python3 -c '
 import json, sys
@@ -223,6 +223,12 @@ assert dep["web-4"]["outcome"] == "rolled-back", dep["web-4"]
 assert dep["web-1"]["outcome"] == "done", dep["web-1"]
 assert [x["release"] for x in back if x["actor"] == "carol"] == ["web-1"], back
 assert r["failed_deployments"] >= 3 and r["time_to_restore_median_s"] is not None, r
+# The deploy whose switch failed never served: not-live, not a deployment; the
+# re-run that only switched is one (rolled back later by rollback --to web-2).
+w3 = [x["outcome"] for x in ro if x["kind"] == "deploy" and x["release"] == "web-3"]
+assert w3 == ["not-live", "rolled-back"], w3
+counted = [x for x in ro if x["kind"] == "deploy" and x["outcome"] not in ("aborted", "not-live")]
+assert r["deployments"] == len(counted), (r["deployments"], len(counted))
 ' || fail "report: $OUT"
 
 step "deploy by URL with a query string (a presigned URL): the idle pool gets it, then the switch"
