@@ -75,7 +75,12 @@ step "an ECDSA P-256 identity works too (GUIDE section 3: cheaper for the hosts 
 ssh-keygen -q -t ecdsa -b 256 -N '' -f "$T/client_ecdsa" || fail "keygen"
 cat "$T/client_ecdsa.pub" >> "$T/h11/authorized_keys"
 sed "s|^identity = .*|identity = $T/client_ecdsa|" "$T/fleet.ini" > "$T/ecdsa.ini"
-SSH_AUTH_SOCK= expect_exit 0 "$CUTOVER" -f "$T/ecdsa.ini" debug-exec --hosts h11 'echo ok'
+# Under ASan, no leak check for this one command: libssh2 1.10 keeps the
+# BIGNUM of an ECDSA key it reads from an OpenSSH-format file (56 bytes, in
+# libssh2_userauth_publickey_fromfile_ex; libcrypto's frames stop LSan's
+# stack there, so no suppression can name it without hiding our own).
+SSH_AUTH_SOCK= expect_exit 0 env ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" \
+    "$CUTOVER" -f "$T/ecdsa.ini" debug-exec --hosts h11 'echo ok'
 [ "$OUT" = "h11: ok" ] || fail "ECDSA identity: $OUT $ERR"
 grep -q 'Accepted publickey .* ECDSA ' "$T/h11/sshd.log" || fail "sshd did not log an ECDSA key: $(grep Accepted "$T/h11/sshd.log" | tail -2)"
 
