@@ -76,6 +76,20 @@ live_release(const struct bg_view *v, char *out, size_t len)
 		out[0] = '\0';
 }
 
+/* Send note args to every answering host (of pool, unless -1) whose agent lists cap; wait for them. */
+static void
+bg_note(struct rollout *ro, const struct kvlist *args, int pool, const char *cap)
+{
+	for (size_t i = 0; i < ro->n; i++) {
+		struct node *nd = &ro->nodes[i];
+
+		if (node_idle(nd) && nd->st == NODE_READY && sess_has_cap(&nd->s, cap) &&
+		    (pool < 0 || bg_pool_of(ro, nd->h->name) == pool))
+			node_request(nd, "note", args);
+	}
+	rollout_wait(ro, -1);
+}
+
 /* Record the switch to pool `to` on every host that answers; hosts that could not take it are named. */
 static void
 bg_record(struct rollout *ro, const struct bg_view *v, int to, const char *release, const char *from_release,
@@ -93,12 +107,8 @@ bg_record(struct rollout *ro, const struct bg_view *v, int to, const char *relea
 		kv_add(&a, "hosts", v->p[to].hosts);
 	kv_addf(&a, "switch_ms", "%lld", switch_ms);
 	kv_addf(&a, "at_ms", "%lld", now_ms());	/* one time for the whole switch, whatever the hosts' clocks */
-	for (size_t i = 0; i < ro->n; i++)
-		if (node_idle(&ro->nodes[i]) && ro->nodes[i].st == NODE_READY &&
-		    sess_has_cap(&ro->nodes[i].s, PROTO_CAP_LIVE))
-			node_request(&ro->nodes[i], "note", &a);
+	bg_note(ro, &a, -1, PROTO_CAP_LIVE);
 	kv_free(&a);
-	rollout_wait(ro, -1);
 	for (size_t i = 0; i < ro->n; i++) {
 		const struct node *nd = &ro->nodes[i];
 		size_t used = strlen(missed);
@@ -127,12 +137,8 @@ bg_record_failed(struct rollout *ro, const struct bg_view *v, int to, const char
 	kv_add(&a, "switch", "failed");
 	kv_add(&a, "pool", v->p[to].name);
 	kv_add(&a, "release", release);
-	for (size_t i = 0; i < ro->n; i++)
-		if (node_idle(&ro->nodes[i]) && ro->nodes[i].st == NODE_READY &&
-		    bg_pool_of(ro, ro->nodes[i].h->name) == to)
-			node_request(&ro->nodes[i], "note", &a);
+	bg_note(ro, &a, to, PROTO_CAP_NOTE);
 	kv_free(&a);
-	rollout_wait(ro, -1);
 }
 
 /* Run switch to make pool `to` live; 0 (*ms: how long it took), or exit 1 with what it printed. */

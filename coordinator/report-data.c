@@ -30,6 +30,7 @@
 
 #include "err.h"
 #include "fsutil.h"
+#include "msg.h"
 #include "report-data.h"
 #include "rfc3339.h"
 
@@ -160,20 +161,6 @@ keep_detail(struct report_data *d, int host, const struct kvlist *rec)
 		kv_free(&nl[d->ndetail]);
 }
 
-/* Is word one of the space-separated words of list? */
-static int
-has_word(const char *list, const char *word)
-{
-	size_t n = strlen(word);
-
-	for (const char *p = list; p != NULL && *p; p += strcspn(p, " ")) {
-		p += strspn(p, " ");
-		if (strncmp(p, word, n) == 0 && (p[n] == ' ' || p[n] == '\0'))
-			return 1;
-	}
-	return 0;
-}
-
 void
 report_add(struct report_data *d, int host, const struct kvlist *rec)
 {
@@ -211,7 +198,8 @@ report_add(struct report_data *d, int host, const struct kvlist *rec)
 			e.live = 1;
 			e.previous = intern(d, kv_get(rec, "from_release"));
 			e.dur = kv_get_int(rec, "switch_ms", 0);
-			e.in_pool = has_word(kv_get(rec, "hosts"), d->hosts[host]);
+			/* The hosts field is a space-separated list, as caps are. */
+			e.in_pool = msg_caps_has(kv_get(rec, "hosts"), d->hosts[host]);
 		} else if (v != NULL && strcmp(v, "aborted") == 0 && kv_get(rec, "switch") != NULL &&
 		    strcmp(kv_get(rec, "switch"), "failed") == 0)
 			e.switch_failed = 1;
